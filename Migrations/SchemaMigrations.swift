@@ -1,0 +1,26 @@
+/// One versioned schema file, as compiled into the binary.
+public struct SchemaMigration: Sendable {
+    /// The version the database reaches once this migration has run (`PRAGMA user_version`).
+    public let version: Int
+    /// The file's name, recorded in `schema_migrations` for people reading the database.
+    public let name: String
+    /// The SQL script, run in one transaction.
+    public let sql: String
+}
+
+/// The schema files of `Migrations/`, in the order they apply.
+public enum SchemaMigrations {
+    /// Every migration this build knows, ascending by version. Add a new file here and to
+    /// `Package.swift`'s resources (SwiftPM names the bytes after the file, its leading digit
+    /// turned into `_`); a test checks that this list matches the folder.
+    public static let all: [SchemaMigration] = [
+        SchemaMigration(version: 1, name: "0001_initial.sql", sql: text(PackageResources._001_initial_sql)),
+    ]
+
+    /// The newest schema version this build can read and write.
+    public static var latestVersion: Int { all.last?.version ?? 0 }
+
+    private static func text(_ bytes: [UInt8]) -> String {
+        String(decoding: bytes, as: UTF8.self)
+    }
+}

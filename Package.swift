@@ -1,0 +1,78 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// Settings every first-party Swift target shares: Swift 6 mode is the tools-version default;
+/// these flags opt into the checks that will become defaults later.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "NonceStore",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "NonceStore", targets: ["NonceStore"]),
+        .library(name: "NonceKit", targets: ["NonceKit"]),
+        .executable(name: "nonce", targets: ["NonceCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        // The system SQLite (libsqlite3-dev), seen through a module map.
+        .systemLibrary(
+            name: "CSQLite",
+            providers: [.apt(["libsqlite3-dev"]), .brew(["sqlite"])]
+        ),
+        // Versioned schema files, compiled into the binary.
+        .target(
+            name: "NonceSchema",
+            path: "Migrations",
+            resources: [.embedInCode("0001_initial.sql")],
+            swiftSettings: swiftSettings
+        ),
+        // SQL only: connection, statements, migrations, and the store's tables.
+        .target(
+            name: "NonceStore",
+            dependencies: ["CSQLite", "NonceSchema"],
+            swiftSettings: swiftSettings
+        ),
+        // Policy: clock, leases, claims, the API lock, history batching; the manager.
+        .target(
+            name: "NonceKit",
+            dependencies: [
+                "NonceStore",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The `nonce` command: parse, call the manager, print.
+        .executableTarget(
+            name: "NonceCLI",
+            dependencies: [
+                "NonceKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // A child process for the crash and cross-process tests; not a product.
+        .executableTarget(
+            name: "NonceTestHelper",
+            dependencies: ["NonceKit"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "NonceStoreTests",
+            dependencies: ["NonceStore", "CSQLite"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "NonceKitTests",
+            dependencies: ["NonceKit", "NonceStore", "NonceCLI", "NonceTestHelper"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,38 @@
+import ArgumentParser
+import Foundation
+import NonceKit
+import NonceStore
+
+/// `--db` and `--stream`, shared by every subcommand.
+struct DatabaseOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The database file.", valueName: "path"))
+    var db: String?
+
+    @Option(name: .long, help: ArgumentHelp("The stream, usually one per API key.", valueName: "name"))
+    var stream = "default"
+
+    /// `--db`, else `$NONCE_DB`, else `./nonces.sqlite`.
+    var path: String {
+        if let db { return db }
+        if let fromEnvironment = ProcessInfo.processInfo.environment["NONCE_DB"], !fromEnvironment.isEmpty {
+            return fromEnvironment
+        }
+        return "nonces.sqlite"
+    }
+
+    func openStore() throws -> NonceStore {
+        try NonceStore(path: path)
+    }
+}
+
+/// Parses `500ms`, `60s`, `10m`, `2h` and the like for `@Option`s.
+struct DurationArgument: ExpressibleByArgument {
+    let duration: Duration
+
+    init?(argument: String) {
+        guard let duration = Duration(parsing: argument) else { return nil }
+        self.duration = duration
+    }
+
+    static var defaultCompletionKind: CompletionKind { .default }
+}

@@ -1,0 +1,35 @@
+import ArgumentParser
+import NonceStore
+
+struct HistoryCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "history",
+        abstract: "List the newest issued nonces of a stream, newest first."
+    )
+
+    @OptionGroup var options: DatabaseOptions
+
+    @Option(help: "How many rows to show.")
+    var limit = 20
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    func validate() throws {
+        guard limit >= 1 else { throw ValidationError("--limit must be at least 1") }
+    }
+
+    func run() throws {
+        let store = try options.openStore()
+        guard try store.stream(named: options.stream) != nil else { throw StoreError.streamNotFound(options.stream) }
+        let rows = try store.history(stream: options.stream, limit: limit)
+        if json {
+            print(try JSONOutput.encode(rows))
+            return
+        }
+        print("nonce\tissued_at\tpid\tlabel")
+        for row in rows {
+            print("\(row.nonce)\t\(row.issuedAt)\t\(row.pid)\t\(row.label ?? "")")
+        }
+    }
+}

@@ -1,0 +1,56 @@
+import ArgumentParser
+import NonceKit
+
+struct NextCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "next",
+        abstract: "Print the next nonce(s), one a line.",
+        discussion: "Each nonce is above every nonce the stream ever issued, in any process, before or after any crash."
+    )
+
+    @OptionGroup var options: DatabaseOptions
+
+    @Option(help: "How many nonces to print.")
+    var count = 1
+
+    @Option(help: "A label stored with each nonce in the history.")
+    var label: String?
+
+    @Option(help: ArgumentHelp("How to record history: batched, synchronous or off.", valueName: "mode"))
+    var history: HistoryArgument = .batched
+
+    @Option(help: ArgumentHelp("How far the durable high-water mark runs ahead (e.g. 1s, 200ms).", valueName: "duration"))
+    var lease: DurationArgument?
+
+    @Option(help: ArgumentHelp("Wait up to this long for another process to release the stream.", valueName: "duration"))
+    var wait: DurationArgument?
+
+    func validate() throws {
+        guard count >= 1 else { throw ValidationError("--count must be at least 1") }
+    }
+
+    func run() throws {
+        var configuration = NonceManager.Configuration(stream: options.stream, history: history.mode, claimWait: wait?.duration)
+        if let lease { configuration.leaseSpan = lease.duration }
+        let manager = try NonceManager(path: options.path, configuration: configuration)
+        defer { manager.close() }
+        let output = OutputBuffer()
+        for _ in 0..<count {
+            output.appendLine(String(try manager.next(label: label)))
+        }
+        output.flush()
+    }
+}
+
+/// `--history`, mapped onto ``NonceManager/HistoryMode``.
+enum HistoryArgument: String, CaseIterable, ExpressibleByArgument {
+    case batched, synchronous, off
+
+    var mode: NonceManager.HistoryMode {
+        switch self {
+        case .batched: .batched
+        case .synchronous: .synchronous
+        case .off: .off
+        }
+    }
+}

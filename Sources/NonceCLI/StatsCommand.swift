@@ -1,0 +1,53 @@
+import ArgumentParser
+import Foundation
+import NonceKit
+
+struct StatsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stats",
+        abstract: "Show a stream's figures: last nonce, high-water mark, totals, lead over the clock."
+    )
+
+    @OptionGroup var options: DatabaseOptions
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    func run() throws {
+        let store = try options.openStore()
+        let stats = try NonceManager.stats(of: options.stream, in: store)
+        if json {
+            print(try JSONOutput.encode(stats))
+            return
+        }
+        let rows: [(String, String)] = [
+            ("stream", stats.stream),
+            ("mode", stats.mode.rawValue),
+            ("last issued", String(stats.lastIssued)),
+            ("high-water mark", String(stats.highWaterMark)),
+            ("issued total", String(stats.issuedTotal)),
+            ("lead over clock", Self.describe(nanoseconds: stats.leadOverClockNanoseconds)),
+            ("clock regressions", String(stats.clockRegressions)),
+            ("mark renewals", String(stats.markRenewals)),
+            ("jumps", String(stats.jumps)),
+            ("held by", stats.holderPID.map { "process \($0)" } ?? "nobody"),
+        ]
+        let width = rows.map(\.0.count).max() ?? 0
+        for (name, value) in rows {
+            print(name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + value)
+        }
+    }
+
+    static func describe(nanoseconds: Int64) -> String {
+        let seconds = Double(nanoseconds) / 1e9
+        return String(format: "%.3f s", seconds)
+    }
+}
+
+enum JSONOutput {
+    static func encode(_ value: some Encodable) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+}

@@ -1,0 +1,36 @@
+import ArgumentParser
+import NonceStore
+
+struct VerifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Check the database's integrity and every stream's invariants.",
+        discussion: """
+            Checks SQLite's integrity_check; history nonces unique and strictly increasing in
+            issue order; history maximum <= last issued <= high-water mark. Exits 0 when all
+            hold, 1 with a report otherwise.
+            """
+    )
+
+    @OptionGroup var options: DatabaseOptions
+
+    @Flag(help: "Check every stream, not only --stream.")
+    var all = false
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    func run() throws {
+        let store = try options.openStore()
+        let report = try store.verify(stream: all ? nil : options.stream)
+        if json {
+            print(try JSONOutput.encode(report))
+        } else if report.isValid {
+            print("ok: \(report.streamsChecked.count) stream(s), \(report.historyRowsChecked) history row(s) checked")
+        } else {
+            print("FAILED: \(report.problems.count) problem(s)")
+            for problem in report.problems { print("- \(problem)") }
+        }
+        if !report.isValid { throw ExitCode(1) }
+    }
+}

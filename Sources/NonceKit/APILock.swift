@@ -1,0 +1,137 @@
+import Dispatch
+import Synchronization
+
+/// A fair (first come, first served) lock that a thread or a task can wait on, with an
+/// optional timeout. Async waiters suspend instead of blocking a thread.
+///
+/// Reentrancy is handled by ``NonceManager``: a body already inside the lock (same thread,
+/// same task, or a child task of it) runs again without waiting.
+final class APILock: Sendable {
+    private enum Waiter: Sendable {
+        case thread(DispatchSemaphore)
+        case task(CheckedContinuation<Void, any Error>)
+    }
+
+    private struct State {
+        var held = false
+        var waiters: [(id: UInt64, waiter: Waiter)] = []
+        var nextID: UInt64 = 0
+    }
+
+    private let state = Mutex(State())
+
+    /// Blocks until the lock is ours; false when `timeout` passed first.
+    func acquire(timeout: Duration?) -> Bool {
+        let semaphore = DispatchSemaphore(value: 0)
+        let ticket = state.withLock { state -> UInt64? in
+            if !state.held {
+                state.held = true
+                return nil
+            }
+            defer { state.nextID += 1 }
+            state.waiters.append((state.nextID, .thread(semaphore)))
+            return state.nextID
+        }
+        guard let ticket else { return true }
+        guard let timeout else {
+            semaphore.wait()
+            return true
+        }
+        if semaphore.wait(timeout: .now() + .nanoseconds(Int(clamping: timeout.nanoseconds))) == .success { return true }
+        if withdraw(ticket) != nil { return false }
+        // The lock was handed to us as the wait ran out: take the hand-off.
+        semaphore.wait()
+        return true
+    }
+
+    /// Suspends until the lock is ours. Throws ``APILockTimeout`` after `timeout`, and
+    /// `CancellationError` when the task is cancelled while waiting.
+    func acquire(timeout: Duration?) async throws {
+        let ticket = state.withLock { state in
+            defer { state.nextID += 1 }
+            return state.nextID
+        }
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                let acquired = state.withLock { state -> Bool in
+                    if !state.held {
+                        state.held = true
+                        return true
+                    }
+                    state.waiters.append((ticket, .task(continuation)))
+                    return false
+                }
+                if acquired { return continuation.resume() }
+                if Task.isCancelled { withdraw(ticket)?.fail(CancellationError()) }
+                if let timeout {
+                    Task { [weak self] in
+                        try? await Task.sleep(for: timeout)
+                        self?.withdraw(ticket)?.fail(APILockTimeout())
+                    }
+                }
+            }
+        } onCancel: {
+            withdraw(ticket)?.fail(CancellationError())
+        }
+    }
+
+    /// Hands the lock to the longest waiter, or frees it.
+    func release() {
+        let next = state.withLock { state -> Waiter? in
+            guard !state.waiters.isEmpty else {
+                state.held = false
+                return nil
+            }
+            return state.waiters.removeFirst().waiter
+        }
+        switch next {
+        case .thread(let semaphore): semaphore.signal()
+        case .task(let continuation): continuation.resume()
+        case nil: break
+        }
+    }
+
+    /// Removes a waiter that gave up; nil when it was already handed the lock.
+    private func withdraw(_ ticket: UInt64) -> WithdrawnWaiter? {
+        state.withLock { state in
+            guard let index = state.waiters.firstIndex(where: { $0.id == ticket }) else { return nil }
+            return WithdrawnWaiter(waiter: state.waiters.remove(at: index).waiter)
+        }
+    }
+
+    private struct WithdrawnWaiter {
+        let waiter: Waiter
+        func fail(_ error: any Error) {
+            if case .task(let continuation) = waiter { continuation.resume(throwing: error) }
+        }
+    }
+}
+
+/// Thrown inside ``APILock`` when a wait runs out; the manager turns it into
+/// ``NonceError/apiLockTimedOut(stream:timeout:)``.
+struct APILockTimeout: Error {}
+
+/// Which API locks the current thread or task is inside, for reentrancy.
+final class HeldAPILock: Sendable {
+    let lock: ObjectIdentifier
+    let parent: HeldAPILock?
+    /// Cleared when the holding body returns, so an unstructured task that inherited this
+    /// value and outlived the body does not think it still holds the lock.
+    let active = Atomic<Bool>(true)
+
+    init(lock: APILock, parent: HeldAPILock?) {
+        self.lock = ObjectIdentifier(lock)
+        self.parent = parent
+    }
+
+    @TaskLocal static var current: HeldAPILock?
+
+    static func isHeld(_ lock: APILock) -> Bool {
+        var entry = current
+        while let held = entry {
+            if held.lock == ObjectIdentifier(lock) && held.active.load(ordering: .acquiring) { return true }
+            entry = held.parent
+        }
+        return false
+    }
+}

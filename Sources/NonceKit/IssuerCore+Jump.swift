@@ -1,0 +1,35 @@
+import NonceStore
+
+extension IssuerCore {
+    /// Raises the floor to `max(last, now) + duration` and the mark a lease beyond it, in one
+    /// durable commit with a `jump` event, before any nonce above the old mark can leave.
+    func jump(by duration: Duration, reason: String) throws(NonceError) -> Int64 {
+        let span = duration.nanoseconds
+        guard span >= 0 else {
+            throw .exhausted(stream: streamName, detail: "a negative jump (\(duration))")
+        }
+        let now = configuration.clock.now()
+        return try durableWrites.withLock { _ throws(NonceError) -> Int64 in
+            let from = state.withLock { max($0.last, now) }
+            let (floor, overflow) = from.addingReportingOverflow(span)
+            guard !overflow else { throw .exhausted(stream: streamName, detail: "a jump by \(duration)") }
+            let mark = floor.addingClamped(leaseSpan)
+            var change = StreamChange(streamID: streamID)
+            change.highWaterMark = mark
+            change.jumpsDelta = 1
+            change.events = [EventRow(at: now, kind: "jump", detail: "by \(span) ns from \(from) to \(floor): \(reason)")]
+            do {
+                try store.apply(change, durable: true)
+            } catch {
+                throw .markNotDurable(stream: streamName, reason: "\(error)")
+            }
+            state.withLock { state in
+                state.last = max(state.last, floor)
+                state.mark = max(state.mark, mark)
+                state.jumps += 1
+            }
+            logger.notice("jumped forward", metadata: ["by_ns": "\(span)", "floor": "\(floor)", "reason": "\(reason)"])
+            return floor
+        }
+    }
+}

@@ -1,0 +1,166 @@
+import Logging
+import NonceStore
+import Synchronization
+
+/// The engine behind ``NonceManager``: issues nonces from memory under a durable lease.
+///
+/// The invariant every path keeps: a nonce is handed out only if it is at or below `mark`,
+/// and `mark` only ever holds a value whose commit (`synchronous=FULL`) has returned. So
+/// after any crash the next process, starting above the stored mark, is above every nonce
+/// that ever left this one.
+final class IssuerCore: Sendable {
+    let streamName: String
+    let streamID: Int64
+    let store: NonceStore
+    let configuration: NonceManager.Configuration
+    let state: Mutex<IssuerState>
+    /// Serializes durable writes that move the mark (renewals, jumps, synchronous history),
+    /// so concurrent callers that need a mark wait for one commit instead of making many.
+    let durableWrites = Mutex(())
+    let leaseSpan: Int64
+    /// Renew once less than this much of the lease is left, ahead of need.
+    let renewAhead: Int64
+    let pid: Int32
+    let logger: Logger
+    /// How the hot path and the background writer nudge each other.
+    let signal = WriterSignal()
+
+    init(record: StreamRecord, store: NonceStore, configuration: NonceManager.Configuration, pid: Int32) {
+        streamName = record.name
+        streamID = record.id
+        self.store = store
+        self.configuration = configuration
+        self.pid = pid
+        leaseSpan = max(1, configuration.leaseSpan.nanoseconds)
+        renewAhead = max(1, leaseSpan / 2)
+        var logger = configuration.logger
+        logger[metadataKey: "stream"] = "\(record.name)"
+        self.logger = logger
+        state = Mutex(IssuerState(floor: record.floor, now: configuration.clock.now()))
+    }
+
+    private enum Attempt {
+        case issued(Int64, wakeWriter: Bool)
+        case needsMark(Int64)
+        case backPressure
+        case failed(NonceError)
+    }
+
+    /// Issues one nonce (batched or no history).
+    func issue(label: String?) throws(NonceError) -> Int64 {
+        let recordHistory = configuration.history == .batched
+        let batchSize = configuration.historyBatchSize
+        let bufferLimit = configuration.historyBufferLimit
+        let clock = configuration.clock
+        while true {
+            let attempt = state.withLock { state -> Attempt in
+                if let failure = state.failure { return .failed(failure) }
+                if state.closed { return .failed(.closed(stream: streamName)) }
+                if recordHistory && state.unwritten.count >= bufferLimit { return .backPressure }
+                let now = clock.now()
+                state.observe(clock: now)
+                guard state.last < Int64.max else {
+                    return .failed(.exhausted(stream: streamName, detail: "the next nonce"))
+                }
+                let nonce = max(now, state.last + 1)
+                guard nonce <= state.mark else { return .needsMark(nonce) }
+                state.last = nonce
+                state.issued += 1
+                state.unrecordedIssued += 1
+                var wake = false
+                if recordHistory {
+                    state.unwritten.append(HistoryRow(nonce: nonce, issuedAt: now, label: label))
+                    if state.unwritten.count >= batchSize && !state.flushPending {
+                        state.flushPending = true
+                        wake = true
+                    }
+                }
+                if state.mark - nonce < renewAhead && !state.renewalPending {
+                    state.renewalPending = true
+                    wake = true
+                }
+                return .issued(nonce, wakeWriter: wake)
+            }
+            switch attempt {
+            case .issued(let nonce, let wake):
+                if wake { signal.wake() }
+                return nonce
+            case .needsMark(let nonce):
+                try renew(toCover: nonce)
+            case .backPressure:
+                signal.waitForProgress()
+            case .failed(let error):
+                throw error
+            }
+        }
+    }
+
+    /// Issues one nonce whose history row is durable before it returns.
+    func issueSynchronously(label: String?) throws(NonceError) -> Int64 {
+        let clock = configuration.clock
+        return try durableWrites.withLock { _ throws(NonceError) -> Int64 in
+            let (nonce, now, mark) = try state.withLock { state throws(NonceError) -> (Int64, Int64, Int64) in
+                if let failure = state.failure { throw failure }
+                if state.closed { throw .closed(stream: streamName) }
+                let now = clock.now()
+                state.observe(clock: now)
+                guard state.last < Int64.max else { throw .exhausted(stream: streamName, detail: "the next nonce") }
+                return (max(now, state.last + 1), now, state.mark)
+            }
+            var change = StreamChange(streamID: streamID)
+            change.history = [HistoryRow(nonce: nonce, issuedAt: now, label: label)]
+            change.pid = pid
+            change.lastIssued = nonce
+            change.issuedDelta = 1
+            let newMark = nonce > mark ? nonce.addingClamped(leaseSpan) : nil
+            if newMark != nil {
+                change.highWaterMark = newMark
+                change.markRenewalsDelta = 1
+            }
+            do {
+                try store.apply(change, durable: true)
+            } catch {
+                throw .markNotDurable(stream: streamName, reason: "\(error)")
+            }
+            state.withLock { state in
+                state.last = max(state.last, nonce)
+                state.issued += 1
+                if let newMark {
+                    state.mark = max(state.mark, newMark)
+                    state.renewals += 1
+                }
+            }
+            return nonce
+        }
+    }
+
+    /// Commits a mark that covers `nonce` before anyone may issue it. The caller waits on
+    /// the disk flush: this is the slow path that renewing ahead of need keeps rare.
+    func renew(toCover nonce: Int64) throws(NonceError) {
+        try durableWrites.withLock { _ throws(NonceError) in
+            if state.withLock({ $0.mark >= nonce }) { return }  // another caller renewed meanwhile
+            let target = nonce.addingClamped(leaseSpan)
+            var change = StreamChange(streamID: streamID)
+            change.highWaterMark = target
+            change.markRenewalsDelta = 1
+            do {
+                try store.apply(change, durable: true)
+            } catch {
+                logger.error("mark renewal failed", metadata: ["error": "\(error)"])
+                throw .markNotDurable(stream: streamName, reason: "\(error)")
+            }
+            state.withLock { state in
+                state.mark = max(state.mark, target)
+                state.renewals += 1
+            }
+        }
+    }
+}
+
+extension Int64 {
+    /// `self + other`, stopping at `Int64.max` instead of overflowing.
+    func addingClamped(_ other: Int64) -> Int64 {
+        let (sum, overflow) = addingReportingOverflow(other)
+        return overflow ? (other > 0 ? .max : .min) : sum
+    }
+}

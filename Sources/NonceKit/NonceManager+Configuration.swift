@@ -1,0 +1,65 @@
+public import Logging
+public import NonceStore
+
+extension NonceManager {
+    /// How the manager records each nonce it issues.
+    public enum HistoryMode: String, Sendable, CaseIterable, Codable {
+        /// Rows are written in batches by a background thread; a crash loses at most the
+        /// rows not yet flushed (never a nonce's safety: the high-water mark covers them).
+        case batched
+        /// Each nonce's row is committed durably before the nonce is returned. Slow: one
+        /// disk flush per nonce.
+        case synchronous
+        /// No history rows; counters and marks are still kept.
+        case off
+    }
+
+    /// Settings for one manager. The defaults suit a trading bot on one API key.
+    public struct Configuration: Sendable {
+        /// The stream to issue from, usually one per API key.
+        public var stream: String
+        /// How far ahead of the issued nonces the durable high-water mark is kept. A crash
+        /// skips at most this much nonce space; a longer span means fewer disk flushes.
+        public var leaseSpan: Duration
+        public var history: HistoryMode
+        /// Rows that wake the background writer early.
+        public var historyBatchSize: Int
+        /// The longest a row waits before the background writer flushes it.
+        public var historyFlushInterval: Duration
+        /// Unwritten rows at which issuing waits for the writer (back-pressure), rather than
+        /// growing memory or dropping rows.
+        public var historyBufferLimit: Int
+        /// How long to wait for another process to release the stream: nil fails at once.
+        public var claimWait: Duration?
+        /// Where nonces take their time from.
+        public var clock: any NonceClock
+        /// Where the manager logs clock regressions, renewals and failures.
+        public var logger: Logger
+        /// Settings for the SQLite connection.
+        public var store: NonceStore.Configuration
+
+        public init(
+            stream: String = "default",
+            leaseSpan: Duration = .seconds(1),
+            history: HistoryMode = .batched,
+            historyBatchSize: Int = 8_192,
+            historyFlushInterval: Duration = .milliseconds(100),
+            historyBufferLimit: Int = 1 << 20,
+            claimWait: Duration? = nil,
+            clock: any NonceClock = SystemClock(),
+            logger: Logger = Logger(label: "NonceStore"),
+            store: NonceStore.Configuration = NonceStore.Configuration()
+        ) {
+            self.stream = stream
+            self.leaseSpan = leaseSpan
+            self.history = history
+            self.historyBatchSize = historyBatchSize
+            self.historyFlushInterval = historyFlushInterval
+            self.historyBufferLimit = historyBufferLimit
+            self.claimWait = claimWait
+            self.clock = clock
+            self.logger = logger
+            self.store = store
+        }
+    }
+}

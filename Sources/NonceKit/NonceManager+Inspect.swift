@@ -1,0 +1,11 @@
+public import NonceStore
+
+extension NonceManager {
+    /// The figures of `stream` as the database holds them, without claiming the stream:
+    /// what `nonce stats` shows while another process may be issuing.
+    public static func stats(of stream: String, in store: NonceStore, clock: any NonceClock = SystemClock()) throws -> NonceStats {
+        guard let record = try store.stream(named: stream) else { throw StoreError.streamNotFound(stream) }
+        let held = StreamClaim.isHeld(record, database: store.path)
+        return NonceStats(record: record, now: clock.now(), holderPID: held ? record.holderPID : nil)
+    }
+}

@@ -1,0 +1,138 @@
+extension NonceStore {
+    static let streamColumns = """
+        id, name, mode, last_issued, high_water, issued_total, mark_renewals,
+        clock_regressions, jumps, holder_pid, created_at, updated_at
+        """
+
+    /// The stream called `name`, or nil when there is none.
+    public func stream(named name: String) throws -> StreamRecord? {
+        try withConnection { connection in
+            try connection.cachedStatement("SELECT \(Self.streamColumns) FROM streams WHERE name = ?")
+                .rows([.text(name)], Self.decodeStream).first
+        }
+    }
+
+    /// Every stream, by name.
+    public func streams() throws -> [StreamRecord] {
+        try withConnection { connection in
+            try connection.cachedStatement("SELECT \(Self.streamColumns) FROM streams ORDER BY name")
+                .rows([], Self.decodeStream)
+        }
+    }
+
+    /// Returns the stream called `name`, creating it in `mode` when missing.
+    ///
+    /// - Throws: ``StoreError/modeMismatch(stream:actual:requested:)`` when it exists in
+    ///   the other mode.
+    public func openStream(named name: String, mode: StreamMode) throws -> StreamRecord {
+        try Self.validate(streamName: name)
+        return try withConnection { connection in
+            try connection.transaction(.immediate, durable: true) {
+                let now = WallClock.nanoseconds()
+                try connection.cachedStatement("""
+                    INSERT INTO streams (name, mode, created_at, updated_at) VALUES (?, ?, ?, ?)
+                    ON CONFLICT (name) DO NOTHING
+                    """).execute([.text(name), .text(mode.rawValue), .integer(now), .integer(now)])
+                guard let record = try connection.cachedStatement("SELECT \(Self.streamColumns) FROM streams WHERE name = ?")
+                    .rows([.text(name)], Self.decodeStream).first
+                else { throw StoreError.streamNotFound(name) }
+                guard record.mode == mode else {
+                    throw StoreError.modeMismatch(stream: name, actual: record.mode, requested: mode)
+                }
+                return record
+            }
+        }
+    }
+
+    /// Records which process holds the stream (nil when released). Informational only: the
+    /// claim itself is a lock that dies with its process.
+    public func setHolder(streamID: Int64, pid: Int32?) throws {
+        try withConnection { connection in
+            try connection.transaction {
+                try connection.cachedStatement("UPDATE streams SET holder_pid = ? WHERE id = ?")
+                    .execute([pid.map { .integer(Int64($0)) } ?? .null, .integer(streamID)])
+            }
+        }
+    }
+
+    /// Applies `change` in one `BEGIN IMMEDIATE` transaction.
+    ///
+    /// - Parameter durable: sync the commit to disk (`synchronous=FULL`). Required whenever
+    ///   the change raises a high-water mark that a nonce is about to be issued under.
+    public func apply(_ change: StreamChange, durable: Bool) throws {
+        guard !change.isEmpty else { return }
+        try withConnection { connection in
+            try connection.transaction(.immediate, durable: durable) {
+                try Self.apply(change, on: connection)
+            }
+        }
+    }
+
+    static func apply(_ change: StreamChange, on connection: Connection) throws {
+        let now = WallClock.nanoseconds()
+        if !change.history.isEmpty {
+            let insert = try connection.cachedStatement(
+                "INSERT INTO history (stream_id, nonce, issued_at, pid, label) VALUES (?, ?, ?, ?, ?)")
+            defer { insert.reset() }
+            try insert.bind(change.streamID, at: 1)
+            try insert.bind(Int64(change.pid), at: 4)
+            for row in change.history {
+                try insert.bind(row.nonce, at: 2)
+                try insert.bind(row.issuedAt, at: 3)
+                try insert.bind(row.label, at: 5)
+                try insert.step()
+                insert.reset()
+            }
+        }
+        if !change.events.isEmpty {
+            let insert = try connection.cachedStatement(
+                "INSERT INTO events (stream_id, at, kind, detail) VALUES (?, ?, ?, ?)")
+            for event in change.events {
+                try insert.execute([.integer(change.streamID), .integer(event.at), .text(event.kind), .text(event.detail)])
+            }
+        }
+        try connection.cachedStatement("""
+            UPDATE streams SET
+                high_water        = CASE WHEN ?9 IS NULL THEN max(high_water, coalesce(?2, 0))
+                                         ELSE max(?9, last_issued, coalesce(?3, 0)) END,
+                last_issued       = max(last_issued, coalesce(?3, 0)),
+                issued_total      = issued_total + ?4,
+                mark_renewals     = mark_renewals + ?5,
+                clock_regressions = clock_regressions + ?6,
+                jumps             = jumps + ?7,
+                updated_at        = ?8
+            WHERE id = ?1
+            """).execute([
+                .integer(change.streamID),
+                change.highWaterMark.map { .integer($0) } ?? .null,
+                change.lastIssued.map { .integer($0) } ?? .null,
+                .integer(change.issuedDelta),
+                .integer(change.markRenewalsDelta),
+                .integer(change.clockRegressionsDelta),
+                .integer(change.jumpsDelta),
+                .integer(now),
+                change.releasedMark.map { .integer($0) } ?? .null,
+            ])
+    }
+
+    static func validate(streamName name: String) throws {
+        guard (1...200).contains(name.count), !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+        else { throw StoreError.invalidStreamName(name) }
+    }
+
+    static func decodeStream(_ row: Statement) -> StreamRecord {
+        StreamRecord(
+            id: row.int64(at: 0),
+            name: row.text(at: 1) ?? "",
+            mode: StreamMode(rawValue: row.text(at: 2) ?? "") ?? .exclusive,
+            lastIssued: row.int64(at: 3),
+            highWaterMark: row.int64(at: 4),
+            issuedTotal: row.int64(at: 5),
+            markRenewals: row.int64(at: 6),
+            clockRegressions: row.int64(at: 7),
+            jumps: row.int64(at: 8),
+            holderPID: row.optionalInt64(at: 9).map { Int32(truncatingIfNeeded: $0) },
+            createdAt: row.int64(at: 10),
+            updatedAt: row.int64(at: 11))
+    }
+}

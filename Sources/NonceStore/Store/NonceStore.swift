@@ -1,0 +1,143 @@
+import CSQLite
+import NonceSchema
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The SQLite database that holds streams, their high-water marks, the history of issued
+/// nonces, events and legacy imports.
+///
+/// `NonceStore` speaks SQL and nothing else: it decides no policy. It is safe to share
+/// between threads; each call runs under one lock around one connection. Every change runs
+/// in a `BEGIN IMMEDIATE` transaction.
+///
+/// ## Topics
+/// ### Opening
+/// - ``init(path:configuration:)``
+/// - ``Configuration``
+/// ### Streams
+/// - ``stream(named:)``
+/// - ``streams()``
+/// - ``openStream(named:mode:)``
+/// - ``apply(_:durable:)``
+/// ### Reading history and events
+/// - ``history(stream:limit:)``
+/// - ``events(stream:limit:)``
+/// ### Checking
+/// - ``verify(stream:)``
+public final class NonceStore: Sendable {
+    /// Connection settings.
+    public struct Configuration: Sendable {
+        /// How long a statement waits for another process's write lock.
+        public var busyTimeout: Duration = .seconds(10)
+        /// Runs on the connection after it is opened and before migrations: a place for
+        /// pragmas such as `max_page_count`.
+        public var prepareDatabase: (@Sendable (Connection) throws -> Void)?
+
+        public init(busyTimeout: Duration = .seconds(10), prepareDatabase: (@Sendable (Connection) throws -> Void)? = nil) {
+            self.busyTimeout = busyTimeout
+            self.prepareDatabase = prepareDatabase
+        }
+    }
+
+    /// The database file's path.
+    public let path: String
+    /// Guards `connection`: SQLite connections are opened without their own mutex.
+    private let lock = Mutex(())
+    /// Only touched inside `lock`, which is what makes the class `Sendable`.
+    nonisolated(unsafe) private let connection: Connection
+
+    /// Opens the database at `path`, creating it (mode 0600) and its schema when missing.
+    ///
+    /// A file that is not an SQLite database, or whose schema is newer than this build, is
+    /// refused with ``StoreError`` and left byte-for-byte untouched.
+    public init(path: String, configuration: Configuration = Configuration()) throws {
+        self.path = path
+        try Self.createFileIfMissing(path)
+        let connection: Connection
+        do {
+            connection = try Connection(path: path, mode: .readWrite)
+        } catch {
+            throw StoreError.cannotOpen(path: path, reason: Self.explain(error))
+        }
+        let millis = configuration.busyTimeout.components.seconds * 1000
+            + configuration.busyTimeout.components.attoseconds / 1_000_000_000_000_000
+        connection.setBusyTimeout(milliseconds: Int32(clamping: millis))
+        try Self.prepare(connection, path: path, configuration: configuration)
+        self.connection = connection
+    }
+
+    /// Runs `body` with the connection, under the store's lock.
+    public func withConnection<T>(_ body: (Connection) throws -> T) throws -> T {
+        try lock.withLock { _ in try body(connection) }
+    }
+
+    // MARK: Opening
+
+    private static func createFileIfMissing(_ path: String) throws {
+        let fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        if fd >= 0 {
+            close(fd)
+            return
+        }
+        let code = errno
+        guard code != EEXIST else { return }
+        throw StoreError.cannotOpen(path: path, reason: String(cString: strerror(code)))
+    }
+
+    private static func prepare(_ connection: Connection, path: String, configuration: Configuration) throws {
+        // Read before writing anything: this is where a foreign or newer file is refused.
+        let version: Int
+        do {
+            version = try Migrator.schemaVersion(connection)
+        } catch where error.isNotADatabase {
+            throw StoreError.notADatabase(path: path)
+        } catch {
+            throw StoreError.cannotOpen(path: path, reason: explain(error))
+        }
+        if version > SchemaMigrations.latestVersion {
+            throw StoreError.newerSchema(path: path, found: version, supported: SchemaMigrations.latestVersion)
+        }
+        do {
+            try enableWriteAheadLog(connection, path: path, timeout: configuration.busyTimeout)
+            try connection.execute("PRAGMA synchronous = NORMAL")
+            try configuration.prepareDatabase?(connection)
+            try Migrator.migrate(connection, path: path)
+        } catch let error as DatabaseError {
+            throw StoreError.cannotOpen(path: path, reason: Self.explain(error))
+        }
+    }
+
+    /// Switching to WAL needs a moment alone with the file; when two processes create the
+    /// database together one of them sees `SQLITE_BUSY`, which the busy handler does not
+    /// cover for this pragma, so retry until the busy timeout.
+    private static func enableWriteAheadLog(_ connection: Connection, path: String, timeout: Duration) throws {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            do {
+                let mode = try connection.prepare("PRAGMA journal_mode = WAL").rows { $0.text(at: 0) }.first ?? nil
+                guard mode?.lowercased() == "wal" else {
+                    throw StoreError.cannotOpen(path: path, reason: "the file system refused WAL mode (got \(mode ?? "nothing"))")
+                }
+                return
+            } catch let error as DatabaseError where error.isBusy && ContinuousClock.now < deadline {
+                usleep(2_000)
+            }
+        }
+    }
+
+    static func explain(_ error: DatabaseError) -> String {
+        switch error.resultCode {
+        case SQLITE_READONLY, SQLITE_CANTOPEN:
+            "\(error.message): the file or its directory is not writable "
+                + "(SQLite needs to create the -wal and -shm files beside the database)"
+        case SQLITE_FULL:
+            "\(error.message): the disk or the database's size limit is full"
+        default:
+            error.description
+        }
+    }
+}

@@ -1,0 +1,52 @@
+/// How processes share a stream.
+public enum StreamMode: String, Sendable, Codable, CaseIterable {
+    /// One process at a time owns the stream and issues from memory, leasing ahead durably.
+    case exclusive
+    /// Any number of processes issue, each nonce in its own transaction.
+    case shared
+}
+
+/// A stream's persisted state: one row of the public `stream_state` view.
+public struct StreamRecord: Sendable, Equatable, Codable {
+    /// The row id; history and events refer to it.
+    public var id: Int64
+    public var name: String
+    public var mode: StreamMode
+    /// The largest nonce recorded as issued, as of the last state write.
+    public var lastIssued: Int64
+    /// The durable ceiling: no process has issued a nonce above it. Restarts begin above it.
+    public var highWaterMark: Int64
+    /// Nonces issued over the stream's life, as of the last state write.
+    public var issuedTotal: Int64
+    public var markRenewals: Int64
+    public var clockRegressions: Int64
+    public var jumps: Int64
+    /// The process that last claimed the stream, while it holds it (informational).
+    public var holderPID: Int32?
+    /// Nanoseconds since the Unix epoch.
+    public var createdAt: Int64
+    /// Nanoseconds since the Unix epoch.
+    public var updatedAt: Int64
+
+    /// Everything at or below this value may have been sent to the exchange already.
+    public var floor: Int64 { max(lastIssued, highWaterMark) }
+}
+
+/// One row of the public `nonce_history` view.
+public struct HistoryEntry: Sendable, Equatable, Codable {
+    public var stream: String
+    public var nonce: Int64
+    /// When the nonce was issued, in nanoseconds since the Unix epoch.
+    public var issuedAt: Int64
+    public var pid: Int32
+    public var label: String?
+}
+
+/// One row of the public `nonce_events` view.
+public struct EventEntry: Sendable, Equatable, Codable {
+    public var stream: String
+    /// Nanoseconds since the Unix epoch.
+    public var at: Int64
+    public var kind: String
+    public var detail: String
+}

@@ -1,0 +1,54 @@
+// A child process for the crash and cross-process tests. Not a product.
+//
+//   NonceTestHelper issue DB STREAM LEASE_NS HISTORY [JUMP_EVERY]
+//       Issues nonces for ever, writing each one as a line straight to stdout (no buffer),
+//       so whatever the parent has read was really handed out before a kill.
+//       Every JUMP_EVERY nonces (if > 0) it jumps 1 ms forward first.
+//   NonceTestHelper hold DB STREAM
+//       Claims the stream, prints "ready PID", and sleeps until killed.
+import Foundation
+import NonceKit
+
+func writeLine(_ text: String) {
+    var line = text + "\n"
+    line.withUTF8 { buffer in
+        var offset = 0
+        while offset < buffer.count {
+            let written = write(STDOUT_FILENO, buffer.baseAddress! + offset, buffer.count - offset)
+            if written <= 0 { exit(3) }
+            offset += written
+        }
+    }
+}
+
+let arguments = CommandLine.arguments
+guard arguments.count >= 4 else {
+    FileHandle.standardError.write(Data("usage: NonceTestHelper issue|hold DB STREAM ...\n".utf8))
+    exit(2)
+}
+let database = arguments[2], stream = arguments[3]
+do {
+    switch arguments[1] {
+    case "issue":
+        let lease = Duration.nanoseconds(Int64(arguments[4]) ?? 1_000_000_000)
+        let history = NonceManager.HistoryMode(rawValue: arguments[5]) ?? .batched
+        let jumpEvery = arguments.count > 6 ? Int(arguments[6]) ?? 0 : 0
+        let manager = try NonceManager(
+            path: database, configuration: .init(stream: stream, leaseSpan: lease, history: history))
+        var count = 0
+        while true {
+            count += 1
+            if jumpEvery > 0 && count % jumpEvery == 0 { try manager.jump(by: .milliseconds(1), reason: "test") }
+            writeLine(String(try manager.next()))
+        }
+    case "hold":
+        let manager = try NonceManager(path: database, configuration: .init(stream: stream))
+        writeLine("ready \(getpid())")
+        withExtendedLifetime(manager) { while true { sleep(60) } }
+    default:
+        exit(2)
+    }
+} catch {
+    FileHandle.standardError.write(Data("\(error)\n".utf8))
+    exit(1)
+}
