@@ -64,14 +64,26 @@ let package = Package(
             dependencies: ["NonceKit"],
             swiftSettings: swiftSettings
         ),
+        // Temporary directories and child processes, shared by the test targets.
+        .target(
+            name: "NonceTestSupport",
+            path: "Tests/NonceTestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "NonceStoreTests",
-            dependencies: ["NonceStore", "CSQLite"],
+            dependencies: ["NonceStore", "NonceTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "NonceKitTests",
-            dependencies: ["NonceKit", "NonceStore", "NonceCLI", "NonceTestHelper"],
+            dependencies: ["NonceKit", "NonceStore", "NonceTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        // Real processes: the CLI, kill -9 crash cycles, claims across processes.
+        .testTarget(
+            name: "NonceCLITests",
+            dependencies: ["NonceKit", "NonceStore", "NonceTestSupport"],
             swiftSettings: swiftSettings
         ),
     ]

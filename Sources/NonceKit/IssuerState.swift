@@ -6,8 +6,9 @@ struct IssuerState {
     var last: Int64
     /// The durable high-water mark: nonces up to it may be handed out.
     var mark: Int64
-    /// The largest clock reading seen, to notice the clock stepping back.
-    var latestClock: Int64
+    /// The previous clock reading, to notice the clock stepping back (read under the lock,
+    /// so readings are in order).
+    var previousClock: Int64
     var renewalPending = false
     var flushPending = false
     /// Issued rows the background writer has not written yet, in issue order.
@@ -28,18 +29,17 @@ struct IssuerState {
     init(floor: Int64, now: Int64) {
         last = floor
         mark = floor
-        latestClock = now
+        previousClock = now
     }
 
-    /// Reads the clock into the state, counting a step backwards.
+    /// Reads the clock into the state, counting each step backwards once.
     mutating func observe(clock now: Int64) {
-        if now < latestClock {
+        if now < previousClock {
             clockRegressions += 1
             unrecordedRegressions += 1
-            largestStepBack = max(largestStepBack, latestClock - now)
-        } else {
-            latestClock = now
+            largestStepBack = max(largestStepBack, previousClock - now)
         }
+        previousClock = now
     }
 
     /// What the background writer takes in one go.

@@ -1,0 +1,62 @@
+import NonceKit
+import NonceStore
+import NonceTestSupport
+import Testing
+
+@Suite("Failures never hand out an unprotected nonce")
+struct FailureTests {
+    @Test("when the mark cannot be committed, no nonce above the durable mark is issued")
+    func markCommitFails() throws {
+        let directory = try TemporaryDirectory()
+        let clock = ManualClock()
+        let manager = try NonceManager(path: directory.database, configuration: .init(leaseSpan: .milliseconds(10), clock: clock))
+        defer { manager.close() }
+        // From now on every attempt to raise the mark fails inside SQLite.
+        let saboteur = try NonceStore(path: directory.database)
+        try saboteur.withConnection { connection in
+            try connection.execute("""
+                CREATE TRIGGER refuse_mark BEFORE UPDATE OF high_water ON streams
+                WHEN NEW.high_water > OLD.high_water
+                BEGIN SELECT RAISE(ABORT, 'simulated write failure'); END
+                """)
+        }
+        var issued: [UInt64] = []
+        var failure: NonceError?
+        for _ in 0..<1_000 where failure == nil {
+            clock.advance(by: .microseconds(100))
+            do { issued.append(try manager.next()) } catch { failure = error }
+        }
+        guard case .markNotDurable = failure else {
+            Issue.record("expected markNotDurable, got \(String(describing: failure))")
+            return
+        }
+        let mark = try #require(try saboteur.stream(named: "default")).highWaterMark
+        #expect(!issued.isEmpty)
+        #expect(issued.allSatisfy { Int64($0) <= mark })
+        #expect(failure?.description.contains("simulated write failure") == true)
+    }
+
+    @Test("a full database stops issuing with a clear error; every issued nonce stays under the durable mark")
+    func databaseFull() throws {
+        let directory = try TemporaryDirectory()
+        _ = try NonceStore(path: directory.database).openStream(named: "default", mode: .exclusive)
+        let store = try NonceStore(path: directory.database, configuration: .init(prepareDatabase: { connection in
+            let pages = try connection.scalarInt64("PRAGMA page_count") ?? 0
+            try connection.execute("PRAGMA max_page_count = \(pages + 4)")
+        }))
+        let manager = try NonceManager(store: store, configuration: .init(historyBatchSize: 256))
+        var issued: [UInt64] = []
+        var failure: NonceError?
+        while failure == nil && issued.count < 1_000_000 {
+            do { issued.append(try manager.next()) } catch { failure = error }
+        }
+        guard case .historyWriteFailed(_, let reason) = failure else {
+            Issue.record("expected historyWriteFailed, got \(String(describing: failure))")
+            return
+        }
+        #expect(reason.contains("full"))
+        manager.close()
+        let record = try #require(try NonceStore(path: directory.database).stream(named: "default"))
+        #expect(issued.allSatisfy { Int64($0) <= record.highWaterMark })
+    }
+}

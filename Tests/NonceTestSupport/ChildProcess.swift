@@ -1,0 +1,110 @@
+public import Foundation
+import Synchronization
+
+/// Runs the package's own executables as real child processes.
+public enum ChildProcess {
+    /// The directory that holds the built products (`nonce`, `NonceTestHelper`): the test
+    /// bundle is built beside them.
+    public static let productsDirectory: URL = {
+        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        var directory = executable.deletingLastPathComponent()
+        // On macOS the test binary sits inside a .xctest bundle.
+        while directory.pathExtension == "xctest" || directory.lastPathComponent == "MacOS"
+            || directory.lastPathComponent == "Contents" {
+            directory.deleteLastPathComponent()
+        }
+        return directory
+    }()
+
+    public static var nonce: URL { productsDirectory.appendingPathComponent("nonce") }
+    public static var helper: URL { productsDirectory.appendingPathComponent("NonceTestHelper") }
+
+    /// What a finished process left behind.
+    public struct Result: Sendable {
+        public var status: Int32
+        public var stdout: String
+        public var stderr: String
+        public var lines: [String] { stdout.split(separator: "\n").map(String.init) }
+    }
+
+    /// Runs `executable` with `arguments` to completion.
+    public static func run(
+        _ executable: URL, _ arguments: [String], environment: [String: String]? = nil,
+        currentDirectory: URL? = nil
+    ) throws -> Result {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        if let environment { process.environment = environment }
+        if let currentDirectory { process.currentDirectoryURL = currentDirectory }
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        // Read both pipes before waiting, so a chatty child cannot fill a pipe and stall.
+        let errData = Mutex(Data())
+        let errReader = Thread { let data = err.fileHandleForReading.readDataToEndOfFile(); errData.withLock { $0 = data } }
+        errReader.start()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        while errReader.isExecuting || !errReader.isFinished { usleep(1_000) }
+        return Result(
+            status: process.terminationStatus,
+            stdout: String(decoding: outData, as: UTF8.self),
+            stderr: errData.withLock { String(decoding: $0, as: UTF8.self) })
+    }
+
+    /// Runs `nonce` with `arguments`.
+    public static func nonce(_ arguments: [String], environment: [String: String]? = nil, currentDirectory: URL? = nil) throws -> Result {
+        try run(nonce, arguments, environment: environment, currentDirectory: currentDirectory)
+    }
+}
+
+/// A child that keeps running while the test reads its output line by line, until killed.
+public final class RunningChild: @unchecked Sendable {
+    // @unchecked: `buffer` is only touched by the reading thread of the test that owns this.
+    public let process = Process()
+    private let output = Pipe()
+    private var buffer = Data()
+
+    public init(_ executable: URL, _ arguments: [String]) throws {
+        process.executableURL = executable
+        process.arguments = arguments
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+    }
+
+    public var pid: Int32 { process.processIdentifier }
+
+    /// Reads the next whole line, or nil at end of output.
+    public func readLine() -> String? {
+        while true {
+            if let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
+                let line = String(decoding: buffer[buffer.startIndex..<newline], as: UTF8.self)
+                buffer.removeSubrange(buffer.startIndex...newline)
+                return line
+            }
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { return nil }
+            buffer.append(chunk)
+        }
+    }
+
+    /// Sends SIGKILL and waits for the process to be gone.
+    public func kill() {
+        Foundation.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    /// Every remaining complete line, after the process ended (what it wrote before dying).
+    public func remainingLines() -> [String] {
+        var lines: [String] = []
+        while let line = readLine() { lines.append(line) }
+        return lines
+    }
+
+    deinit {
+        if process.isRunning { kill() }
+    }
+}
