@@ -5,11 +5,12 @@ extension IssuerCore {
     /// durable commit with a `jump` event, before any nonce above the old mark can leave.
     func jump(by duration: Duration, reason: String) throws(NonceError) -> Int64 {
         let span = duration.nanoseconds
-        guard span >= 0 else {
-            throw .exhausted(stream: streamName, detail: "a negative jump (\(duration))")
+        guard span > 0 else {
+            throw .invalidArgument("a jump must be forward (greater than zero), not \(duration)")
         }
         let now = configuration.clock.now()
         return try durableWrites.withLock { _ throws(NonceError) -> Int64 in
+            try checkOpen()
             let from = state.withLock { max($0.last, now) }
             let (floor, overflow) = from.addingReportingOverflow(span)
             guard !overflow else { throw .exhausted(stream: streamName, detail: "a jump by \(duration)") }
@@ -21,7 +22,7 @@ extension IssuerCore {
             do {
                 try store.apply(change, durable: true)
             } catch {
-                throw .markNotDurable(stream: streamName, reason: "\(error)")
+                throw .markNotDurable(stream: streamName, database: store.path, reason: "\(error)")
             }
             state.withLock { state in
                 state.last = max(state.last, floor)

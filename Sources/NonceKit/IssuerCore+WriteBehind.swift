@@ -9,6 +9,12 @@ extension IssuerCore {
     ///   the mark comes down to the last nonce: the next process continues right after it
     ///   instead of skipping the unused lease.
     func writeBehind(releasing: Bool = false) {
+        // Under `durableWrites` from snapshot to commit: a jump or renewal cannot land
+        // between the release's reading of `last` and its lowering of the mark.
+        durableWrites.withLock { _ in writeBehindLocked(releasing: releasing) }
+    }
+
+    private func writeBehindLocked(releasing: Bool) {
         let now = configuration.clock.now()
         let (snapshot, target, last) = state.withLock { state -> (IssuerState.Snapshot, Int64?, Int64) in
             let target = state.renewalPending && !releasing ? max(state.last, now).addingClamped(leaseSpan) : nil
@@ -33,7 +39,7 @@ extension IssuerCore {
         }
         if releasing { change.releasedMark = last }
         do {
-            try durableWrites.withLock { _ in try store.apply(change, durable: target != nil || releasing) }
+            try store.apply(change, durable: target != nil || releasing)
             state.withLock { state in
                 if let target {
                     state.mark = max(state.mark, target)
@@ -50,10 +56,11 @@ extension IssuerCore {
             logger.error("background write failed", metadata: ["error": "\(error)"])
             state.withLock { state in
                 state.restore(snapshot)
-                state.renewalPending = false
+                // Clear only a request this round took on, so the next nonce asks again.
+                if target != nil { state.renewalPending = false }
                 if !snapshot.rows.isEmpty {
                     // Fail closed: a nonce whose history cannot be written is not issued.
-                    state.failure = .historyWriteFailed(stream: streamName, reason: "\(error)")
+                    state.failure = .historyWriteFailed(stream: streamName, database: store.path, reason: "\(error)")
                 }
             }
         }

@@ -52,6 +52,9 @@ final class IssuerCore: Sendable {
         let batchSize = configuration.historyBatchSize
         let bufferLimit = configuration.historyBufferLimit
         let clock = configuration.clock
+        // Each renewal this call has to wait for covers twice the span of the one before:
+        // a lease shorter than a disk flush would otherwise be outrun by the clock for ever.
+        var renewalSpan = leaseSpan
         while true {
             let attempt = state.withLock { state -> Attempt in
                 if let failure = state.failure { return .failed(failure) }
@@ -86,13 +89,21 @@ final class IssuerCore: Sendable {
                 if wake { signal.wake() }
                 return nonce
             case .needsMark(let nonce):
-                try renew(toCover: nonce)
+                try renew(toCover: nonce, span: renewalSpan)
+                renewalSpan = renewalSpan.addingClamped(renewalSpan)
             case .backPressure:
                 signal.waitForProgress()
             case .failed(let error):
                 throw error
             }
         }
+    }
+
+    /// Throws when the manager is closed or failed. Durable writes call it under
+    /// `durableWrites`, so none of them can slip in after the release has been written.
+    func checkOpen() throws(NonceError) {
+        let failure = state.withLock { $0.closed ? NonceError.closed(stream: streamName) : $0.failure }
+        if let failure { throw failure }
     }
 
     /// Issues one nonce whose history row is durable before it returns.
@@ -120,7 +131,7 @@ final class IssuerCore: Sendable {
             do {
                 try store.apply(change, durable: true)
             } catch {
-                throw .markNotDurable(stream: streamName, reason: "\(error)")
+                throw .markNotDurable(stream: streamName, database: store.path, reason: "\(error)")
             }
             state.withLock { state in
                 state.last = max(state.last, nonce)
@@ -136,10 +147,11 @@ final class IssuerCore: Sendable {
 
     /// Commits a mark that covers `nonce` before anyone may issue it. The caller waits on
     /// the disk flush: this is the slow path that renewing ahead of need keeps rare.
-    func renew(toCover nonce: Int64) throws(NonceError) {
+    func renew(toCover nonce: Int64, span: Int64? = nil) throws(NonceError) {
         try durableWrites.withLock { _ throws(NonceError) in
+            try checkOpen()
             if state.withLock({ $0.mark >= nonce }) { return }  // another caller renewed meanwhile
-            let target = nonce.addingClamped(leaseSpan)
+            let target = nonce.addingClamped(span ?? leaseSpan)
             var change = StreamChange(streamID: streamID)
             change.highWaterMark = target
             change.markRenewalsDelta = 1
@@ -147,7 +159,7 @@ final class IssuerCore: Sendable {
                 try store.apply(change, durable: true)
             } catch {
                 logger.error("mark renewal failed", metadata: ["error": "\(error)"])
-                throw .markNotDurable(stream: streamName, reason: "\(error)")
+                throw .markNotDurable(stream: streamName, database: store.path, reason: "\(error)")
             }
             state.withLock { state in
                 state.mark = max(state.mark, target)

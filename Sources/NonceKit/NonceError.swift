@@ -6,36 +6,47 @@ public enum NonceError: Error, Sendable, CustomStringConvertible {
     /// Another process holds the exclusive stream.
     case streamHeld(stream: String, holderPID: Int32?, database: String)
     /// Waited for an exclusive stream and the holder kept it.
-    case claimTimedOut(stream: String, holderPID: Int32?, waited: Duration)
+    case claimTimedOut(stream: String, holderPID: Int32?, database: String, waited: Duration)
     /// The high-water mark could not be committed durably, so no nonce above the old mark was
     /// issued.
-    case markNotDurable(stream: String, reason: String)
+    case markNotDurable(stream: String, database: String, reason: String)
     /// The history writer failed; issuing stops so that the history stays complete.
-    case historyWriteFailed(stream: String, reason: String)
+    case historyWriteFailed(stream: String, database: String, reason: String)
     /// The next nonce, mark or jump would pass 2^63-1.
     case exhausted(stream: String, detail: String)
     /// `withAPILock` waited longer than its timeout.
     case apiLockTimedOut(stream: String, timeout: Duration)
     /// The manager was closed.
     case closed(stream: String)
+    /// An argument outside what the call accepts; the text says which and why.
+    case invalidArgument(String)
+    /// `withAPILock` was called from a child task while its parent holds the lock: running
+    /// it would let two requests overlap, waiting would deadlock.
+    case apiLockHeldByParentTask(stream: String)
 
     public var description: String {
         switch self {
         case .streamHeld(let stream, let pid, let database):
             "stream '\(stream)' in '\(database)' is held by \(Self.holder(pid)); "
                 + "stop that process, use another stream, or wait for it"
-        case .claimTimedOut(let stream, let pid, let waited):
-            "stream '\(stream)' is still held by \(Self.holder(pid)) after waiting \(waited)"
-        case .markNotDurable(let stream, let reason):
-            "stream '\(stream)': could not make the high-water mark durable, so no nonce was issued: \(reason)"
-        case .historyWriteFailed(let stream, let reason):
-            "stream '\(stream)': writing the nonce history failed, issuing stopped: \(reason)"
+        case .claimTimedOut(let stream, let pid, let database, let waited):
+            "stream '\(stream)' in '\(database)' is still held by \(Self.holder(pid)) after waiting \(waited)"
+        case .markNotDurable(let stream, let database, let reason):
+            "stream '\(stream)' in '\(database)': could not make the high-water mark durable, "
+                + "so no nonce was issued: \(reason)"
+        case .historyWriteFailed(let stream, let database, let reason):
+            "stream '\(stream)' in '\(database)': writing the nonce history failed, issuing stopped: \(reason)"
         case .exhausted(let stream, let detail):
             "stream '\(stream)': \(detail) would pass 2^63-1, the largest nonce this store issues"
         case .apiLockTimedOut(let stream, let timeout):
             "stream '\(stream)': the API lock was not free within \(timeout)"
         case .closed(let stream):
             "stream '\(stream)': the nonce manager is closed"
+        case .invalidArgument(let text):
+            text
+        case .apiLockHeldByParentTask(let stream):
+            "stream '\(stream)': withAPILock called from a child task while its parent holds the API lock; "
+                + "take nonces in the parent's body, or use next() in the child"
         }
     }
 

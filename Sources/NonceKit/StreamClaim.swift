@@ -17,7 +17,7 @@ final class StreamClaim: Sendable {
                 ?? lockFile.tryLock(offset: record.id)
             if !acquired {
                 let holder = try? store.stream(named: record.name)?.holderPID
-                if let wait { throw NonceError.claimTimedOut(stream: record.name, holderPID: holder ?? nil, waited: wait) }
+                if let wait { throw NonceError.claimTimedOut(stream: record.name, holderPID: holder ?? nil, database: store.path, waited: wait) }
                 throw NonceError.streamHeld(stream: record.name, holderPID: holder ?? nil, database: store.path)
             }
         } catch let error as LockFileError {

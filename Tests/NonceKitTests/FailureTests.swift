@@ -50,7 +50,7 @@ struct FailureTests {
         while failure == nil && issued.count < 1_000_000 {
             do { issued.append(try manager.next()) } catch { failure = error }
         }
-        guard case .historyWriteFailed(_, let reason) = failure else {
+        guard case .historyWriteFailed(_, _, let reason) = failure else {
             Issue.record("expected historyWriteFailed, got \(String(describing: failure))")
             return
         }

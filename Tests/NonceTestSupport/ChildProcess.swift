@@ -77,17 +77,26 @@ public final class RunningChild: @unchecked Sendable {
 
     public var pid: Int32 { process.processIdentifier }
 
-    /// Reads the next whole line, or nil at end of output.
-    public func readLine() -> String? {
+    /// Reads the next whole line; nil at end of output or when none came within `timeout`
+    /// (so a stuck child fails the test instead of hanging it).
+    public func readLine(timeout: Duration = .seconds(30)) -> String? {
+        let deadline = ContinuousClock.now + timeout
+        let descriptor = output.fileHandleForReading.fileDescriptor
         while true {
             if let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
                 let line = String(decoding: buffer[buffer.startIndex..<newline], as: UTF8.self)
                 buffer.removeSubrange(buffer.startIndex...newline)
                 return line
             }
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { return nil }
-            buffer.append(chunk)
+            let left = deadline - ContinuousClock.now
+            guard left > .zero else { return nil }
+            var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+            let milliseconds = Int32(clamping: left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000)
+            if poll(&poller, 1, max(1, milliseconds)) <= 0 { continue }
+            var chunk = [UInt8](repeating: 0, count: 1 << 16)
+            let count = read(descriptor, &chunk, chunk.count)
+            if count <= 0 { return nil }
+            buffer.append(contentsOf: chunk[0..<count])
         }
     }
 
@@ -100,7 +109,7 @@ public final class RunningChild: @unchecked Sendable {
     /// Every remaining complete line, after the process ended (what it wrote before dying).
     public func remainingLines() -> [String] {
         var lines: [String] = []
-        while let line = readLine() { lines.append(line) }
+        while let line = readLine(timeout: .seconds(5)) { lines.append(line) }
         return lines
     }
 

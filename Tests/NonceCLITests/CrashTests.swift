@@ -1,0 +1,92 @@
+import Foundation
+import NonceKit
+import NonceStore
+import NonceTestSupport
+import Testing
+
+/// Kills real processes with SIGKILL at random moments and checks that no nonce a process
+/// wrote out before dying is ever reached again.
+@Suite("Crash safety (kill -9)")
+struct CrashTests {
+    /// How a child issues: lease span in ns, history mode, jump every N nonces (0: never).
+    struct Scenario: Sendable, CustomStringConvertible {
+        var name: String
+        var leaseNanoseconds: Int64
+        var history: String
+        var jumpEvery: Int
+        var description: String { name }
+    }
+
+    static let scenarios = [
+        Scenario(name: "batched history, default lease", leaseNanoseconds: 1_000_000_000, history: "batched", jumpEvery: 0),
+        Scenario(name: "no history, renewal on nearly every nonce", leaseNanoseconds: 2_000, history: "off", jumpEvery: 0),
+        Scenario(name: "batched history, renewal every few nonces", leaseNanoseconds: 50_000, history: "batched", jumpEvery: 0),
+        Scenario(name: "jumps every 50 nonces", leaseNanoseconds: 100_000_000, history: "batched", jumpEvery: 50),
+        Scenario(name: "jumps on every other nonce", leaseNanoseconds: 10_000, history: "off", jumpEvery: 2),
+        Scenario(name: "synchronous history", leaseNanoseconds: 1_000_000, history: "synchronous", jumpEvery: 0),
+    ]
+
+    @Test("no nonce handed out before a kill is ever issued again", arguments: scenarios)
+    func killAndRestart(_ scenario: Scenario) throws {
+        let directory = try TemporaryDirectory()
+        var generator = SystemRandomNumberGenerator()
+        var largestSeen: UInt64 = 0
+        var totalSeen = 0
+        for _ in 0..<12 {
+            let child = try RunningChild(ChildProcess.helper, [
+                "issue", directory.database, "default", String(scenario.leaseNanoseconds), scenario.history,
+                String(scenario.jumpEvery),
+            ])
+            // Let it run a random number of lines (sometimes none past start-up), then kill.
+            let target = Int.random(in: 0..<3_000, using: &generator)
+            var seen: [UInt64] = []
+            while seen.count < target, let line = child.readLine() {
+                seen.append(try #require(UInt64(line), "not a nonce: \(line)"))
+            }
+            child.kill()
+            // Whatever reached the pipe before the kill was handed out too.
+            seen += child.remainingLines().compactMap { UInt64($0) }
+            for nonce in seen {
+                #expect(nonce > largestSeen, "a nonce went backwards across a restart")
+                largestSeen = nonce
+            }
+            totalSeen += seen.count
+        }
+        // A new process starts above everything any killed one wrote out.
+        let manager = try NonceManager(path: directory.database)
+        let next = try manager.next()
+        manager.close()
+        #expect(next > largestSeen)
+        #expect(totalSeen > 0)
+        let report = try NonceStore(path: directory.database).verify()
+        #expect(report.isValid, "\(report.problems)")
+    }
+
+    @Test("a claim dies with its process: after kill -9 the stream is free at once")
+    func claimReleasedByKill() throws {
+        let directory = try TemporaryDirectory()
+        let holder = try RunningChild(ChildProcess.helper, ["hold", directory.database, "default"])
+        let ready = try #require(holder.readLine())
+        #expect(ready == "ready \(holder.pid)")
+        let refused = try ChildProcess.nonce(["next", "--db", directory.database])
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("held by process \(holder.pid)"))
+        #expect(refused.stdout.isEmpty)
+        holder.kill()
+        let after = try ChildProcess.nonce(["next", "--db", directory.database])
+        #expect(after.status == 0, "\(after.stderr)")
+        #expect(after.lines.count == 1)
+    }
+
+    @Test("a second process can wait for the stream and gets it when the holder dies")
+    func waitForClaim() throws {
+        let directory = try TemporaryDirectory()
+        let holder = try RunningChild(ChildProcess.helper, ["hold", directory.database, "default"])
+        _ = holder.readLine()
+        let killer = Thread { usleep(300_000); holder.kill() }
+        killer.start()
+        let waited = try ChildProcess.nonce(["next", "--db", directory.database, "--wait", "20s"])
+        #expect(waited.status == 0, "\(waited.stderr)")
+        #expect(waited.lines.count == 1)
+    }
+}
