@@ -20,8 +20,10 @@ struct DatabaseOptions: ParsableArguments {
         return "nonces.sqlite"
     }
 
-    func openStore() throws -> NonceStore {
-        try NonceStore(path: path)
+    /// Opens an existing database for the read-only commands: a mistyped path is an error,
+    /// not a new empty file.
+    func openExistingStore() throws -> NonceStore {
+        try NonceStore(path: path, configuration: .init(createIfMissing: false))
     }
 }
 

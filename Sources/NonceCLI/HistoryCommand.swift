@@ -20,8 +20,8 @@ struct HistoryCommand: ParsableCommand {
     }
 
     func run() throws {
-        let store = try options.openStore()
-        guard try store.stream(named: options.stream) != nil else { throw StoreError.streamNotFound(options.stream) }
+        let store = try options.openExistingStore()
+        guard try store.stream(named: options.stream) != nil else { throw StoreError.streamNotFound(options.stream, path: store.path) }
         let rows = try store.history(stream: options.stream, limit: limit)
         if json {
             print(try JSONOutput.encode(rows))

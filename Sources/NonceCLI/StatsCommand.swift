@@ -14,7 +14,7 @@ struct StatsCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let store = try options.openStore()
+        let store = try options.openExistingStore()
         let stats = try NonceManager.stats(of: options.stream, in: store)
         if json {
             print(try JSONOutput.encode(stats))

@@ -21,7 +21,7 @@ struct VerifyCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let store = try options.openStore()
+        let store = try options.openExistingStore()
         let report = try store.verify(stream: all ? nil : options.stream)
         if json {
             print(try JSONOutput.encode(report))

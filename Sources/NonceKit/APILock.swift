@@ -1,5 +1,10 @@
 import Dispatch
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A fair (first come, first served) lock that a thread or a task can wait on, with an
 /// optional timeout. Async waiters suspend instead of blocking a thread.
@@ -16,6 +21,8 @@ final class APILock: Sendable {
         var held = false
         var waiters: [(id: UInt64, waiter: Waiter)] = []
         var nextID: UInt64 = 0
+        /// Timeout timers of async waiters, cancelled as soon as their waiter leaves the queue.
+        var timers: [UInt64: Task<Void, Never>] = [:]
     }
 
     private let state = Mutex(State())
@@ -62,12 +69,19 @@ final class APILock: Sendable {
                     return false
                 }
                 if acquired { return continuation.resume() }
-                if Task.isCancelled { withdraw(ticket)?.fail(CancellationError()) }
+                if Task.isCancelled { return withdraw(ticket)?.fail(CancellationError()) ?? () }
                 if let timeout {
-                    Task { [weak self] in
+                    let timer = Task { [weak self] in
                         try? await Task.sleep(for: timeout)
+                        guard !Task.isCancelled else { return }
                         self?.withdraw(ticket)?.fail(APILockTimeout())
                     }
+                    let stillWaiting = state.withLock { state in
+                        guard state.waiters.contains(where: { $0.id == ticket }) else { return false }
+                        state.timers[ticket] = timer
+                        return true
+                    }
+                    if !stillWaiting { timer.cancel() }
                 }
             }
         } onCancel: {
@@ -82,7 +96,9 @@ final class APILock: Sendable {
                 state.held = false
                 return nil
             }
-            return state.waiters.removeFirst().waiter
+            let next = state.waiters.removeFirst()
+            state.timers.removeValue(forKey: next.id)?.cancel()
+            return next.waiter
         }
         switch next {
         case .thread(let semaphore): semaphore.signal()
@@ -95,6 +111,7 @@ final class APILock: Sendable {
     private func withdraw(_ ticket: UInt64) -> WithdrawnWaiter? {
         state.withLock { state in
             guard let index = state.waiters.firstIndex(where: { $0.id == ticket }) else { return nil }
+            state.timers.removeValue(forKey: ticket)?.cancel()
             return WithdrawnWaiter(waiter: state.waiters.remove(at: index).waiter)
         }
     }
@@ -112,8 +129,33 @@ final class APILock: Sendable {
 struct APILockTimeout: Error {}
 
 /// Which API locks the current thread or task is inside, for reentrancy.
+///
+/// Stored in a task-local, which child tasks inherit; `owner` tells the holder itself
+/// (reentrant) from a child task of it (refused: it would run beside its parent).
 final class HeldAPILock: Sendable {
+    /// A task or, outside any task, a thread.
+    enum Owner: Hashable, Sendable {
+        case task(Int)
+        case thread(UInt)
+
+        static var current: Owner {
+            if let task = withUnsafeCurrentTask(body: { $0?.hashValue }) { return .task(task) }
+            #if canImport(Glibc)
+            return .thread(UInt(pthread_self()))
+            #else
+            return .thread(UInt(bitPattern: pthread_self()))
+            #endif
+        }
+    }
+
+    enum Status {
+        case notHeld
+        case heldByCurrent
+        case heldByParentTask
+    }
+
     let lock: ObjectIdentifier
+    let owner = Owner.current
     let parent: HeldAPILock?
     /// Cleared when the holding body returns, so an unstructured task that inherited this
     /// value and outlived the body does not think it still holds the lock.
@@ -126,12 +168,14 @@ final class HeldAPILock: Sendable {
 
     @TaskLocal static var current: HeldAPILock?
 
-    static func isHeld(_ lock: APILock) -> Bool {
+    static func status(of lock: APILock) -> Status {
         var entry = current
         while let held = entry {
-            if held.lock == ObjectIdentifier(lock) && held.active.load(ordering: .acquiring) { return true }
+            if held.lock == ObjectIdentifier(lock) && held.active.load(ordering: .acquiring) {
+                return held.owner == Owner.current ? .heldByCurrent : .heldByParentTask
+            }
             entry = held.parent
         }
-        return false
+        return .notHeld
     }
 }

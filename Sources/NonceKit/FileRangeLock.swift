@@ -4,52 +4,70 @@ import Glibc
 import Darwin
 #endif
 
-/// Exclusive locks on single bytes of a lock file, one byte per stream.
+/// An exclusive lock on one byte of a lock file: one byte per stream.
 ///
 /// On Linux these are open-file-description locks (`F_OFD_SETLK`): they belong to this
 /// object's file descriptor, not to the process, so two claims in one process conflict as
-/// they would across processes, and the kernel drops them when the process dies, kill -9
-/// included. No lock outlives its holder.
+/// they would across processes, closing another descriptor does not drop them, and the
+/// kernel drops them when the process dies, kill -9 included. No lock outlives its holder.
+/// Darwin has no OFD locks; there each byte becomes a file of its own under `flock`,
+/// which has the same per-descriptor semantics.
 final class FileRangeLock: Sendable {
     let path: String
+    let offset: Int64
     private let descriptor: Int32
 
-    init(path: String) throws(LockFileError) {
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw LockFileError(path: path, errno: errno) }
-        self.path = path
+    init(path: String, offset: Int64) throws(LockFileError) {
+        #if os(Linux)
+        let file = path
+        #else
+        let file = "\(path).\(offset)"
+        #endif
+        let fd = open(file, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw LockFileError(path: file, errno: errno) }
+        self.path = file
+        self.offset = offset
         self.descriptor = fd
     }
 
     deinit { close(descriptor) }
 
-    /// Takes the byte at `offset` if no one holds it; returns false when someone does.
-    func tryLock(offset: Int64) throws(LockFileError) -> Bool {
+    /// Takes the lock if no one holds it; returns false when someone does.
+    func tryLock() throws(LockFileError) -> Bool {
+        #if os(Linux)
         var lock = Self.range(type: Int16(F_WRLCK), offset: offset)
-        if fcntl(descriptor, Self.setLock, &lock) == 0 { return true }
+        if fcntl(descriptor, Self.setOFDLock, &lock) == 0 { return true }
+        #else
+        if flock(descriptor, LOCK_EX | LOCK_NB) == 0 { return true }
+        #endif
         let code = errno
-        if code == EAGAIN || code == EACCES { return false }
+        if code == EAGAIN || code == EACCES || code == EWOULDBLOCK { return false }
         throw LockFileError(path: path, errno: code)
     }
 
-    /// Takes the byte at `offset`, polling until it is free or `timeout` passes.
-    /// Returns false on timeout. A nil timeout waits for ever.
-    func lock(offset: Int64, timeout: Duration?) throws(LockFileError) -> Bool {
+    /// Takes the lock, polling until it is free or `timeout` passes. Returns false on
+    /// timeout; a nil timeout waits for ever.
+    func lock(timeout: Duration?) throws(LockFileError) -> Bool {
         let deadline = timeout.map { ContinuousClock.now + $0 }
         var pause: UInt32 = 200
         while true {
-            if try tryLock(offset: offset) { return true }
+            if try tryLock() { return true }
             if let deadline, ContinuousClock.now >= deadline { return false }
             usleep(pause)
             pause = min(pause * 2, 10_000)
         }
     }
 
-    func unlock(offset: Int64) {
+    func unlock() {
+        #if os(Linux)
         var lock = Self.range(type: Int16(F_UNLCK), offset: offset)
-        _ = fcntl(descriptor, Self.setLock, &lock)
+        _ = fcntl(descriptor, Self.setOFDLock, &lock)
+        #else
+        _ = flock(descriptor, LOCK_UN)
+        #endif
     }
 
+    #if os(Linux)
     private static func range(type: Int16, offset: Int64) -> flock {
         var lock = flock()
         lock.l_type = type
@@ -60,13 +78,9 @@ final class FileRangeLock: Sendable {
         return lock
     }
 
-    #if os(Linux)
     /// `F_OFD_SETLK` from <fcntl.h>; Glibc's module hides it behind `_GNU_SOURCE`. The value
     /// is the same on every Linux architecture (asm-generic/fcntl.h).
-    private static let setLock: Int32 = 37
-    #else
-    // Darwin has no OFD locks; process-owned locks still die with the process.
-    private static let setLock = F_SETLK
+    private static let setOFDLock: Int32 = 37
     #endif
 }
 

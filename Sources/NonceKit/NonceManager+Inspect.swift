@@ -4,8 +4,8 @@ extension NonceManager {
     /// The figures of `stream` as the database holds them, without claiming the stream:
     /// what `nonce stats` shows while another process may be issuing.
     public static func stats(of stream: String, in store: NonceStore, clock: any NonceClock = SystemClock()) throws -> NonceStats {
-        guard let record = try store.stream(named: stream) else { throw StoreError.streamNotFound(stream) }
-        let held = StreamClaim.isHeld(record, database: store.path)
+        guard let record = try store.stream(named: stream) else { throw StoreError.streamNotFound(stream, path: store.path) }
+        let held = StreamClaim.isHeld(record, in: store)
         return NonceStats(record: record, now: clock.now(), holderPID: held ? record.holderPID : nil)
     }
 }

@@ -57,7 +57,7 @@ public final class NonceManager: Sendable {
         let pid = getpid()
         try store.setHolder(streamID: opened.id, pid: pid)
         // Read again under the claim: the previous holder's last writes are in now.
-        guard let record = try store.stream(named: opened.name) else { throw StoreError.streamNotFound(opened.name) }
+        guard let record = try store.stream(named: opened.name) else { throw StoreError.streamNotFound(opened.name, path: store.path) }
         self.stream = record.name
         self.store = store
         self.claim = claim

@@ -1,9 +1,11 @@
 // A child process for the crash and cross-process tests. Not a product.
 //
-//   NonceTestHelper issue DB STREAM LEASE_NS HISTORY [JUMP_EVERY]
+//   NonceTestHelper issue DB STREAM LEASE_NS HISTORY JUMP_EVERY FROZEN_CLOCK_NS
 //       Issues nonces for ever, writing each one as a line straight to stdout (no buffer),
 //       so whatever the parent has read was really handed out before a kill.
-//       Every JUMP_EVERY nonces (if > 0) it jumps 1 ms forward first.
+//       Every JUMP_EVERY nonces (if > 0) it jumps 1 ms forward first. FROZEN_CLOCK_NS > 0
+//       stops the clock at that time: nonces then run ahead of it (last + 1), so only the
+//       durable mark, not the passing of time, keeps a restart above them.
 //   NonceTestHelper hold DB STREAM
 //       Claims the stream, prints "ready PID", and sleeps until killed.
 import Foundation
@@ -32,9 +34,11 @@ do {
     case "issue":
         let lease = Duration.nanoseconds(Int64(arguments[4]) ?? 1_000_000_000)
         let history = NonceManager.HistoryMode(rawValue: arguments[5]) ?? .batched
-        let jumpEvery = arguments.count > 6 ? Int(arguments[6]) ?? 0 : 0
+        let jumpEvery = Int(arguments[6]) ?? 0
+        let frozen = Int64(arguments[7]) ?? 0
+        let clock: any NonceClock = frozen > 0 ? ManualClock(nanoseconds: frozen) : SystemClock()
         let manager = try NonceManager(
-            path: database, configuration: .init(stream: stream, leaseSpan: lease, history: history))
+            path: database, configuration: .init(stream: stream, leaseSpan: lease, history: history, clock: clock))
         var count = 0
         while true {
             count += 1

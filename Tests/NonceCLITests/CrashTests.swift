@@ -8,34 +8,42 @@ import Testing
 /// wrote out before dying is ever reached again.
 @Suite("Crash safety (kill -9)")
 struct CrashTests {
-    /// How a child issues: lease span in ns, history mode, jump every N nonces (0: never).
+    /// How a child issues: lease span in ns, history mode, jump every N nonces (0: never),
+    /// and whether its clock is frozen.
+    ///
+    /// With a frozen clock nonces run ahead of time (last + 1), as they do after a jump or
+    /// a clock stepped back; then nothing but the durable mark keeps a restart above them.
+    /// With the real clock, time itself would mostly hide a broken mark.
     struct Scenario: Sendable, CustomStringConvertible {
         var name: String
         var leaseNanoseconds: Int64
         var history: String
         var jumpEvery: Int
+        var frozenClock: Bool
         var description: String { name }
     }
 
     static let scenarios = [
-        Scenario(name: "batched history, default lease", leaseNanoseconds: 1_000_000_000, history: "batched", jumpEvery: 0),
-        Scenario(name: "no history, renewal on nearly every nonce", leaseNanoseconds: 2_000, history: "off", jumpEvery: 0),
-        Scenario(name: "batched history, renewal every few nonces", leaseNanoseconds: 50_000, history: "batched", jumpEvery: 0),
-        Scenario(name: "jumps every 50 nonces", leaseNanoseconds: 100_000_000, history: "batched", jumpEvery: 50),
-        Scenario(name: "jumps on every other nonce", leaseNanoseconds: 10_000, history: "off", jumpEvery: 2),
-        Scenario(name: "synchronous history", leaseNanoseconds: 1_000_000, history: "synchronous", jumpEvery: 0),
+        Scenario(name: "real clock, batched history, default lease", leaseNanoseconds: 1_000_000_000, history: "batched", jumpEvery: 0, frozenClock: false),
+        Scenario(name: "frozen clock, batched history, default lease", leaseNanoseconds: 1_000_000_000, history: "batched", jumpEvery: 0, frozenClock: true),
+        Scenario(name: "frozen clock, no history, renewal every few nonces", leaseNanoseconds: 7, history: "off", jumpEvery: 0, frozenClock: true),
+        Scenario(name: "frozen clock, batched history, short lease", leaseNanoseconds: 500, history: "batched", jumpEvery: 0, frozenClock: true),
+        Scenario(name: "frozen clock, jumps every 50 nonces", leaseNanoseconds: 100_000_000, history: "batched", jumpEvery: 50, frozenClock: true),
+        Scenario(name: "real clock, jumps on every other nonce", leaseNanoseconds: 10_000, history: "off", jumpEvery: 2, frozenClock: false),
+        Scenario(name: "frozen clock, synchronous history", leaseNanoseconds: 1_000, history: "synchronous", jumpEvery: 0, frozenClock: true),
     ]
 
     @Test("no nonce handed out before a kill is ever issued again", arguments: scenarios)
     func killAndRestart(_ scenario: Scenario) throws {
         let directory = try TemporaryDirectory()
         var generator = SystemRandomNumberGenerator()
+        let frozenAt = scenario.frozenClock ? SystemClock().now() : 0
         var largestSeen: UInt64 = 0
         var totalSeen = 0
         for _ in 0..<12 {
             let child = try RunningChild(ChildProcess.helper, [
                 "issue", directory.database, "default", String(scenario.leaseNanoseconds), scenario.history,
-                String(scenario.jumpEvery),
+                String(scenario.jumpEvery), String(frozenAt),
             ])
             // Let it run a random number of lines (sometimes none past start-up), then kill.
             let target = Int.random(in: 0..<3_000, using: &generator)
@@ -53,7 +61,8 @@ struct CrashTests {
             totalSeen += seen.count
         }
         // A new process starts above everything any killed one wrote out.
-        let manager = try NonceManager(path: directory.database)
+        let clock: any NonceClock = scenario.frozenClock ? ManualClock(nanoseconds: frozenAt) : SystemClock()
+        let manager = try NonceManager(path: directory.database, configuration: .init(clock: clock))
         let next = try manager.next()
         manager.close()
         #expect(next > largestSeen)

@@ -98,4 +98,33 @@ struct APILockTests {
         release.yield()
         try await holder.value
     }
+
+    @Test("a child task of the holder is refused with a clear error instead of running beside it")
+    func childTaskRefused() async throws {
+        let directory = try TemporaryDirectory()
+        let manager = try NonceManager(path: directory.database)
+        defer { manager.close() }
+        let childError = try await manager.withAPILock { _ in
+            async let child: Void = manager.withAPILock { _ in await Task.yield() }
+            do {
+                try await child
+                return nil as NonceError?
+            } catch let error as NonceError {
+                return error
+            }
+        }
+        guard case .apiLockHeldByParentTask = childError else {
+            Issue.record("expected apiLockHeldByParentTask, got \(String(describing: childError))")
+            return
+        }
+        // A task started inside the body that runs after it ends takes the lock normally.
+        let later = try await manager.withAPILock { _ in
+            await Task.yield()
+            return Task { try await manager.withAPILock(timeout: .seconds(5)) { nonce in
+                await Task.yield()
+                return nonce
+            } }
+        }
+        #expect(try await later.value > 0)
+    }
 }

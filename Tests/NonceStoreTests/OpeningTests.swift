@@ -87,4 +87,16 @@ struct OpeningTests {
             #expect(text == migration.sql)
         }
     }
+
+    @Test("another application's SQLite database is refused and left byte-identical")
+    func refusesForeignSQLite() throws {
+        let directory = try TemporaryDirectory()
+        do {
+            let other = try Connection(path: directory.database)
+            try other.execute("CREATE TABLE orders (id INTEGER PRIMARY KEY, pair TEXT)")
+        }
+        let before = try Data(contentsOf: URL(fileURLWithPath: directory.database))
+        #expect(throws: StoreError.foreignDatabase(path: directory.database)) { try NonceStore(path: directory.database) }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: directory.database)) == before)
+    }
 }

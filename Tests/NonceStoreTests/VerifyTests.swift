@@ -64,7 +64,7 @@ struct VerifyTests {
 
     @Test("verifying an unknown stream is an error naming it")
     func unknownStream() throws {
-        let (_, store) = try populated()
-        #expect(throws: StoreError.streamNotFound("nope")) { try store.verify(stream: "nope") }
+        let (directory, store) = try populated()
+        #expect(throws: StoreError.streamNotFound("nope", path: directory.database)) { try store.verify(stream: "nope") }
     }
 }

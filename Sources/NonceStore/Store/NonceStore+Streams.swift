@@ -35,7 +35,7 @@ extension NonceStore {
                     """).execute([.text(name), .text(mode.rawValue), .integer(now), .integer(now)])
                 guard let record = try connection.cachedStatement("SELECT \(Self.streamColumns) FROM streams WHERE name = ?")
                     .rows([.text(name)], Self.decodeStream).first
-                else { throw StoreError.streamNotFound(name) }
+                else { throw StoreError.streamNotFound(name, path: path) }
                 guard record.mode == mode else {
                     throw StoreError.modeMismatch(stream: name, actual: record.mode, requested: mode)
                 }

@@ -33,7 +33,7 @@ extension NonceStore {
                     .rows([], Self.decodeStream)
                 if let stream {
                     streams = streams.filter { $0.name == stream }
-                    if streams.isEmpty { throw StoreError.streamNotFound(stream) }
+                    if streams.isEmpty { throw StoreError.streamNotFound(stream, path: path) }
                 }
                 var rows: Int64 = 0
                 for record in streams {

@@ -36,15 +36,25 @@ public final class NonceStore: Sendable {
         /// Runs on the connection after it is opened and before migrations: a place for
         /// pragmas such as `max_page_count`.
         public var prepareDatabase: (@Sendable (Connection) throws -> Void)?
+        /// Create the file when it is missing. Read-only tools turn this off, so that a
+        /// mistyped path is an error rather than a new empty database.
+        public var createIfMissing: Bool
 
-        public init(busyTimeout: Duration = .seconds(10), prepareDatabase: (@Sendable (Connection) throws -> Void)? = nil) {
+        public init(
+            busyTimeout: Duration = .seconds(10),
+            createIfMissing: Bool = true,
+            prepareDatabase: (@Sendable (Connection) throws -> Void)? = nil
+        ) {
             self.busyTimeout = busyTimeout
+            self.createIfMissing = createIfMissing
             self.prepareDatabase = prepareDatabase
         }
     }
 
-    /// The database file's path.
+    /// The database file's path, as given.
     public let path: String
+    /// The path with symlinks and `..` resolved: what identifies the file, for locks.
+    public let resolvedPath: String
     /// Guards `connection`: SQLite connections are opened without their own mutex.
     private let lock = Mutex(())
     /// Only touched inside `lock`, which is what makes the class `Sendable`.
@@ -56,7 +66,15 @@ public final class NonceStore: Sendable {
     /// refused with ``StoreError`` and left byte-for-byte untouched.
     public init(path: String, configuration: Configuration = Configuration()) throws {
         self.path = path
-        try Self.createFileIfMissing(path)
+        if configuration.createIfMissing {
+            try Self.createFileIfMissing(path)
+        } else if access(path, F_OK) != 0 {
+            throw StoreError.cannotOpen(path: path, reason: "no such file")
+        }
+        resolvedPath = realpath(path, nil).map { resolved in
+            defer { free(resolved) }
+            return String(cString: resolved)
+        } ?? path
         let connection: Connection
         do {
             connection = try Connection(path: path, mode: .readWrite)
@@ -70,8 +88,9 @@ public final class NonceStore: Sendable {
         self.connection = connection
     }
 
-    /// Runs `body` with the connection, under the store's lock.
-    public func withConnection<T>(_ body: (Connection) throws -> T) throws -> T {
+    /// Runs `body` with the connection, under the store's lock. Package-only: a connection
+    /// that escaped the lock would race the background writer inside SQLite.
+    package func withConnection<T>(_ body: (Connection) throws -> T) throws -> T {
         try lock.withLock { _ in try body(connection) }
     }
 
@@ -100,6 +119,10 @@ public final class NonceStore: Sendable {
         }
         if version > SchemaMigrations.latestVersion {
             throw StoreError.newerSchema(path: path, found: version, supported: SchemaMigrations.latestVersion)
+        }
+        // Another application's SQLite file: has tables, but never had our schema.
+        if version == 0, (try? connection.scalarInt64("SELECT count(*) FROM sqlite_schema")) ?? 0 > 0 {
+            throw StoreError.foreignDatabase(path: path)
         }
         do {
             try enableWriteAheadLog(connection, path: path, timeout: configuration.busyTimeout)

@@ -2,6 +2,8 @@
 public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The file exists but is not an SQLite database. It was left untouched.
     case notADatabase(path: String)
+    /// An SQLite database of some other application. It was left untouched.
+    case foreignDatabase(path: String)
     /// The database was written by a newer NonceStore. It was left untouched.
     case newerSchema(path: String, found: Int, supported: Int)
     /// The database could not be opened or prepared for writing.
@@ -9,7 +11,7 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A stream name that is empty, too long or has control characters.
     case invalidStreamName(String)
     /// No stream has that name.
-    case streamNotFound(String)
+    case streamNotFound(String, path: String)
     /// The stream exists in another mode than the one asked for.
     case modeMismatch(stream: String, actual: StreamMode, requested: StreamMode)
     /// A nonce or mark would pass 2^63-1, the largest value SQLite stores and Kraken accepts here.
@@ -19,6 +21,9 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .notADatabase(let path):
             "'\(path)' is not a NonceStore database (not an SQLite file); it was left untouched"
+        case .foreignDatabase(let path):
+            "'\(path)' is an SQLite database of another application (it has tables but no NonceStore schema); "
+                + "it was left untouched"
         case .newerSchema(let path, let found, let supported):
             "'\(path)' has schema version \(found), newer than this build supports (\(supported)); "
                 + "upgrade NonceStore to use it. The file was left untouched"
@@ -26,8 +31,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
             "cannot open database '\(path)': \(reason)"
         case .invalidStreamName(let name):
             "invalid stream name '\(name)': use 1 to 200 printable characters"
-        case .streamNotFound(let name):
-            "no stream named '\(name)' in this database"
+        case .streamNotFound(let name, let path):
+            "no stream named '\(name)' in '\(path)'"
         case .modeMismatch(let stream, let actual, let requested):
             "stream '\(stream)' is \(actual.rawValue), not \(requested.rawValue)"
         case .valueOutOfRange(let stream, let detail):
