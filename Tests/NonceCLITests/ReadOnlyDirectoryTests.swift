@@ -1,0 +1,53 @@
+import Foundation
+import NonceStore
+import NonceTestSupport
+import Testing
+
+@Suite("A read-only directory")
+struct ReadOnlyDirectoryTests {
+    /// Runs `nonce` as a user who cannot write to `directory`. Root ignores permissions, so
+    /// as root the command runs as `nobody` through setpriv (util-linux).
+    private func runWithoutWriteAccess(_ arguments: [String], in directory: TemporaryDirectory) throws -> ChildProcess.Result {
+        guard getuid() == 0 else {
+            chmod(directory.url.path, 0o555)
+            return try ChildProcess.nonce(arguments)
+        }
+        let nobody: UInt32 = 65534
+        for name in try FileManager.default.contentsOfDirectory(atPath: directory.url.path) {
+            chown(directory.path(name), nobody, nobody)
+        }
+        chown(directory.url.path, nobody, nobody)
+        chmod(directory.url.path, 0o555)
+        let setpriv = URL(fileURLWithPath: "/usr/bin/setpriv")
+        return try ChildProcess.run(setpriv, [
+            "--reuid=\(nobody)", "--regid=\(nobody)", "--clear-groups", ChildProcess.nonce.path,
+        ] + arguments)
+    }
+
+    @Test("issuing fails with an error naming the database, and prints no nonce",
+          .enabled(if: getuid() != 0 || FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv")))
+    func existingDatabase() throws {
+        let directory = try TemporaryDirectory()
+        let first = try ChildProcess.nonce(["next", "--db", directory.database])
+        #expect(first.status == 0, "\(first.stderr)")
+        let before = try Data(contentsOf: URL(fileURLWithPath: directory.database))
+        let result = try runWithoutWriteAccess(["next", "--db", directory.database], in: directory)
+        #expect(result.status != 0)
+        #expect(result.stdout.isEmpty, "a nonce was printed: \(result.stdout)")
+        #expect(result.stderr.contains(directory.database), "\(result.stderr)")
+        #expect(result.stderr.contains("not writable"), "\(result.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: directory.database)) == before)
+    }
+
+    @Test("a new database cannot be created there: a clear error",
+          .enabled(if: getuid() != 0 || FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv")))
+    func newDatabase() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("new.sqlite")
+        let result = try runWithoutWriteAccess(["next", "--db", path], in: directory)
+        #expect(result.status != 0)
+        #expect(result.stdout.isEmpty)
+        #expect(result.stderr.contains(path), "\(result.stderr)")
+        #expect(result.stderr.contains("Permission denied"), "\(result.stderr)")
+    }
+}
