@@ -5,6 +5,12 @@ import Testing
 
 @Suite("A read-only directory")
 struct ReadOnlyDirectoryTests {
+    /// `setpriv` from the PATH, if there is one.
+    static let setpriv: URL? = (ProcessInfo.processInfo.environment["PATH"] ?? "")
+        .split(separator: ":")
+        .map { URL(fileURLWithPath: String($0)).appendingPathComponent("setpriv") }
+        .first { FileManager.default.isExecutableFile(atPath: $0.path) }
+
     /// Runs `nonce` as a user who cannot write to `directory`. Root ignores permissions, so
     /// as root the command runs as `nobody` through setpriv (util-linux).
     private func runWithoutWriteAccess(_ arguments: [String], in directory: TemporaryDirectory) throws -> ChildProcess.Result {
@@ -18,14 +24,14 @@ struct ReadOnlyDirectoryTests {
         }
         chown(directory.url.path, nobody, nobody)
         chmod(directory.url.path, 0o555)
-        let setpriv = URL(fileURLWithPath: "/usr/bin/setpriv")
+        let setpriv = try #require(Self.setpriv, "setpriv (util-linux) is needed to drop root's privileges")
         return try ChildProcess.run(setpriv, [
             "--reuid=\(nobody)", "--regid=\(nobody)", "--clear-groups", ChildProcess.nonce.path,
         ] + arguments)
     }
 
     @Test("issuing fails with an error naming the database, and prints no nonce",
-          .enabled(if: getuid() != 0 || FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv")))
+          .enabled(if: getuid() != 0 || setpriv != nil))
     func existingDatabase() throws {
         let directory = try TemporaryDirectory()
         let first = try ChildProcess.nonce(["next", "--db", directory.database])
@@ -40,7 +46,7 @@ struct ReadOnlyDirectoryTests {
     }
 
     @Test("a new database cannot be created there: a clear error",
-          .enabled(if: getuid() != 0 || FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv")))
+          .enabled(if: getuid() != 0 || setpriv != nil))
     func newDatabase() throws {
         let directory = try TemporaryDirectory()
         let path = directory.path("new.sqlite")
