@@ -8,9 +8,11 @@ public enum StreamMode: String, Sendable, Codable, CaseIterable {
 
 /// A stream's persisted state: one row of the public `stream_state` view.
 public struct StreamRecord: Sendable, Equatable, Codable {
-    /// The row id; history and events refer to it.
+    /// The row id; history, events and the claim lock refer to it.
     public var id: Int64
+    /// The stream's name, usually naming one API key.
     public var name: String
+    /// How processes share the stream.
     public var mode: StreamMode
     /// The largest nonce recorded as issued, as of the last state write.
     public var lastIssued: Int64
@@ -18,8 +20,11 @@ public struct StreamRecord: Sendable, Equatable, Codable {
     public var highWaterMark: Int64
     /// Nonces issued over the stream's life, as of the last state write.
     public var issuedTotal: Int64
+    /// Durable commits of a new high-water mark.
     public var markRenewals: Int64
+    /// Times the clock was seen stepping backwards.
     public var clockRegressions: Int64
+    /// Jumps forward (manual or recovery).
     public var jumps: Int64
     /// The process that last claimed the stream, while it holds it (informational).
     public var holderPID: Int32?
@@ -34,19 +39,26 @@ public struct StreamRecord: Sendable, Equatable, Codable {
 
 /// One row of the public `nonce_history` view.
 public struct HistoryEntry: Sendable, Equatable, Codable {
+    /// The stream's name.
     public var stream: String
+    /// The issued nonce.
     public var nonce: Int64
     /// When the nonce was issued, in nanoseconds since the Unix epoch.
     public var issuedAt: Int64
+    /// The process that issued it.
     public var pid: Int32
+    /// The caller's label, such as the API method.
     public var label: String?
 }
 
 /// One row of the public `nonce_events` view.
 public struct EventEntry: Sendable, Equatable, Codable {
+    /// The stream's name.
     public var stream: String
     /// Nanoseconds since the Unix epoch.
     public var at: Int64
+    /// A short word: `jump`, `clock_regression`, `recovery`, `import`, ...
     public var kind: String
+    /// What happened, for people.
     public var detail: String
 }
