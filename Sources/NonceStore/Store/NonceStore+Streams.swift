@@ -27,7 +27,8 @@ extension NonceStore {
     public func openStream(named name: String, mode: StreamMode) throws -> StreamRecord {
         try Self.validate(streamName: name)
         return try withConnection { connection in
-            try connection.transaction(.immediate, durable: true) {
+            // Not synced on its own: the first lease, committed durably right after, syncs it too.
+            try connection.transaction(.immediate) {
                 let now = WallClock.nanoseconds()
                 try connection.cachedStatement("""
                     INSERT INTO streams (name, mode, created_at, updated_at) VALUES (?, ?, ?, ?)
