@@ -43,11 +43,15 @@ public enum ChildProcess {
         try process.run()
         // Read both pipes before waiting, so a chatty child cannot fill a pipe and stall.
         let errData = Mutex(Data())
-        let errReader = Thread { let data = err.fileHandleForReading.readDataToEndOfFile(); errData.withLock { $0 = data } }
-        errReader.start()
+        let errDone = DispatchSemaphore(value: 0)
+        Thread {
+            let data = err.fileHandleForReading.readDataToEndOfFile()
+            errData.withLock { $0 = data }
+            errDone.signal()
+        }.start()
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        while errReader.isExecuting || !errReader.isFinished { usleep(1_000) }
+        errDone.wait()
         return Result(
             status: process.terminationStatus,
             stdout: String(decoding: outData, as: UTF8.self),

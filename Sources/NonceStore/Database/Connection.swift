@@ -96,12 +96,6 @@ public final class Connection {
         return statement.text(at: 0)
     }
 
-    /// The rowid of the last row this connection inserted.
-    public var lastInsertedRowID: Int64 { sqlite3_last_insert_rowid(handle) }
-
-    /// Rows changed by the last INSERT, UPDATE or DELETE.
-    public var changes: Int { Int(sqlite3_changes64(handle)) }
-
     /// How long a statement waits for another connection's lock before failing with
     /// `SQLITE_BUSY`.
     public func setBusyTimeout(milliseconds: Int32) {

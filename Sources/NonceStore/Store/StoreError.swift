@@ -14,8 +14,6 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case streamNotFound(String, path: String)
     /// The stream exists in another mode than the one asked for.
     case modeMismatch(stream: String, actual: StreamMode, requested: StreamMode)
-    /// A nonce or mark would pass 2^63-1, the largest value SQLite stores and Kraken accepts here.
-    case valueOutOfRange(stream: String, detail: String)
 
     public var description: String {
         switch self {
@@ -35,8 +33,6 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
             "no stream named '\(name)' in '\(path)'"
         case .modeMismatch(let stream, let actual, let requested):
             "stream '\(stream)' is \(actual.rawValue), not \(requested.rawValue)"
-        case .valueOutOfRange(let stream, let detail):
-            "stream '\(stream)': \(detail) would exceed 2^63-1, the largest nonce this store can issue"
         }
     }
 }
