@@ -3,10 +3,6 @@
 /// Each case names the stream (and the process or file) at fault, and none of them leaves a
 /// nonce issued that the store could not make durable.
 public enum NonceError: Error, Sendable, CustomStringConvertible {
-    /// Another process holds the exclusive stream.
-    case streamHeld(stream: String, holderPID: Int32?, database: String)
-    /// Waited for an exclusive stream and the holder kept it.
-    case claimTimedOut(stream: String, holderPID: Int32?, database: String, waited: Duration)
     /// The high-water mark could not be committed durably, so no nonce above the old mark was
     /// issued.
     case markNotDurable(stream: String, database: String, reason: String)
@@ -26,11 +22,6 @@ public enum NonceError: Error, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .streamHeld(let stream, let pid, let database):
-            "stream '\(stream)' in '\(database)' is held by \(Self.holder(pid)); "
-                + "stop that process, use another stream, or wait for it"
-        case .claimTimedOut(let stream, let pid, let database, let waited):
-            "stream '\(stream)' in '\(database)' is still held by \(Self.holder(pid)) after waiting \(waited)"
         case .markNotDurable(let stream, let database, let reason):
             "stream '\(stream)' in '\(database)': could not make the high-water mark durable, "
                 + "so no nonce was issued: \(reason)"
@@ -48,9 +39,5 @@ public enum NonceError: Error, Sendable, CustomStringConvertible {
             "stream '\(stream)': withAPILock called from a child task while its parent holds the API lock; "
                 + "take nonces in the parent's body, or use next() in the child"
         }
-    }
-
-    private static func holder(_ pid: Int32?) -> String {
-        pid.map { "process \($0)" } ?? "another process"
     }
 }

@@ -5,7 +5,7 @@ extension NonceManager {
     /// what `nonce stats` shows while another process may be issuing.
     public static func stats(of stream: String, in store: NonceStore, clock: any NonceClock = SystemClock()) throws -> NonceStats {
         guard let record = try store.stream(named: stream) else { throw StoreError.streamNotFound(stream, path: store.path) }
-        let held = StreamClaim.isHeld(record, in: store)
+        let held = store.isHeld(record)
         return NonceStats(record: record, now: clock.now(), holderPID: held ? record.holderPID : nil)
     }
 }

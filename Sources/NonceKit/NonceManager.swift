@@ -12,7 +12,7 @@ import Synchronization
 /// rarely wait for the disk.
 ///
 /// The stream is held exclusively: a second process (or manager) that opens it gets
-/// ``NonceError/streamHeld(stream:holderPID:database:)``.
+/// ``StoreError/streamHeld(stream:holderPID:database:)``.
 ///
 /// ```swift
 /// let manager = try NonceManager(path: "nonces.sqlite")
@@ -53,7 +53,7 @@ public final class NonceManager: Sendable {
     /// commits a first lease so the first nonce does not wait for the disk.
     public init(store: NonceStore, configuration: Configuration = Configuration()) throws {
         let opened = try store.openStream(named: configuration.stream, mode: .exclusive)
-        let claim = try StreamClaim(record: opened, store: store, wait: configuration.claimWait)
+        let claim = try store.claim(opened, wait: configuration.claimWait)
         let pid = getpid()
         try store.setHolder(streamID: opened.id, pid: pid)
         // Read again under the claim: the previous holder's last writes are in now.

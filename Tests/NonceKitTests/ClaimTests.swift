@@ -10,7 +10,7 @@ struct ClaimTests {
     func heldStream() throws {
         let directory = try TemporaryDirectory()
         let first = try NonceManager(path: directory.database)
-        let error = #expect(throws: NonceError.self) { try NonceManager(path: directory.database) }
+        let error = #expect(throws: StoreError.self) { try NonceManager(path: directory.database) }
         #expect(error?.description.contains("process \(getpid())") == true)
         // Another stream in the same file is free.
         let other = try NonceManager(path: directory.database, configuration: .init(stream: "other"))
@@ -25,7 +25,7 @@ struct ClaimTests {
         let directory = try TemporaryDirectory()
         let first = try NonceManager(path: directory.database)
         defer { first.close() }
-        let error = #expect(throws: NonceError.self) {
+        let error = #expect(throws: StoreError.self) {
             try NonceManager(path: directory.database, configuration: .init(claimWait: .milliseconds(50)))
         }
         #expect(error?.description.contains("after waiting") == true)

@@ -14,6 +14,10 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case streamNotFound(String, path: String)
     /// The stream exists in another mode than the one asked for.
     case modeMismatch(stream: String, actual: StreamMode, requested: StreamMode)
+    /// Another claim (in this process or another) holds the exclusive stream.
+    case streamHeld(stream: String, holderPID: Int32?, database: String)
+    /// Waited for a stream's claim and the holder kept it.
+    case claimTimedOut(stream: String, holderPID: Int32?, database: String, waited: Duration)
 
     public var description: String {
         switch self {
@@ -33,6 +37,15 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
             "no stream named '\(name)' in '\(path)'"
         case .modeMismatch(let stream, let actual, let requested):
             "stream '\(stream)' is \(actual.rawValue), not \(requested.rawValue)"
+        case .streamHeld(let stream, let pid, let database):
+            "stream '\(stream)' in '\(database)' is held by \(Self.holder(pid)); "
+                + "stop that process, use another stream, or wait for it"
+        case .claimTimedOut(let stream, let pid, let database, let waited):
+            "stream '\(stream)' in '\(database)' is still held by \(Self.holder(pid)) after waiting \(waited)"
         }
+    }
+
+    private static func holder(_ pid: Int32?) -> String {
+        pid.map { "process \($0)" } ?? "another process"
     }
 }

@@ -12,12 +12,12 @@ import Darwin
 /// kernel drops them when the process dies, kill -9 included. No lock outlives its holder.
 /// Darwin has no OFD locks; there each byte becomes a file of its own under `flock`,
 /// which has the same per-descriptor semantics.
-final class FileRangeLock: Sendable {
-    let path: String
-    let offset: Int64
+package final class FileRangeLock: Sendable {
+    package let path: String
+    package let offset: Int64
     private let descriptor: Int32
 
-    init(path: String, offset: Int64) throws(LockFileError) {
+    package init(path: String, offset: Int64) throws(LockFileError) {
         #if os(Linux)
         let file = path
         #else
@@ -33,7 +33,7 @@ final class FileRangeLock: Sendable {
     deinit { close(descriptor) }
 
     /// Takes the lock if no one holds it; returns false when someone does.
-    func tryLock() throws(LockFileError) -> Bool {
+    package func tryLock() throws(LockFileError) -> Bool {
         #if os(Linux)
         var lock = Self.range(type: Int16(F_WRLCK), offset: offset)
         if fcntl(descriptor, Self.setOFDLock, &lock) == 0 { return true }
@@ -47,7 +47,7 @@ final class FileRangeLock: Sendable {
 
     /// Takes the lock, polling until it is free or `timeout` passes. Returns false on
     /// timeout; a nil timeout waits for ever.
-    func lock(timeout: Duration?) throws(LockFileError) -> Bool {
+    package func lock(timeout: Duration?) throws(LockFileError) -> Bool {
         let deadline = timeout.map { ContinuousClock.now + $0 }
         var pause: UInt32 = 200
         while true {
@@ -58,7 +58,7 @@ final class FileRangeLock: Sendable {
         }
     }
 
-    func unlock() {
+    package func unlock() {
         #if os(Linux)
         var lock = Self.range(type: Int16(F_UNLCK), offset: offset)
         _ = fcntl(descriptor, Self.setOFDLock, &lock)
@@ -85,8 +85,8 @@ final class FileRangeLock: Sendable {
 }
 
 /// A lock file could not be opened or locked.
-struct LockFileError: Error, CustomStringConvertible {
-    let path: String
-    let errno: Int32
-    var description: String { "lock file '\(path)': \(String(cString: strerror(errno)))" }
+package struct LockFileError: Error, CustomStringConvertible {
+    package let path: String
+    package let errno: Int32
+    package var description: String { "lock file '\(path)': \(String(cString: strerror(errno)))" }
 }

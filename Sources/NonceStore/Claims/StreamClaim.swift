@@ -1,0 +1,59 @@
+/// A process's exclusive hold on a stream: a lock on the stream's byte of the lock file
+/// beside the database (`<database>-locks`, named after the database's resolved path so
+/// that a symlink and its target share one lock). The kernel releases it when the process
+/// dies, so a kill -9 leaves no stale claim.
+///
+/// Whoever changes an exclusive stream's floor from outside its issuing process (the
+/// legacy importer, a mode switch) takes the claim first, so it can never race a holder
+/// that issues from memory.
+public final class StreamClaim: Sendable {
+    /// The stream held.
+    public let stream: String
+    private let lock: FileRangeLock
+
+    fileprivate init(record: StreamRecord, store: NonceStore, wait: Duration?) throws {
+        stream = record.name
+        do {
+            lock = try FileRangeLock(path: store.lockFilePath, offset: record.id)
+            let acquired = try wait.map { try lock.lock(timeout: $0) } ?? lock.tryLock()
+            if !acquired {
+                let holder = (try? store.stream(named: record.name))?.holderPID
+                if let wait {
+                    throw StoreError.claimTimedOut(stream: record.name, holderPID: holder, database: store.path, waited: wait)
+                }
+                throw StoreError.streamHeld(stream: record.name, holderPID: holder, database: store.path)
+            }
+        } catch let error as LockFileError {
+            throw StoreError.cannotOpen(path: store.path, reason: error.description)
+        }
+    }
+
+    /// Releases the claim (also released when this object goes away, or the process dies).
+    public func release() {
+        lock.unlock()
+    }
+}
+
+extension NonceStore {
+    /// The lock file that holds one byte per stream.
+    package var lockFilePath: String { resolvedPath + "-locks" }
+
+    /// Claims `record`'s stream for this caller, waiting up to `wait` (nil: not at all).
+    ///
+    /// - Throws: ``StoreError/streamHeld(stream:holderPID:database:)`` or
+    ///   ``StoreError/claimTimedOut(stream:holderPID:database:waited:)`` while another
+    ///   claim holds it, in this process or another.
+    public func claim(_ record: StreamRecord, wait: Duration? = nil) throws -> StreamClaim {
+        try StreamClaim(record: record, store: self, wait: wait)
+    }
+
+    /// True when some live claim holds `record`, in any process. A snapshot: the answer may
+    /// change at once; take a claim to act on it.
+    public func isHeld(_ record: StreamRecord) -> Bool {
+        guard let probe = try? FileRangeLock(path: lockFilePath, offset: record.id),
+              let free = try? probe.tryLock()
+        else { return false }
+        if free { probe.unlock() }
+        return !free
+    }
+}
