@@ -14,6 +14,7 @@ let package = Package(
     products: [
         .library(name: "NonceStore", targets: ["NonceStore"]),
         .library(name: "NonceKit", targets: ["NonceKit"]),
+        .library(name: "NonceMigration", targets: ["NonceMigration"]),
         .executable(name: "nonce", targets: ["NonceCLI"]),
     ],
     dependencies: [
@@ -39,6 +40,12 @@ let package = Package(
             dependencies: ["CSQLite", "NonceSchema"],
             swiftSettings: swiftSettings
         ),
+        // Reads the old Python managers' nonce files and raises a stream's floor through the store.
+        .target(
+            name: "NonceMigration",
+            dependencies: ["NonceStore"],
+            swiftSettings: swiftSettings
+        ),
         // Policy: clock, leases, claims, the API lock, history batching; the manager.
         .target(
             name: "NonceKit",
@@ -53,6 +60,7 @@ let package = Package(
             name: "NonceCLI",
             dependencies: [
                 "NonceKit",
+                "NonceMigration",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -73,6 +81,11 @@ let package = Package(
         .testTarget(
             name: "NonceStoreTests",
             dependencies: ["NonceStore", "NonceTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "NonceMigrationTests",
+            dependencies: ["NonceMigration", "NonceStore", "NonceTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,0 +1,80 @@
+/// The tick of a legacy nonce: the old managers wrote Unix times in milliseconds,
+/// microseconds or nanoseconds, sometimes under one file name.
+public enum NonceUnit: String, Sendable, Codable, CaseIterable {
+    case milliseconds = "ms"
+    case microseconds = "us"
+    case nanoseconds = "ns"
+
+    /// Nanoseconds per tick.
+    public var nanoseconds: Int64 {
+        switch self {
+        case .milliseconds: 1_000_000
+        case .microseconds: 1_000
+        case .nanoseconds: 1
+        }
+    }
+
+    /// How people write it.
+    public var symbol: String {
+        switch self {
+        case .milliseconds: "ms"
+        case .microseconds: "µs"
+        case .nanoseconds: "ns"
+        }
+    }
+}
+
+/// The range of instants a legacy nonce can plausibly stand for: from Kraken's launch to a
+/// horizon ahead of now. A unit fits a value when the value, read in that unit, falls in
+/// it. The ranges of the three units are a thousandfold apart, so at most one fits.
+public struct PlausibleTimes: Sendable, Equatable {
+    /// 2013-01-01T00:00:00Z in nanoseconds: no Kraken nonce is older.
+    public static let krakenLaunch: Int64 = 1_356_998_400_000_000_000
+
+    /// The wall clock when the values are judged, in nanoseconds since the epoch.
+    public var now: Int64
+    /// The latest instant a value may stand for (`now` + the horizon).
+    public var latest: Int64
+
+    /// - Parameter horizon: how far ahead of `now` a reading may still fit a unit. Values
+    ///   between the import's `--max-lead` and this horizon fit but need `--accept-future`;
+    ///   beyond it, no unit fits. A truncated 19-digit value lands centuries ahead, far
+    ///   beyond any horizon, so it can never become a floor.
+    public init(now: Int64, horizon: Duration) {
+        self.now = now
+        latest = now.addingReportingOverflow(horizon.wholeNanoseconds).overflow ? .max : now + horizon.wholeNanoseconds
+    }
+
+    /// The value in nanoseconds and its unit, or why no unit fits.
+    public func normalize(_ digits: Substring) -> Result<(unit: NonceUnit, nanoseconds: Int64), LegacyValueProblem> {
+        let significant = digits.drop { $0 == "0" }
+        guard significant.count <= 20, let value = UInt64(significant.isEmpty ? "0" : significant) else {
+            return .failure(.beyondUInt64)
+        }
+        guard value <= UInt64(Int64.max) else { return .failure(.beyondInt64) }
+        var readings: [String] = []
+        for unit in NonceUnit.allCases {
+            let (scaled, overflow) = Int64(value).multipliedReportingOverflow(by: unit.nanoseconds)
+            if overflow {
+                readings.append("as \(unit.symbol) past the year 2262 (2^63-1 ns)")
+            } else if scaled < Self.krakenLaunch {
+                readings.append("as \(unit.symbol) before 2013")
+            } else if scaled > latest {
+                readings.append("as \(unit.symbol) \(LeadText.describe(scaled - now)) ahead")
+            } else {
+                return .success((unit, scaled))
+            }
+        }
+        return .failure(.fitsNoUnit(readings.joined(separator: ", ")))
+    }
+}
+
+extension Duration {
+    /// The duration in whole nanoseconds, clamped to `Int64`.
+    var wholeNanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        if overflow { return seconds < 0 ? .min : .max }
+        return scaled.addingReportingOverflow(attoseconds / 1_000_000_000).overflow ? .max : scaled + attoseconds / 1_000_000_000
+    }
+}
