@@ -30,6 +30,14 @@ enum Migrator {
         }
     }
 
+    /// The schema version and how many schema objects the file has, read in one statement so
+    /// both come from one snapshot: read apart, another process's first migration could
+    /// commit in between and make a fresh file look like another application's.
+    static func schemaVersionAndObjects(_ connection: Connection) throws(DatabaseError) -> (version: Int, objects: Int64) {
+        try connection.prepare("SELECT user_version, (SELECT count(*) FROM sqlite_schema) FROM pragma_user_version")
+            .rows { (Int($0.int64(at: 0)), $0.int64(at: 1)) }.first ?? (0, 0)
+    }
+
     static func schemaVersion(_ connection: Connection) throws(DatabaseError) -> Int {
         Int(try connection.prepare("PRAGMA user_version").rows { $0.int64(at: 0) }.first ?? 0)
     }

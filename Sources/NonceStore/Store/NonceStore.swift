@@ -109,9 +109,9 @@ public final class NonceStore: Sendable {
 
     private static func prepare(_ connection: Connection, path: String, configuration: Configuration) throws {
         // Read before writing anything: this is where a foreign or newer file is refused.
-        let version: Int
+        let version: Int, objects: Int64
         do {
-            version = try Migrator.schemaVersion(connection)
+            (version, objects) = try Migrator.schemaVersionAndObjects(connection)
         } catch where error.isNotADatabase {
             throw StoreError.notADatabase(path: path)
         } catch {
@@ -121,7 +121,7 @@ public final class NonceStore: Sendable {
             throw StoreError.newerSchema(path: path, found: version, supported: SchemaMigrations.latestVersion)
         }
         // Another application's SQLite file: has tables, but never had our schema.
-        if version == 0, (try? connection.scalarInt64("SELECT count(*) FROM sqlite_schema")) ?? 0 > 0 {
+        if version == 0, objects > 0 {
             throw StoreError.foreignDatabase(path: path)
         }
         do {
