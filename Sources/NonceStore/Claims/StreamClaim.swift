@@ -11,13 +11,14 @@ public final class StreamClaim: Sendable {
     public let stream: String
     private let lock: FileRangeLock
 
-    fileprivate init(record: StreamRecord, store: NonceStore, wait: Duration?) throws {
+    /// - Parameter holder: reads the holder's pid for the error; called only on failure.
+    fileprivate init(record: StreamRecord, store: NonceStore, wait: Duration?, holder: () -> Int32?) throws {
         stream = record.name
         do {
             lock = try FileRangeLock(path: store.lockFilePath, offset: record.id)
             let acquired = try wait.map { try lock.lock(timeout: $0) } ?? lock.tryLock()
             if !acquired {
-                let holder = (try? store.stream(named: record.name))?.holderPID
+                let holder = holder()
                 if let wait {
                     throw StoreError.claimTimedOut(stream: record.name, holderPID: holder, database: store.path, waited: wait)
                 }
@@ -44,7 +45,13 @@ extension NonceStore {
     ///   ``StoreError/claimTimedOut(stream:holderPID:database:waited:)`` while another
     ///   claim holds it, in this process or another.
     public func claim(_ record: StreamRecord, wait: Duration? = nil) throws -> StreamClaim {
-        try StreamClaim(record: record, store: self, wait: wait)
+        try StreamClaim(record: record, store: self, wait: wait) { (try? stream(named: record.name))?.holderPID }
+    }
+
+    /// Claims without waiting, from inside a transaction: the holder's pid comes from
+    /// `record`, because reading it again would need the connection the caller holds.
+    func claimInTransaction(_ record: StreamRecord) throws -> StreamClaim {
+        try StreamClaim(record: record, store: self, wait: nil) { record.holderPID }
     }
 
     /// True when some live claim holds `record`, in any process. A snapshot: the answer may

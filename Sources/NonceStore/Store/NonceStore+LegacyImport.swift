@@ -1,7 +1,7 @@
 extension NonceStore {
     /// Records a legacy import and raises `stream`'s floor to `floor`, in one durable
-    /// `BEGIN IMMEDIATE` transaction: the `legacy_files` rows, the new high-water mark and an
-    /// `import` event land together or not at all.
+    /// `BEGIN IMMEDIATE` transaction: the stream (when new), the `legacy_files` rows, the
+    /// new high-water mark and an `import` event land together or not at all.
     ///
     /// The floor only ever rises (the SQL takes the maximum). When every file was recorded
     /// before with the same checksum and outcome, and `floor` would not raise the floor,
@@ -15,46 +15,67 @@ extension NonceStore {
     ///   - floor: the largest accepted value in nanoseconds, or nil when none counted.
     ///   - summary: the event's text, for people; the floor's change is appended.
     /// - Throws: ``StoreError/streamHeld(stream:holderPID:database:)`` while a process
-    ///   holds the exclusive stream; nothing is written then.
+    ///   holds the exclusive stream, ``StoreError/writeFailed(path:reason:)`` when the
+    ///   write fails (a full disk); nothing is written then.
     public func recordLegacyImport(
         id: String, stream name: String, files: [LegacyFileRecord], floor: Int64?, summary: String
     ) throws -> LegacyImportCommit {
-        let record = try stream(named: name) ?? openStream(named: name, mode: .exclusive)
-        let claim = record.mode == .exclusive ? try claim(record) : nil
-        defer { claim?.release() }
-        return try withConnection { connection in
-            try connection.transaction(.immediate, durable: true) {
-                let before = try connection.cachedStatement("SELECT max(last_issued, high_water) FROM streams WHERE id = ?")
-                    .rows([.integer(record.id)]) { $0.int64(at: 0) }.first ?? 0
-                let raises = floor.map { $0 > before } ?? false
-                if !raises, try Self.allRecorded(files, streamID: record.id, on: connection) {
-                    return LegacyImportCommit(floorBefore: before, floorAfter: before, recorded: false)
+        try Self.validate(streamName: name)
+        do {
+            return try withConnection { connection in
+                try connection.transaction(.immediate, durable: true) {
+                    try recordLegacyImport(on: connection, id: id, stream: name, files: files, floor: floor, summary: summary)
                 }
-                let now = WallClock.nanoseconds()
-                let insert = try connection.cachedStatement("""
-                    INSERT INTO legacy_files (import_id, stream_id, imported_at, path, size, sha256, format, unit,
-                                              raw_value, normalized, accepted, reason)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """)
-                for file in files {
-                    try insert.execute([
-                        .text(id), .integer(record.id), .integer(now), .text(file.path),
-                        file.size.map { .integer($0) } ?? .null, file.sha256.map { .text($0) } ?? .null,
-                        .text(file.format), file.unit.map { .text($0) } ?? .null,
-                        file.rawValue.map { .text($0) } ?? .null, file.normalized.map { .integer($0) } ?? .null,
-                        .integer(file.accepted ? 1 : 0), .text(file.reason),
-                    ])
-                }
-                try connection.cachedStatement(
-                    "UPDATE streams SET high_water = max(high_water, ?), updated_at = ? WHERE id = ?"
-                ).execute([.integer(floor ?? 0), .integer(now), .integer(record.id)])
-                let after = max(before, floor ?? 0)
-                let change = after > before ? "floor raised from \(before) to \(after)" : "floor unchanged at \(before)"
-                try connection.cachedStatement("INSERT INTO events (stream_id, at, kind, detail) VALUES (?, ?, 'import', ?)")
-                    .execute([.integer(record.id), .integer(now), .text("\(summary); \(change)")])
-                return LegacyImportCommit(floorBefore: before, floorAfter: after, recorded: true)
             }
+        } catch let error as DatabaseError {
+            throw StoreError.writeFailed(path: path, reason: Self.explain(error))
         }
+    }
+
+    private func recordLegacyImport(
+        on connection: Connection, id: String, stream name: String, files: [LegacyFileRecord], floor: Int64?,
+        summary: String
+    ) throws -> LegacyImportCommit {
+        // Created inside this transaction, so a failed import leaves no stream behind.
+        let now = WallClock.nanoseconds()
+        try connection.cachedStatement("""
+            INSERT INTO streams (name, mode, created_at, updated_at) VALUES (?, 'exclusive', ?, ?)
+            ON CONFLICT (name) DO NOTHING
+            """).execute([.text(name), .integer(now), .integer(now)])
+        guard let record = try connection.cachedStatement("SELECT \(Self.streamColumns) FROM streams WHERE name = ?")
+            .rows([.text(name)], Self.decodeStream).first
+        else { throw StoreError.streamNotFound(name, path: path) }
+        // Held to the end of the transaction: no process can be issuing from a lease below
+        // the new floor. The lock file is not SQLite's, and the attempt does not wait, so
+        // taking it inside the transaction cannot deadlock.
+        let claim = record.mode == .exclusive ? try claimInTransaction(record) : nil
+        defer { claim?.release() }
+
+        let before = record.floor
+        let after = max(before, floor ?? 0)
+        if after == before, try Self.allRecorded(files, streamID: record.id, on: connection) {
+            return LegacyImportCommit(floorBefore: before, floorAfter: before, recorded: false)
+        }
+        let insert = try connection.cachedStatement("""
+            INSERT INTO legacy_files (import_id, stream_id, imported_at, path, size, sha256, format, unit,
+                                      raw_value, normalized, accepted, reason)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        for file in files {
+            try insert.execute([
+                .text(id), .integer(record.id), .integer(now), .text(file.path),
+                file.size.map { .integer($0) } ?? .null, file.sha256.map { .text($0) } ?? .null,
+                .text(file.format), file.unit.map { .text($0) } ?? .null,
+                file.rawValue.map { .text($0) } ?? .null, file.normalized.map { .integer($0) } ?? .null,
+                .integer(file.accepted ? 1 : 0), .text(file.reason),
+            ])
+        }
+        try connection.cachedStatement("UPDATE streams SET high_water = max(high_water, ?), updated_at = ? WHERE id = ?")
+            .execute([.integer(after), .integer(now), .integer(record.id)])
+        let change = after > before ? "floor raised from \(before) to \(after)" : "floor unchanged at \(before)"
+        try connection.cachedStatement("INSERT INTO events (stream_id, at, kind, detail) VALUES (?, ?, 'import', ?)")
+            .execute([.integer(record.id), .integer(now), .text("\(summary); \(change)")])
+        return LegacyImportCommit(floorBefore: before, floorAfter: after, recorded: true)
     }
 
     /// True when an earlier import of `stream` recorded every one of `files` with the same

@@ -14,6 +14,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case streamNotFound(String, path: String)
     /// The stream exists in another mode than the one asked for.
     case modeMismatch(stream: String, actual: StreamMode, requested: StreamMode)
+    /// A write failed (a full disk, an I/O error) and was rolled back: nothing of it is in the file.
+    case writeFailed(path: String, reason: String)
     /// Another claim (in this process or another) holds the exclusive stream.
     case streamHeld(stream: String, holderPID: Int32?, database: String)
     /// Waited for a stream's claim and the holder kept it.
@@ -37,6 +39,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
             "no stream named '\(name)' in '\(path)'"
         case .modeMismatch(let stream, let actual, let requested):
             "stream '\(stream)' is \(actual.rawValue), not \(requested.rawValue)"
+        case .writeFailed(let path, let reason):
+            "writing to '\(path)' failed and was rolled back: \(reason)"
         case .streamHeld(let stream, let pid, let database):
             "stream '\(stream)' in '\(database)' is held by \(Self.holder(pid)); "
                 + "stop that process, use another stream, or wait for it"

@@ -1,0 +1,89 @@
+import Foundation
+import NonceStore
+import NonceTestSupport
+import Testing
+
+@Suite("nonce import-legacy")
+struct ImportLegacyCommandTests {
+    /// An old bot directory whose global nonce file is `lead` ahead of the real clock.
+    static func bot(_ directory: TemporaryDirectory, lead: Duration) throws -> (root: String, value: UInt64) {
+        let root = directory.path("bot")
+        try FileManager.default.createDirectory(atPath: root + "/data", withIntermediateDirectories: true)
+        let value = UInt64(Date().timeIntervalSince1970 * 1e9) + UInt64(lead.components.seconds) * 1_000_000_000
+        try String(value).write(toFile: root + "/data/kraken_global_nonce.txt", atomically: false, encoding: .utf8)
+        try String(value / 1_000_000 - 60_000).write(toFile: root + "/data/kraken_nonce_master.txt", atomically: false, encoding: .utf8)
+        try "".write(toFile: root + "/data/kraken_global_nonce.txt.lock", atomically: false, encoding: .utf8)
+        return (root, value)
+    }
+
+    @Test("after importing a maximum ahead of the clock, nonce next prints a larger value")
+    func nextAboveImportedFloor() throws {
+        let directory = try TemporaryDirectory()
+        let bot = try Self.bot(directory, lead: .seconds(1_800))
+        let imported = try ChildProcess.nonce(["import-legacy", bot.root, "--db", directory.database])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        #expect(imported.stdout.contains("floor raised: 0 -> \(bot.value)"))
+        let next = try ChildProcess.nonce(["next", "--db", directory.database])
+        #expect(try #require(UInt64(next.stdout.trimmingCharacters(in: .whitespacesAndNewlines))) > bot.value)
+        let again = try ChildProcess.nonce(["import-legacy", bot.root, "--db", directory.database])
+        #expect(again.status == 0)
+        #expect(again.stdout.contains("nothing to do"))
+    }
+
+    @Test("--json prints the report: every file, the units, the floor before and after")
+    func json() throws {
+        let directory = try TemporaryDirectory()
+        let bot = try Self.bot(directory, lead: .seconds(60))
+        let result = try ChildProcess.nonce(["import-legacy", bot.root, "--db", directory.database, "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let files = try #require(report["files"] as? [[String: Any]])
+        #expect(files.map { $0["format"] as? String } == ["global-text", "lock-file", "account-text"])
+        #expect(files.map { $0["unit"] as? String } == ["ns", nil, "ms"])
+        #expect((report["floorAfter"] as? NSNumber)?.uint64Value == bot.value)
+        #expect((report["floorBefore"] as? NSNumber)?.int64Value == 0)
+        #expect(report["outcome"] as? String == "raised")
+    }
+
+    @Test("a dry run prints what it would do and creates no database")
+    func dryRun() throws {
+        let directory = try TemporaryDirectory()
+        let bot = try Self.bot(directory, lead: .seconds(60))
+        let result = try ChildProcess.nonce(["import-legacy", bot.root, "--db", directory.database, "--dry-run"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("dry run"))
+        #expect(result.stdout.contains("floor would rise: 0 -> \(bot.value)"))
+        #expect(!FileManager.default.fileExists(atPath: directory.database))
+    }
+
+    @Test("a suspect value fails the command, names the file, and creates nothing")
+    func rejected() throws {
+        let directory = try TemporaryDirectory()
+        let bot = try Self.bot(directory, lead: .seconds(60))
+        let bad = bot.root + "/data/kraken_nonce_user9.txt"
+        try "1764000000000000000000".write(toFile: bad, atomically: false, encoding: .utf8)
+        let result = try ChildProcess.nonce(["import-legacy", bot.root, "--db", directory.database])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains(bad))
+        #expect(result.stderr.contains("2^64"))
+        #expect(!FileManager.default.fileExists(atPath: directory.database))
+        let skipped = try ChildProcess.nonce(["import-legacy", bot.root, "--db", directory.database, "--skip-invalid"])
+        #expect(skipped.status == 0, "\(skipped.stderr)")
+        #expect(skipped.stdout.contains("skipped"))
+    }
+
+    @Test("a stream a live process holds is refused until that process stops")
+    func heldByAnotherProcess() throws {
+        let directory = try TemporaryDirectory()
+        let bot = try Self.bot(directory, lead: .seconds(60))
+        let holder = try RunningChild(ChildProcess.helper, ["hold", directory.database, "default"])
+        _ = holder.readLine()
+        let refused = try ChildProcess.nonce(["import-legacy", bot.root, "--db", directory.database])
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("held by process \(holder.pid)"))
+        #expect(try NonceStore(path: directory.database).stream(named: "default")?.floor ?? 0 < Int64(bot.value))
+        holder.kill()
+        let imported = try ChildProcess.nonce(["import-legacy", bot.root, "--db", directory.database])
+        #expect(imported.status == 0, "\(imported.stderr)")
+    }
+}
