@@ -26,6 +26,12 @@ import Darwin
 /// ### Reading history and events
 /// - ``history(stream:limit:)``
 /// - ``events(stream:limit:)``
+/// ### Claims
+/// - ``claim(_:wait:)``
+/// - ``isHeld(_:)``
+/// ### Legacy imports
+/// - ``recordLegacyImport(id:stream:files:floor:summary:)``
+/// - ``wasImported(_:stream:)``
 /// ### Checking
 /// - ``verify(stream:)``
 public final class NonceStore: Sendable {
