@@ -31,7 +31,7 @@ let package = Package(
         .target(
             name: "NonceSchema",
             path: "Migrations",
-            resources: [.embedInCode("0001_initial.sql")],
+            resources: [.embedInCode("0001_initial.sql"), .embedInCode("0002_shared_streams.sql")],
             swiftSettings: swiftSettings
         ),
         // SQL only: connection, statements, migrations, and the store's tables.

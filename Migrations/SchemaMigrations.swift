@@ -15,6 +15,7 @@ public enum SchemaMigrations {
     /// turned into `_`); a test checks that this list matches the folder.
     public static let all: [SchemaMigration] = [
         SchemaMigration(version: 1, name: "0001_initial.sql", sql: text(PackageResources._001_initial_sql)),
+        SchemaMigration(version: 2, name: "0002_shared_streams.sql", sql: text(PackageResources._002_shared_streams_sql)),
     ]
 
     /// The newest schema version this build can read and write.

@@ -34,3 +34,23 @@ extension IssuerCore {
         }
     }
 }
+
+extension IssuerCore {
+    /// Lifetime figures from `base` (the record at opening) plus this process's.
+    func stats(base: StreamRecord, openedAt: ContinuousClock.Instant) -> NonceStats {
+        let snapshot = state.withLock { $0 }
+        let now = configuration.clock.now()
+        var stats = NonceStats(record: base, now: now, holderPID: pid)
+        stats.lastIssued = max(base.lastIssued, snapshot.issued > 0 || snapshot.jumps > 0 ? snapshot.last : base.lastIssued)
+        stats.highWaterMark = snapshot.mark
+        stats.issuedTotal = base.issuedTotal + snapshot.issued
+        stats.issuedThisProcess = snapshot.issued
+        let elapsed = Double((ContinuousClock.now - openedAt).nanoseconds) / 1e9
+        stats.ratePerSecond = elapsed > 0 ? Double(snapshot.issued) / elapsed : 0
+        stats.leadOverClockNanoseconds = stats.lastIssued == 0 ? 0 : stats.lastIssued - now
+        stats.clockRegressions = base.clockRegressions + snapshot.clockRegressions
+        stats.markRenewals = base.markRenewals + snapshot.renewals
+        stats.jumps = base.jumps + snapshot.jumps
+        return stats
+    }
+}

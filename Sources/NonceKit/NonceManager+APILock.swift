@@ -1,14 +1,24 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 extension NonceManager {
     /// Runs `body` holding the stream's API lock, with a nonce taken inside the lock, so
     /// requests leave in nonce order. Wrap "take a nonce" through "request sent" in it.
     ///
     /// Reentrant: calling it again from inside `body` (same thread or task) runs at once
-    /// with a new nonce instead of deadlocking.
+    /// with a new nonce instead of deadlocking. On a shared stream the lock also excludes
+    /// every other process using the stream (a lock in the `-locks` file, which the kernel
+    /// releases if the holder dies), so requests from different processes leave in nonce
+    /// order too.
     ///
     /// This form blocks the calling thread while it waits: from async code, use the async
     /// form (give it an `async` body), so a waiting task does not hold a pool thread.
     ///
-    /// - Parameter timeout: how long to wait for the lock; nil waits as long as it takes.
+    /// - Parameter timeout: how long to wait for the lock, in this process and across
+    ///   processes together; nil waits as long as it takes.
     /// - Throws: ``NonceError/apiLockTimedOut(stream:timeout:)`` after `timeout`, any error
     ///   of ``next(label:)``, or what `body` throws.
     public func withAPILock<T>(
@@ -19,6 +29,7 @@ extension NonceManager {
         case .heldByParentTask: throw NonceError.apiLockHeldByParentTask(stream: stream)
         case .notHeld: break
         }
+        let deadline = timeout.map { ContinuousClock.now + $0 }
         guard apiLock.acquire(timeout: timeout) else {
             throw NonceError.apiLockTimedOut(stream: stream, timeout: timeout ?? .zero)
         }
@@ -27,6 +38,8 @@ extension NonceManager {
             held.active.store(false, ordering: .releasing)
             apiLock.release()
         }
+        try lockOtherProcessesOut(until: deadline, timeout: timeout)
+        defer { interProcessAPILock?.unlock() }
         return try HeldAPILock.$current.withValue(held) { try body(try next(label: label)) }
     }
 
@@ -43,6 +56,7 @@ extension NonceManager {
         case .heldByParentTask: throw NonceError.apiLockHeldByParentTask(stream: stream)
         case .notHeld: break
         }
+        let deadline = timeout.map { ContinuousClock.now + $0 }
         do {
             try await apiLock.acquire(timeout: timeout)
         } catch is APILockTimeout {
@@ -53,6 +67,36 @@ extension NonceManager {
             held.active.store(false, ordering: .releasing)
             apiLock.release()
         }
+        try await lockOtherProcessesOut(until: deadline, timeout: timeout)
+        defer { interProcessAPILock?.unlock() }
         return try await HeldAPILock.$current.withValue(held) { try await body(try next(label: label)) }
+    }
+
+    /// Takes the shared stream's inter-process lock, polling with a short backoff (a file
+    /// lock has no wake-up to wait on without tying up a thread). Called only by the one
+    /// holder of the in-process lock, so one thread per process polls at most.
+    private func lockOtherProcessesOut(until deadline: ContinuousClock.Instant?, timeout: Duration?) throws {
+        guard let lock = interProcessAPILock else { return }
+        var pause = Duration.microseconds(100)
+        while try !lock.tryLock() {
+            if let deadline, ContinuousClock.now >= deadline {
+                throw NonceError.apiLockTimedOut(stream: stream, timeout: timeout ?? .zero)
+            }
+            let (seconds, attoseconds) = pause.components
+            usleep(UInt32(seconds * 1_000_000 + attoseconds / 1_000_000_000_000))
+            pause = min(pause * 2, .milliseconds(2))
+        }
+    }
+
+    private func lockOtherProcessesOut(until deadline: ContinuousClock.Instant?, timeout: Duration?) async throws {
+        guard let lock = interProcessAPILock else { return }
+        var pause = Duration.microseconds(100)
+        while try !lock.tryLock() {
+            if let deadline, ContinuousClock.now >= deadline {
+                throw NonceError.apiLockTimedOut(stream: stream, timeout: timeout ?? .zero)
+            }
+            try await Task.sleep(for: pause)
+            pause = min(pause * 2, .milliseconds(2))
+        }
     }
 }

@@ -18,6 +18,9 @@ extension NonceManager {
     public struct Configuration: Sendable {
         /// The stream to issue from, usually one per API key.
         public var stream: String
+        /// The mode the stream must have: it is created in it when missing, and opening
+        /// a stream in the other mode fails. Nil takes the stream as it is (exclusive when new).
+        public var mode: StreamMode?
         /// How far ahead of the issued nonces the durable high-water mark is kept. A crash
         /// skips at most this much nonce space; a longer span means fewer disk flushes.
         public var leaseSpan: Duration
@@ -40,6 +43,7 @@ extension NonceManager {
 
         public init(
             stream: String = "default",
+            mode: StreamMode? = nil,
             leaseSpan: Duration = .seconds(1),
             history: HistoryMode = .batched,
             historyBatchSize: Int = 8_192,
@@ -51,6 +55,7 @@ extension NonceManager {
             store: NonceStore.Configuration = NonceStore.Configuration()
         ) {
             self.stream = stream
+            self.mode = mode
             self.leaseSpan = leaseSpan
             self.history = history
             self.historyBatchSize = historyBatchSize

@@ -2,17 +2,20 @@ import Foundation
 public import NonceStore
 import Synchronization
 
-/// Issues strictly increasing nanosecond nonces for one stream, safe across threads and
-/// crashes, and records each one in the store.
+/// Issues strictly increasing nanosecond nonces for one stream, safe across threads,
+/// processes and crashes, and records each one in the store.
 ///
-/// A nonce is `max(now, last + 1)` in nanoseconds since the epoch. Before any nonce above
-/// the stored high-water mark leaves, a new mark ahead of it is committed durably, so a
-/// process that restarts after a crash (kill -9, power loss) begins above everything this
-/// one issued. The mark is renewed by a background thread before it runs out, so callers
-/// rarely wait for the disk.
-///
-/// The stream is held exclusively: a second process (or manager) that opens it gets
-/// ``StoreError/streamHeld(stream:holderPID:database:)``.
+/// A nonce is `max(now, last + 1)` in nanoseconds since the epoch. How the stream is shared
+/// decides how:
+/// - **exclusive** (the default for new streams): this manager holds the stream alone and
+///   issues from memory. Before any nonce above the stored high-water mark leaves, a new
+///   mark ahead of it is committed durably, so a process that restarts after a crash
+///   (kill -9, power loss) begins above everything this one issued. A background thread
+///   renews the mark before it runs out, so callers rarely wait for the disk. A second
+///   process (or manager) gets ``StoreError/streamHeld(stream:holderPID:database:)``.
+/// - **shared**: any number of processes (in any language, through the SQL contract) issue
+///   from the stream; each nonce is one durable transaction, and ``withAPILock(timeout:label:_:)``
+///   also excludes the other processes.
 ///
 /// ```swift
 /// let manager = try NonceManager(path: "nonces.sqlite")
@@ -36,36 +39,68 @@ public final class NonceManager: Sendable {
     public let stream: String
     /// The store the manager writes to.
     public let store: NonceStore
-    let core: IssuerCore
+    /// How the stream is shared.
+    public let mode: StreamMode
+    let engine: Engine
     let apiLock = APILock()
-    private let writer: BackgroundWriter
+    /// A shared stream's API lock across processes (nil for exclusive streams, whose claim
+    /// already keeps every other process out).
+    let interProcessAPILock: FileRangeLock?
     private let claim: StreamClaim
-    private let base: StreamRecord
-    private let openedAt = ContinuousClock.now
+    let openedAt = ContinuousClock.now
     private let closeOnce = Mutex(false)
 
-    /// Opens (creating if needed) the database at `path` and claims `configuration.stream`.
+    /// The two ways of issuing.
+    enum Engine: Sendable {
+        case leased(IssuerCore, BackgroundWriter, base: StreamRecord)
+        case shared(SharedIssuer)
+    }
+
+    /// Opens (creating if needed) the database at `path` and opens `configuration.stream`.
     public convenience init(path: String, configuration: Configuration = Configuration()) throws {
         try self.init(store: NonceStore(path: path, configuration: configuration.store), configuration: configuration)
     }
 
-    /// Claims `configuration.stream` in `store`, creating the stream when missing, and
-    /// commits a first lease so the first nonce does not wait for the disk.
+    /// Opens `configuration.stream` in `store`, creating it when missing (in
+    /// `configuration.mode`, exclusive by default), and claims it: alone for an exclusive
+    /// stream, alongside the other processes for a shared one. An exclusive stream gets a
+    /// first lease committed, so the first nonce does not wait for the disk.
+    ///
+    /// - Throws: ``StoreError/modeMismatch(stream:actual:requested:)`` when
+    ///   `configuration.mode` is set and the stream is in the other mode;
+    ///   ``StoreError/streamHeld(stream:holderPID:database:)`` when another process holds
+    ///   an exclusive stream.
     public init(store: NonceStore, configuration: Configuration = Configuration()) throws {
-        let opened = try store.openStream(named: configuration.stream, mode: .exclusive)
-        let claim = try store.claim(opened, wait: configuration.claimWait)
+        let opened = try configuration.mode.map { try store.openStream(named: configuration.stream, mode: $0) }
+            ?? store.stream(named: configuration.stream)
+            ?? store.openStream(named: configuration.stream, mode: .exclusive)
+        let claim = try store.claim(opened, wait: configuration.claimWait, shared: opened.mode == .shared)
         let pid = getpid()
-        try store.setHolder(streamID: opened.id, pid: pid)
-        // Read again under the claim: the previous holder's last writes are in now.
+        // Read again under the claim: the previous holder's last writes are in now, and a
+        // mode switch that won the race to the claim shows.
         guard let record = try store.stream(named: opened.name) else { throw StoreError.streamNotFound(opened.name, path: store.path) }
+        guard record.mode == opened.mode else {
+            throw StoreError.modeMismatch(stream: record.name, actual: record.mode, requested: opened.mode)
+        }
         self.stream = record.name
         self.store = store
+        self.mode = record.mode
         self.claim = claim
-        self.base = record
-        core = IssuerCore(record: record, store: store, configuration: configuration, pid: pid)
-        let now = configuration.clock.now()
-        try core.renew(toCover: max(now, record.floor.addingClamped(1)))
-        writer = BackgroundWriter(core: core)
+        switch record.mode {
+        case .exclusive:
+            try store.setHolder(streamID: record.id, pid: pid)
+            let core = IssuerCore(record: record, store: store, configuration: configuration, pid: pid)
+            try core.renew(toCover: max(configuration.clock.now(), record.floor.addingClamped(1)))
+            engine = .leased(core, BackgroundWriter(core: core), base: record)
+            interProcessAPILock = nil
+        case .shared:
+            engine = .shared(SharedIssuer(record: record, store: store, configuration: configuration, pid: pid))
+            do {
+                interProcessAPILock = try FileRangeLock(path: store.lockFilePath, offset: store.apiLockOffset(for: record))
+            } catch {
+                throw StoreError.cannotOpen(path: store.path, reason: error.description)
+            }
+        }
     }
 
     deinit { close() }
@@ -75,13 +110,18 @@ public final class NonceManager: Sendable {
     ///
     /// - Parameter label: stored with the nonce in `nonce_history` (for example the API
     ///   method it was used for).
-    /// - Throws: ``NonceError`` when the mark cannot be made durable, the history cannot be
+    /// - Throws: ``NonceError`` when the nonce cannot be made durable, the history cannot be
     ///   written, or the stream would pass 2^63-1. No nonce is issued then.
     public func next(label: String? = nil) throws(NonceError) -> UInt64 {
-        let nonce = core.configuration.history == .synchronous
-            ? try core.issueSynchronously(label: label)
-            : try core.issue(label: label)
-        return UInt64(nonce)
+        switch engine {
+        case .leased(let core, _, _):
+            let nonce = core.configuration.history == .synchronous
+                ? try core.issueSynchronously(label: label)
+                : try core.issue(label: label)
+            return UInt64(nonce)
+        case .shared(let issuer):
+            return UInt64(try issuer.issue(label: label))
+        }
     }
 
     /// Moves the stream forward by `duration` at once: the next nonce is at least
@@ -90,26 +130,18 @@ public final class NonceManager: Sendable {
     /// - Returns: the new floor; every later nonce is above it.
     @discardableResult
     public func jump(by duration: Duration, reason: String = "manual") throws(NonceError) -> UInt64 {
-        UInt64(try core.jump(by: duration, reason: reason))
+        switch engine {
+        case .leased(let core, _, _): UInt64(try core.jump(by: duration, reason: reason))
+        case .shared(let issuer): UInt64(try issuer.jump(by: duration, reason: reason))
+        }
     }
 
     /// This stream's figures: lifetime totals plus this process's counts.
     public func stats() -> NonceStats {
-        let clock = core.configuration.clock
-        let snapshot = core.state.withLock { $0 }
-        let now = clock.now()
-        var stats = NonceStats(record: base, now: now, holderPID: core.pid)
-        stats.lastIssued = max(base.lastIssued, snapshot.issued > 0 || snapshot.jumps > 0 ? snapshot.last : base.lastIssued)
-        stats.highWaterMark = snapshot.mark
-        stats.issuedTotal = base.issuedTotal + snapshot.issued
-        stats.issuedThisProcess = snapshot.issued
-        let elapsed = Double((ContinuousClock.now - openedAt).nanoseconds) / 1e9
-        stats.ratePerSecond = elapsed > 0 ? Double(snapshot.issued) / elapsed : 0
-        stats.leadOverClockNanoseconds = stats.lastIssued == 0 ? 0 : stats.lastIssued - now
-        stats.clockRegressions = base.clockRegressions + snapshot.clockRegressions
-        stats.markRenewals = base.markRenewals + snapshot.renewals
-        stats.jumps = base.jumps + snapshot.jumps
-        return stats
+        switch engine {
+        case .leased(let core, _, let base): core.stats(base: base, openedAt: openedAt)
+        case .shared(let issuer): issuer.stats(openedAt: openedAt)
+        }
     }
 
     /// Writes the remaining history and counters, and releases the stream. Called by
@@ -120,10 +152,15 @@ public final class NonceManager: Sendable {
             return !closed
         }
         guard first else { return }
-        core.state.withLock { $0.closed = true }
-        writer.stop()
-        core.writeBehind(releasing: true)
-        try? store.setHolder(streamID: core.streamID, pid: nil)
+        switch engine {
+        case .leased(let core, let writer, _):
+            core.state.withLock { $0.closed = true }
+            writer.stop()
+            core.writeBehind(releasing: true)
+            try? store.setHolder(streamID: core.streamID, pid: nil)
+        case .shared(let issuer):
+            issuer.close()
+        }
         claim.release()
     }
 }

@@ -4,7 +4,8 @@ import Glibc
 import Darwin
 #endif
 
-/// An exclusive lock on one byte of a lock file: one byte per stream.
+/// A lock on one byte of a lock file: one byte per stream (and one per stream's API lock).
+/// Exclusive, or shared with other shared holders.
 ///
 /// On Linux these are open-file-description locks (`F_OFD_SETLK`): they belong to this
 /// object's file descriptor, not to the process, so two claims in one process conflict as
@@ -32,13 +33,16 @@ package final class FileRangeLock: Sendable {
 
     deinit { close(descriptor) }
 
-    /// Takes the lock if no one holds it; returns false when someone does.
-    package func tryLock() throws(LockFileError) -> Bool {
+    /// Takes the lock if no conflicting holder has it; returns false when one does.
+    ///
+    /// - Parameter shared: take it shared (several shared holders coexist; an exclusive one
+    ///   conflicts with all) rather than exclusive.
+    package func tryLock(shared: Bool = false) throws(LockFileError) -> Bool {
         #if os(Linux)
-        var lock = Self.range(type: Int16(F_WRLCK), offset: offset)
+        var lock = Self.range(type: Int16(shared ? F_RDLCK : F_WRLCK), offset: offset)
         if fcntl(descriptor, Self.setOFDLock, &lock) == 0 { return true }
         #else
-        if flock(descriptor, LOCK_EX | LOCK_NB) == 0 { return true }
+        if flock(descriptor, (shared ? LOCK_SH : LOCK_EX) | LOCK_NB) == 0 { return true }
         #endif
         let code = errno
         if code == EAGAIN || code == EACCES || code == EWOULDBLOCK { return false }
@@ -47,14 +51,14 @@ package final class FileRangeLock: Sendable {
 
     /// Takes the lock, polling until it is free or `timeout` passes. Returns false on
     /// timeout; a nil timeout waits for ever.
-    package func lock(timeout: Duration?) throws(LockFileError) -> Bool {
+    package func lock(timeout: Duration?, shared: Bool = false) throws(LockFileError) -> Bool {
         let deadline = timeout.map { ContinuousClock.now + $0 }
         var pause: UInt32 = 200
         while true {
-            if try tryLock() { return true }
+            if try tryLock(shared: shared) { return true }
             if let deadline, ContinuousClock.now >= deadline { return false }
             usleep(pause)
-            pause = min(pause * 2, 10_000)
+            pause = min(pause * 2, 2_000)
         }
     }
 

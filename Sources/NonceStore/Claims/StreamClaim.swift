@@ -1,7 +1,11 @@
-/// A process's exclusive hold on a stream: a lock on the stream's byte of the lock file
+/// A process's hold on a stream: a lock on the stream's byte of the lock file
 /// beside the database (`<database>-locks`, named after the database's resolved path so
 /// that a symlink and its target share one lock). The kernel releases it when the process
 /// dies, so a kill -9 leaves no stale claim.
+///
+/// The one issuer of an exclusive stream holds it exclusively; every process using a shared
+/// stream holds it shared, so that a mode switch (which needs it exclusively) cannot
+/// happen under them.
 ///
 /// Whoever changes an exclusive stream's floor from outside its issuing process (the
 /// legacy importer, a mode switch) takes the claim first, so it can never race a holder
@@ -12,11 +16,11 @@ public final class StreamClaim: Sendable {
     private let lock: FileRangeLock
 
     /// - Parameter holder: reads the holder's pid for the error; called only on failure.
-    fileprivate init(record: StreamRecord, store: NonceStore, wait: Duration?, holder: () -> Int32?) throws {
+    fileprivate init(record: StreamRecord, store: NonceStore, wait: Duration?, shared: Bool, holder: () -> Int32?) throws {
         stream = record.name
         do {
             lock = try FileRangeLock(path: store.lockFilePath, offset: record.id)
-            let acquired = try wait.map { try lock.lock(timeout: $0) } ?? lock.tryLock()
+            let acquired = try wait.map { try lock.lock(timeout: $0, shared: shared) } ?? lock.tryLock(shared: shared)
             if !acquired {
                 let holder = holder()
                 if let wait {
@@ -41,20 +45,22 @@ extension NonceStore {
 
     /// Claims `record`'s stream for this caller, waiting up to `wait` (nil: not at all).
     ///
+    /// - Parameter shared: hold it alongside other shared holders (the processes of a
+    ///   shared stream) instead of alone.
     /// - Throws: ``StoreError/streamHeld(stream:holderPID:database:)`` or
     ///   ``StoreError/claimTimedOut(stream:holderPID:database:waited:)`` while another
     ///   claim holds it, in this process or another.
-    public func claim(_ record: StreamRecord, wait: Duration? = nil) throws -> StreamClaim {
-        try StreamClaim(record: record, store: self, wait: wait) { (try? stream(named: record.name))?.holderPID }
+    public func claim(_ record: StreamRecord, wait: Duration? = nil, shared: Bool = false) throws -> StreamClaim {
+        try StreamClaim(record: record, store: self, wait: wait, shared: shared) { (try? stream(named: record.name))?.holderPID }
     }
 
     /// Claims without waiting, from inside a transaction: the holder's pid comes from
     /// `record`, because reading it again would need the connection the caller holds.
     func claimInTransaction(_ record: StreamRecord) throws -> StreamClaim {
-        try StreamClaim(record: record, store: self, wait: nil) { record.holderPID }
+        try StreamClaim(record: record, store: self, wait: nil, shared: false) { record.holderPID }
     }
 
-    /// True when some live claim holds `record`, in any process. A snapshot: the answer may
+    /// True when some live claim (exclusive or shared) holds `record`, in any process. A snapshot: the answer may
     /// change at once; take a claim to act on it.
     public func isHeld(_ record: StreamRecord) -> Bool {
         guard let probe = try? FileRangeLock(path: lockFilePath, offset: record.id),
@@ -62,5 +68,13 @@ extension NonceStore {
         else { return false }
         if free { probe.unlock() }
         return !free
+    }
+}
+
+extension NonceStore {
+    /// Where a shared stream's cross-process API lock lives in the lock file: past every
+    /// stream's claim byte (stream ids stay far below 2^32).
+    package func apiLockOffset(for record: StreamRecord) -> Int64 {
+        (1 << 32) + record.id
     }
 }

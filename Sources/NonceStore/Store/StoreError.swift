@@ -38,7 +38,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case .streamNotFound(let name, let path):
             "no stream named '\(name)' in '\(path)'"
         case .modeMismatch(let stream, let actual, let requested):
-            "stream '\(stream)' is \(actual.rawValue), not \(requested.rawValue)"
+            "stream '\(stream)' is \(actual.rawValue), not \(requested.rawValue); open it as \(actual.rawValue), or switch it "
+                + "with 'nonce stream set-mode \(stream) \(requested.rawValue)' while no process holds it"
         case .writeFailed(let path, let reason):
             "writing to '\(path)' failed and was rolled back: \(reason)"
         case .streamHeld(let stream, let pid, let database):

@@ -1,0 +1,92 @@
+extension NonceStore {
+    /// Issues one nonce on a shared stream through the SQL contract (the `nonce_requests`
+    /// view of migration 2), in one durable `BEGIN IMMEDIATE` transaction: the state, the
+    /// history row and the nonce commit together, synced to disk, before it is returned.
+    ///
+    /// Every process, in any language, that follows the same contract takes part in one
+    /// strictly increasing sequence, in commit order.
+    ///
+    /// - Parameters:
+    ///   - now: the caller's clock, in nanoseconds since the epoch.
+    ///   - clockRegressed: the caller saw its clock step back since its previous nonce;
+    ///     counted in `clock_regressions` in the same transaction.
+    /// - Throws: ``StoreError/modeMismatch(stream:actual:requested:)`` for an exclusive
+    ///   stream, ``StoreError/streamNotFound(_:path:)``, or
+    ///   ``StoreError/writeFailed(path:reason:)``; no nonce is issued then.
+    public func issueShared(stream name: String, now: Int64, pid: Int32, label: String?, clockRegressed: Bool = false) throws -> Int64 {
+        try sharedWrite(stream: name) { connection in
+            try connection.cachedStatement("INSERT INTO nonce_requests (stream, requested_at, pid, label) VALUES (?, ?, ?, ?)")
+                .execute([.text(name), .integer(now), .integer(Int64(pid)), label.map { .text($0) } ?? .null])
+            if clockRegressed {
+                try connection.cachedStatement("UPDATE streams SET clock_regressions = clock_regressions + 1 WHERE name = ?")
+                    .execute([.text(name)])
+            }
+            return try connection.cachedStatement("SELECT last_issued FROM streams WHERE name = ?")
+                .rows([.text(name)]) { $0.int64(at: 0) }.first ?? 0
+        }
+    }
+
+    /// Moves a shared stream forward: its floor becomes `max(floor, now) + nanoseconds`,
+    /// durably, with a `jump` event. Returns the new floor; every later nonce is above it.
+    public func jumpShared(stream name: String, by nanoseconds: Int64, now: Int64, reason: String) throws -> Int64 {
+        try sharedWrite(stream: name) { connection in
+            guard let record = try connection.cachedStatement("SELECT \(Self.streamColumns) FROM streams WHERE name = ?")
+                .rows([.text(name)], Self.decodeStream).first
+            else { throw StoreError.streamNotFound(name, path: path) }
+            guard record.mode == .shared else {
+                throw StoreError.modeMismatch(stream: name, actual: record.mode, requested: .shared)
+            }
+            let from = max(record.floor, now)
+            let (floor, overflow) = from.addingReportingOverflow(nanoseconds)
+            guard !overflow, nanoseconds > 0 else {
+                throw StoreError.writeFailed(path: path, reason: "a jump by \(nanoseconds) ns from \(from) is not a forward step below 2^63-1")
+            }
+            try connection.cachedStatement("UPDATE streams SET high_water = max(high_water, ?), jumps = jumps + 1, updated_at = ? WHERE id = ?")
+                .execute([.integer(floor), .integer(now), .integer(record.id)])
+            try connection.cachedStatement("INSERT INTO events (stream_id, at, kind, detail) VALUES (?, ?, 'jump', ?)")
+                .execute([.integer(record.id), .integer(now), .text("by \(nanoseconds) ns from \(from) to \(floor): \(reason)")])
+            return floor
+        }
+    }
+
+    /// Switches a stream between exclusive and shared. Allowed only while no process holds
+    /// the stream in either mode: the switch claims it exclusively for its transaction.
+    ///
+    /// - Returns: false when the stream already was in `mode` (nothing written).
+    /// - Throws: ``StoreError/streamHeld(stream:holderPID:database:)`` while held.
+    @discardableResult
+    public func setMode(_ mode: StreamMode, stream name: String) throws -> Bool {
+        try sharedWrite(stream: name) { connection in
+            guard let record = try connection.cachedStatement("SELECT \(Self.streamColumns) FROM streams WHERE name = ?")
+                .rows([.text(name)], Self.decodeStream).first
+            else { throw StoreError.streamNotFound(name, path: path) }
+            guard record.mode != mode else { return false }
+            let claim = try claimInTransaction(record)
+            defer { claim.release() }
+            let now = WallClock.nanoseconds()
+            try connection.cachedStatement("UPDATE streams SET mode = ?, updated_at = ? WHERE id = ?")
+                .execute([.text(mode.rawValue), .integer(now), .integer(record.id)])
+            try connection.cachedStatement("INSERT INTO events (stream_id, at, kind, detail) VALUES (?, ?, 'mode', ?)")
+                .execute([.integer(record.id), .integer(now), .text("\(record.mode.rawValue) -> \(mode.rawValue)")])
+            return true
+        }
+    }
+
+    /// Runs `body` in one durable `BEGIN IMMEDIATE` transaction, turning the contract's
+    /// refusals and SQLite's failures into ``StoreError``s that name the stream and file.
+    private func sharedWrite<T>(stream name: String, _ body: (Connection) throws -> T) throws -> T {
+        do {
+            return try withConnection { connection in
+                try connection.transaction(.immediate, durable: true) { try body(connection) }
+            }
+        } catch let error as DatabaseError {
+            if error.message.contains("nonce_requests: the stream is exclusive") {
+                throw StoreError.modeMismatch(stream: name, actual: .exclusive, requested: .shared)
+            }
+            if error.message.contains("nonce_requests: no stream") {
+                throw StoreError.streamNotFound(name, path: path)
+            }
+            throw StoreError.writeFailed(path: path, reason: Self.explain(error))
+        }
+    }
+}
