@@ -3,13 +3,22 @@ import Foundation
 import NonceKit
 import NonceStore
 
-/// `--db` and `--stream`, shared by every subcommand.
+/// `--db` and `--stream`, shared by the subcommands that work on one stream.
 struct DatabaseOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The database file.", valueName: "path"))
-    var db: String?
+    @OptionGroup var file: DatabaseFileOption
 
     @Option(name: .long, help: ArgumentHelp("The stream, usually one per API key.", valueName: "name"))
     var stream = "default"
+
+    var path: String { file.path }
+
+    func openExistingStore() throws -> NonceStore { try file.openExistingStore() }
+}
+
+/// `--db` alone, for the subcommands that name streams otherwise.
+struct DatabaseFileOption: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The database file.", valueName: "path"))
+    var db: String?
 
     /// `--db`, else `$NONCE_DB`, else `./nonces.sqlite`.
     var path: String {

@@ -6,6 +6,8 @@ extension NonceManager {
     public static func stats(of stream: String, in store: NonceStore, clock: any NonceClock = SystemClock()) throws -> NonceStats {
         guard let record = try store.stream(named: stream) else { throw StoreError.streamNotFound(stream, path: store.path) }
         let held = store.isHeld(record)
-        return NonceStats(record: record, now: clock.now(), holderPID: held ? record.holderPID : nil)
+        var stats = NonceStats(record: record, now: clock.now(), holderPID: held && record.mode == .exclusive ? record.holderPID : nil)
+        stats.isHeld = held
+        return stats
     }
 }

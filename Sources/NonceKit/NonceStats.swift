@@ -20,8 +20,11 @@ public struct NonceStats: Sendable, Codable, Equatable {
     public var clockRegressions: Int64
     public var markRenewals: Int64
     public var jumps: Int64
-    /// The process holding the stream, when one does.
+    /// The process holding an exclusive stream, when one does (nil for shared streams:
+    /// several may).
     public var holderPID: Int32?
+    /// Whether any live process holds the stream (in either mode).
+    public var isHeld: Bool
 
     /// The lead over the wall clock as a duration.
     public var leadOverClock: Duration { .nanoseconds(leadOverClockNanoseconds) }
@@ -38,5 +41,6 @@ public struct NonceStats: Sendable, Codable, Equatable {
         markRenewals = record.markRenewals
         jumps = record.jumps
         self.holderPID = holderPID
+        isHeld = holderPID != nil
     }
 }

@@ -81,7 +81,8 @@ final class SharedIssuer: Sendable {
         }
         let record = snapshot.record
         let now = clock.now()
-        var stats = NonceStats(record: record, now: now, holderPID: pid)
+        var stats = NonceStats(record: record, now: now, holderPID: nil)
+        stats.isHeld = true
         stats.issuedThisProcess = snapshot.issued
         let elapsed = Double((ContinuousClock.now - openedAt).nanoseconds) / 1e9
         stats.ratePerSecond = elapsed > 0 ? Double(snapshot.issued) / elapsed : 0

@@ -8,6 +8,12 @@
 //       durable mark, not the passing of time, keeps a restart above them.
 //   NonceTestHelper hold DB STREAM
 //       Claims the stream, prints "ready PID", and sleeps until killed.
+//   NonceTestHelper apilock DB STREAM ROUNDS HOLD_US
+//       On a shared stream: ROUNDS times, takes the API lock, and prints
+//       "START_NS END_NS NONCE" (CLOCK_MONOTONIC, system-wide) for a body that holds it
+//       HOLD_US microseconds. The parent checks that no two bodies overlap.
+//   NonceTestHelper apihold DB STREAM
+//       On a shared stream: takes the API lock, prints "locked PID", sleeps until killed.
 import Foundation
 import NonceKit
 
@@ -21,6 +27,12 @@ func writeLine(_ text: String) {
             offset += written
         }
     }
+}
+
+func monotonicNanoseconds() -> Int64 {
+    var spec = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &spec)
+    return Int64(spec.tv_sec) * 1_000_000_000 + Int64(spec.tv_nsec)
 }
 
 let arguments = CommandLine.arguments
@@ -44,6 +56,23 @@ do {
             count += 1
             if jumpEvery > 0 && count % jumpEvery == 0 { try manager.jump(by: .milliseconds(1), reason: "test") }
             writeLine(String(try manager.next()))
+        }
+    case "apilock":
+        let rounds = Int(arguments[4]) ?? 1, hold = UInt32(arguments[5]) ?? 0
+        let manager = try NonceManager(path: database, configuration: .init(stream: stream, mode: .shared))
+        for _ in 0..<rounds {
+            let line = try manager.withAPILock { nonce in
+                let start = monotonicNanoseconds()
+                usleep(hold)
+                return "\(start) \(monotonicNanoseconds()) \(nonce)"
+            }
+            writeLine(line)
+        }
+    case "apihold":
+        let manager = try NonceManager(path: database, configuration: .init(stream: stream, mode: .shared))
+        try manager.withAPILock { _ in
+            writeLine("locked \(getpid())")
+            while true { sleep(60) }
         }
     case "hold":
         let manager = try NonceManager(path: database, configuration: .init(stream: stream))

@@ -1,0 +1,46 @@
+import ArgumentParser
+import Foundation
+import NonceKit
+
+struct ExecCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "exec",
+        abstract: "Run a command with a fresh nonce in $NONCE, holding the stream's API lock until it exits.",
+        discussion: """
+            Takes the API lock, issues a nonce, runs COMMAND with NONCE and NONCE_STREAM in its \
+            environment, releases the lock when it exits, and exits with its status. On a shared stream \
+            the lock excludes every other process using the stream, so requests leave in nonce order. \
+            Example: nonce exec --stream kraken -- python3 place_order.py
+            """
+    )
+
+    @OptionGroup var options: DatabaseOptions
+
+    @Option(help: ArgumentHelp(
+        "Give up after waiting this long for the API lock (or, on an exclusive stream, for its holder).",
+        valueName: "duration"))
+    var timeout: DurationArgument?
+
+    @Option(help: "The label stored with the nonce (default: the command's name).")
+    var label: String?
+
+    @Argument(parsing: .postTerminator, help: ArgumentHelp("The command and its arguments, after --.", valueName: "command"))
+    var command: [String] = []
+
+    func validate() throws {
+        if command.isEmpty { throw ValidationError("give the command to run after --, e.g. nonce exec -- ./call.sh") }
+    }
+
+    func run() throws {
+        let manager = try NonceManager(
+            path: options.path, configuration: .init(stream: options.stream, claimWait: timeout?.duration))
+        defer { manager.close() }
+        let status = try manager.withAPILock(timeout: timeout?.duration, label: label ?? command[0]) { nonce in
+            var environment = ProcessInfo.processInfo.environment
+            environment["NONCE"] = String(nonce)
+            environment["NONCE_STREAM"] = manager.stream
+            return try ChildCommand.run(command, environment: environment)
+        }
+        if status != 0 { throw ExitCode(status) }
+    }
+}
