@@ -39,7 +39,13 @@ struct ExecCommand: ParsableCommand {
             var environment = ProcessInfo.processInfo.environment
             environment["NONCE"] = String(nonce)
             environment["NONCE_STREAM"] = manager.stream
-            return try ChildCommand.run(command, environment: environment)
+            do {
+                return try ChildCommand.run(command, environment: environment)
+            } catch let error as ChildCommand.SpawnError {
+                // As shells do: 127 for a command that cannot be run.
+                FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
+                return 127
+            }
         }
         if status != 0 { throw ExitCode(status) }
     }

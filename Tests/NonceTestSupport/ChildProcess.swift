@@ -71,9 +71,10 @@ public final class RunningChild: @unchecked Sendable {
     private let output = Pipe()
     private var buffer = Data()
 
-    public init(_ executable: URL, _ arguments: [String]) throws {
+    public init(_ executable: URL, _ arguments: [String], environment: [String: String]? = nil) throws {
         process.executableURL = executable
         process.arguments = arguments
+        if let environment { process.environment = environment }
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
         try process.run()
@@ -110,11 +111,23 @@ public final class RunningChild: @unchecked Sendable {
         process.waitUntilExit()
     }
 
-    /// Every remaining complete line, after the process ended (what it wrote before dying).
-    public func remainingLines() -> [String] {
+    /// Every remaining complete line, until the output ends (or nothing comes for `quiet`).
+    public func remainingLines(quiet: Duration = .seconds(5)) -> [String] {
         var lines: [String] = []
-        while let line = readLine(timeout: .seconds(5)) { lines.append(line) }
+        while let line = readLine(timeout: quiet) { lines.append(line) }
         return lines
+    }
+
+    /// Reads several children's output at once, to its end, and waits for them to exit.
+    /// Reading one after another would let a child that fills its pipe stall for ever.
+    public static func outputs(of children: [RunningChild], quiet: Duration = .seconds(60)) -> [[String]] {
+        let results = Mutex([[String]](repeating: [], count: children.count))
+        DispatchQueue.concurrentPerform(iterations: children.count) { index in
+            let lines = children[index].remainingLines(quiet: quiet)
+            children[index].process.waitUntilExit()
+            results.withLock { $0[index] = lines }
+        }
+        return results.withLock { $0 }
     }
 
     deinit {

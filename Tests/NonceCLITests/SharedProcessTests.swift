@@ -1,0 +1,137 @@
+import Foundation
+import NonceStore
+import NonceTestSupport
+import Testing
+
+/// The Python example of the SQL contract, beside this package's sources.
+let pythonExample = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    .appendingPathComponent("examples/python/noncestore.py")
+
+/// python3 on the PATH, if there is one.
+let python3: URL? = (ProcessInfo.processInfo.environment["PATH"] ?? "")
+    .split(separator: ":").map { URL(fileURLWithPath: String($0)).appendingPathComponent("python3") }
+    .first { FileManager.default.isExecutableFile(atPath: $0.path) }
+
+@Suite("Shared streams across processes")
+struct SharedProcessTests {
+    /// Checks what several processes issued on one shared stream: every nonce distinct, each
+    /// process's own sequence strictly increasing, the history exactly these nonces.
+    static func checkIssued(_ perProcess: [[UInt64]], database: String, stream: String) throws {
+        for nonces in perProcess {
+            #expect(zip(nonces, nonces.dropFirst()).allSatisfy { $0 < $1 })
+        }
+        let all = perProcess.flatMap { $0 }
+        #expect(Set(all).count == all.count)
+        let store = try NonceStore(path: database)
+        let history = try store.history(stream: stream, limit: all.count + 10)
+        #expect(history.count == all.count)
+        #expect(Set(history.map { UInt64($0.nonce) }) == Set(all))
+        // History in issue (commit) order is strictly increasing across all processes.
+        let inOrder = history.reversed().map(\.nonce)
+        #expect(zip(inOrder, inOrder.dropFirst()).allSatisfy { $0 < $1 })
+        let report = try store.verify()
+        #expect(report.isValid, "\(report.problems)")
+    }
+
+    @Test("four processes issuing 20,000 nonces each on one shared stream: 80,000 distinct, all recorded")
+    func fourProcesses() throws {
+        let directory = try TemporaryDirectory()
+        let created = try ChildProcess.nonce(["stream", "create", "kraken", "--shared", "--db", directory.database])
+        #expect(created.status == 0, "\(created.stderr)")
+        let children = try (0..<4).map { _ in
+            try RunningChild(ChildProcess.nonce, ["next", "--count", "20000", "--stream", "kraken", "--db", directory.database])
+        }
+        let issued = RunningChild.outputs(of: children).map { $0.compactMap(UInt64.init) }
+        #expect(children.allSatisfy { $0.process.terminationStatus == 0 })
+        #expect(issued.map(\.count) == [20_000, 20_000, 20_000, 20_000])
+        try Self.checkIssued(issued, database: directory.database, stream: "kraken")
+    }
+
+    @Test("the Python example and the Swift CLI issue concurrently from one sequence", .enabled(if: python3 != nil))
+    func pythonAndSwift() throws {
+        let directory = try TemporaryDirectory()
+        _ = try ChildProcess.nonce(["stream", "create", "default", "--shared", "--db", directory.database])
+        var environment = ProcessInfo.processInfo.environment
+        environment["NONCE_DB"] = directory.database
+        let python = try RunningChild(try #require(python3), [pythonExample.path, "3000"], environment: environment)
+        let swift = try RunningChild(ChildProcess.nonce, ["next", "--count", "3000", "--db", directory.database])
+        let issued = RunningChild.outputs(of: [python, swift]).map { $0.compactMap(UInt64.init) }
+        #expect(python.process.terminationStatus == 0 && swift.process.terminationStatus == 0)
+        #expect(issued.map(\.count) == [3_000, 3_000])
+        try Self.checkIssued(issued, database: directory.database, stream: "default")
+        let pids = Set(try NonceStore(path: directory.database).history(stream: "default", limit: 10_000).map(\.pid))
+        #expect(pids == [python.pid, swift.pid])
+    }
+
+    @Test("the API lock serializes bodies across processes, and they hold nonces in lock order")
+    func apiLockAcrossProcesses() throws {
+        let directory = try TemporaryDirectory()
+        _ = try ChildProcess.nonce(["stream", "create", "k", "--shared", "--db", directory.database])
+        let children = try (0..<3).map { _ in
+            try RunningChild(ChildProcess.helper, ["apilock", directory.database, "k", "25", "2000"])
+        }
+        var bodies: [(start: Int64, end: Int64, nonce: UInt64)] = []
+        for (child, lines) in zip(children, RunningChild.outputs(of: children)) {
+            #expect(child.process.terminationStatus == 0)
+            for line in lines {
+                let fields = line.split(separator: " ")
+                bodies.append((Int64(fields[0]) ?? 0, Int64(fields[1]) ?? 0, UInt64(fields[2]) ?? 0))
+            }
+        }
+        #expect(bodies.count == 75)
+        bodies.sort { $0.start < $1.start }
+        for (earlier, later) in zip(bodies, bodies.dropFirst()) {
+            #expect(earlier.end <= later.start, "two API-lock bodies overlapped")
+            #expect(earlier.nonce < later.nonce, "a later body held a smaller nonce")
+        }
+    }
+
+    @Test("a holder killed with -9 releases the API lock; a waiter times out before, proceeds after")
+    func apiLockSurvivesKill() throws {
+        let directory = try TemporaryDirectory()
+        _ = try ChildProcess.nonce(["stream", "create", "k", "--shared", "--db", directory.database])
+        let holder = try RunningChild(ChildProcess.helper, ["apihold", directory.database, "k"])
+        #expect(holder.readLine() == "locked \(holder.pid)")
+        let blocked = try ChildProcess.nonce(["exec", "--stream", "k", "--timeout", "300ms", "--db", directory.database, "--", "true"])
+        #expect(blocked.status != 0)
+        #expect(blocked.stderr.contains("API lock was not free within"))
+        holder.kill()
+        let after = try ChildProcess.nonce(["exec", "--stream", "k", "--timeout", "10s", "--db", directory.database, "--", "true"])
+        #expect(after.status == 0, "\(after.stderr)")
+    }
+
+    @Test("nonce exec runs the command with NONCE and NONCE_STREAM, records the nonce, and exits with its status")
+    func exec() throws {
+        let directory = try TemporaryDirectory()
+        _ = try ChildProcess.nonce(["stream", "create", "k", "--shared", "--db", directory.database])
+        let result = try ChildProcess.nonce([
+            "exec", "--stream", "k", "--db", directory.database, "--", "sh", "-c", "echo \"$NONCE $NONCE_STREAM\"; exit 7",
+        ])
+        #expect(result.status == 7)
+        let fields = result.stdout.split(separator: " ").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+        #expect(fields.count == 2 && fields[1] == "k")
+        let recorded = try NonceStore(path: directory.database).history(stream: "k", limit: 1).first
+        #expect(recorded.map { String($0.nonce) } == fields.first)
+        #expect(recorded?.label == "sh")
+        let missing = try ChildProcess.nonce(["exec", "--stream", "k", "--db", directory.database, "--", "no-such-command-here"])
+        #expect(missing.status == 127)
+        #expect(missing.stderr.contains("cannot run 'no-such-command-here'"))
+    }
+
+    @Test("the CLI refuses a mode switch while a process holds the stream, naming it")
+    func setModeWhileHeld() throws {
+        let directory = try TemporaryDirectory()
+        let holder = try RunningChild(ChildProcess.helper, ["hold", directory.database, "default"])
+        _ = holder.readLine()
+        let refused = try ChildProcess.nonce(["stream", "set-mode", "default", "shared", "--db", directory.database])
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("held by process \(holder.pid)"))
+        holder.kill()
+        let switched = try ChildProcess.nonce(["stream", "set-mode", "default", "shared", "--db", directory.database])
+        #expect(switched.status == 0, "\(switched.stderr)")
+        let list = try ChildProcess.nonce(["stream", "list", "--json", "--db", directory.database])
+        let streams = try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]]
+        #expect(streams?.first?["mode"] as? String == "shared")
+    }
+}
