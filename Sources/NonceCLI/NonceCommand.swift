@@ -12,7 +12,7 @@ struct NonceCommand: ParsableCommand {
             """,
         subcommands: [
             NextCommand.self, StatsCommand.self, HistoryCommand.self, JumpCommand.self, VerifyCommand.self,
-            ImportLegacyCommand.self, StreamCommand.self, ExecCommand.self,
+            ImportLegacyCommand.self, StreamCommand.self, ExecCommand.self, BenchCommand.self,
         ]
     )
 

@@ -135,3 +135,19 @@ struct SharedProcessTests {
         #expect(streams?.first?["mode"] as? String == "shared")
     }
 }
+
+@Suite("nonce bench")
+struct BenchCommandTests {
+    @Test("a short run reports the shared-stream figures beside the bare-transaction baseline, as JSON")
+    func shortRun() throws {
+        let result = try ChildProcess.nonce(["bench", "--shared-count", "50", "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
+        #expect(rows.map { $0["name"] as? String } == [
+            "bare transaction loop (baseline)", "shared stream, 1 process", "shared stream, 2 processes",
+        ])
+        #expect(rows.allSatisfy { ($0["perSecond"] as? Double ?? 0) > 0 })
+        #expect(rows.dropFirst().allSatisfy { ($0["ratioToBaseline"] as? Double ?? 0) > 0 })
+        #expect(rows.last?["count"] as? Int == 100)
+    }
+}
