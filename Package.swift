@@ -20,6 +20,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
     ],
     targets: [
         // The system SQLite (libsqlite3-dev), seen through a module map.
@@ -31,7 +32,8 @@ let package = Package(
         .target(
             name: "NonceSchema",
             path: "Migrations",
-            resources: [.embedInCode("0001_initial.sql"), .embedInCode("0002_shared_streams.sql")],
+            resources: [.embedInCode("0001_initial.sql"), .embedInCode("0002_shared_streams.sql"),
+                        .embedInCode("0003_key_protection.sql")],
             swiftSettings: swiftSettings
         ),
         // SQL only: connection, statements, migrations, and the store's tables.
@@ -52,6 +54,7 @@ let package = Package(
             dependencies: [
                 "NonceStore",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -90,7 +93,10 @@ let package = Package(
         ),
         .testTarget(
             name: "NonceKitTests",
-            dependencies: ["NonceKit", "NonceStore", "NonceTestSupport"],
+            dependencies: [
+                "NonceKit", "NonceStore", "NonceTestSupport",
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ],
             swiftSettings: swiftSettings
         ),
         // Real processes: the CLI, kill -9 crash cycles, claims across processes.

@@ -16,6 +16,7 @@ public enum SchemaMigrations {
     public static let all: [SchemaMigration] = [
         SchemaMigration(version: 1, name: "0001_initial.sql", sql: text(PackageResources._001_initial_sql)),
         SchemaMigration(version: 2, name: "0002_shared_streams.sql", sql: text(PackageResources._002_shared_streams_sql)),
+        SchemaMigration(version: 3, name: "0003_key_protection.sql", sql: text(PackageResources._003_key_protection_sql)),
     ]
 
     /// The newest schema version this build can read and write.

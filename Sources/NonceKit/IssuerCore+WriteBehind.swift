@@ -47,6 +47,11 @@ extension IssuerCore {
                     state.renewals += 1
                 }
             }
+            // Counted here, per batch, rather than per nonce: the hot path stays free of them.
+            metrics.issued.increment(by: snapshot.issued)
+            if target != nil { metrics.markRenewals.increment() }
+            if snapshot.regressions > 0 { metrics.clockRegressions.increment(by: snapshot.regressions) }
+            metrics.recordLead(last: last, now: now)
             if snapshot.regressions > 0 {
                 logger.warning("clock stepped backwards; nonces kept increasing", metadata: [
                     "times": "\(snapshot.regressions)", "largest_step_ns": "\(snapshot.largestStepBack)",

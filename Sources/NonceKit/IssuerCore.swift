@@ -24,8 +24,10 @@ final class IssuerCore: Sendable {
     let logger: Logger
     /// How the hot path and the background writer nudge each other.
     let signal = WriterSignal()
+    let metrics: NonceMetrics
 
-    init(record: StreamRecord, store: NonceStore, configuration: NonceManager.Configuration, pid: Int32) {
+    init(record: StreamRecord, store: NonceStore, configuration: NonceManager.Configuration, pid: Int32, metrics: NonceMetrics) {
+        self.metrics = metrics
         streamName = record.name
         streamID = record.id
         self.store = store
@@ -89,7 +91,9 @@ final class IssuerCore: Sendable {
                 if wake { signal.wake() }
                 return nonce
             case .needsMark(let nonce):
+                let waited = ContinuousClock.now
                 try renew(toCover: nonce, span: renewalSpan)
+                metrics.issueLatency.recordNanoseconds((ContinuousClock.now - waited).nanoseconds)
                 renewalSpan = renewalSpan.addingClamped(renewalSpan)
             case .backPressure:
                 signal.waitForProgress()
@@ -141,6 +145,8 @@ final class IssuerCore: Sendable {
                     state.renewals += 1
                 }
             }
+            metrics.issued.increment()
+            if newMark != nil { metrics.markRenewals.increment() }
             return nonce
         }
     }
@@ -165,6 +171,7 @@ final class IssuerCore: Sendable {
                 state.mark = max(state.mark, target)
                 state.renewals += 1
             }
+            metrics.markRenewals.increment()
         }
     }
 }

@@ -8,6 +8,9 @@ public enum NonceError: Error, Sendable, CustomStringConvertible {
     case markNotDurable(stream: String, database: String, reason: String)
     /// A shared stream's nonce could not be committed, so none was issued.
     case issueFailed(stream: String, database: String, reason: String)
+    /// The rate counter in the database could not be read or written, so the call did not
+    /// proceed.
+    case rateCounterFailed(stream: String, database: String, reason: String)
     /// The history writer failed; issuing stops so that the history stays complete.
     case historyWriteFailed(stream: String, database: String, reason: String)
     /// The next nonce, mark or jump would pass 2^63-1.
@@ -29,6 +32,8 @@ public enum NonceError: Error, Sendable, CustomStringConvertible {
                 + "so no nonce was issued: \(reason)"
         case .issueFailed(let stream, let database, let reason):
             "stream '\(stream)' in '\(database)': could not commit the nonce, so none was issued: \(reason)"
+        case .rateCounterFailed(let stream, let database, let reason):
+            "stream '\(stream)' in '\(database)': the rate counter failed, so no nonce was issued: \(reason)"
         case .historyWriteFailed(let stream, let database, let reason):
             "stream '\(stream)' in '\(database)': writing the nonce history failed, issuing stopped: \(reason)"
         case .exhausted(let stream, let detail):

@@ -17,15 +17,23 @@ extension NonceManager {
     /// This form blocks the calling thread while it waits: from async code, use the async
     /// form (give it an `async` body), so a waiting task does not hold a pool thread.
     ///
-    /// - Parameter timeout: how long to wait for the lock, in this process and across
-    ///   processes together; nil waits as long as it takes.
+    /// A configured rate limit is waited for first, before the lock is taken, so a thread
+    /// waiting for room in the counter never holds up another's request.
+    ///
+    /// - Parameters:
+    ///   - timeout: how long to wait for the lock, in this process and across processes
+    ///     together; nil waits as long as it takes.
+    ///   - cost: what the call adds to the rate counter (see ``next(label:cost:applyRateLimiting:)``).
+    ///   - applyRateLimiting: false skips the limits for this call.
     /// - Throws: ``NonceError/apiLockTimedOut(stream:timeout:)`` after `timeout`, any error
-    ///   of ``next(label:)``, or what `body` throws.
+    ///   of ``next(label:cost:applyRateLimiting:)``, or what `body` throws.
     public func withAPILock<T>(
-        timeout: Duration? = nil, label: String? = nil, _ body: (UInt64) throws -> T
+        timeout: Duration? = nil, label: String? = nil, cost: Double = CallCost.standard, applyRateLimiting: Bool = true,
+        _ body: (UInt64) throws -> T
     ) throws -> T {
+        if applyRateLimiting && limiter.isActive { try limiter.acquire(cost: cost) }
         switch HeldAPILock.status(of: apiLock) {
-        case .heldByCurrent: return try body(try next(label: label))
+        case .heldByCurrent: return try body(try issue(label: label))
         case .heldByParentTask: throw NonceError.apiLockHeldByParentTask(stream: stream)
         case .notHeld: break
         }
@@ -40,19 +48,20 @@ extension NonceManager {
         }
         try lockOtherProcessesOut(until: deadline, timeout: timeout)
         defer { interProcessAPILock?.unlock() }
-        return try HeldAPILock.$current.withValue(held) { try body(try next(label: label)) }
+        return try HeldAPILock.$current.withValue(held) { try body(try issue(label: label)) }
     }
 
-    /// The async form of ``withAPILock(timeout:label:_:)``: waiting suspends the task
-    /// instead of blocking a thread. Reentrant within the task; a child task of the holder
+    /// The async form of ``withAPILock(timeout:label:cost:applyRateLimiting:_:)``: waiting
+    /// (for the rate limit and for the lock) suspends the task instead of blocking a thread. Reentrant within the task; a child task of the holder
     /// gets ``NonceError/apiLockHeldByParentTask(stream:)`` rather than running beside it.
     public func withAPILock<T>(
-        timeout: Duration? = nil, label: String? = nil,
+        timeout: Duration? = nil, label: String? = nil, cost: Double = CallCost.standard, applyRateLimiting: Bool = true,
         isolation: isolated (any Actor)? = #isolation,
         _ body: (UInt64) async throws -> T
     ) async throws -> T {
+        if applyRateLimiting && limiter.isActive { try await limiter.acquire(cost: cost) }
         switch HeldAPILock.status(of: apiLock) {
-        case .heldByCurrent: return try await body(try next(label: label))
+        case .heldByCurrent: return try await body(try issue(label: label))
         case .heldByParentTask: throw NonceError.apiLockHeldByParentTask(stream: stream)
         case .notHeld: break
         }
@@ -69,7 +78,7 @@ extension NonceManager {
         }
         try await lockOtherProcessesOut(until: deadline, timeout: timeout)
         defer { interProcessAPILock?.unlock() }
-        return try await HeldAPILock.$current.withValue(held) { try await body(try next(label: label)) }
+        return try await HeldAPILock.$current.withValue(held) { try await body(try issue(label: label)) }
     }
 
     /// Takes the shared stream's inter-process lock, polling with a short backoff (a file

@@ -40,6 +40,15 @@ extension NonceManager {
         public var logger: Logger
         /// Settings for the SQLite connection.
         public var store: NonceStore.Configuration
+        /// The exchange's call counter to stay under (``RateLimit/starter`` and so on); nil
+        /// applies none. Kept in the database: shared by every process and restart.
+        public var rateLimit: RateLimit?
+        /// A tighter limit for a while after opening (``BurstProtection/startup``); nil for none.
+        public var burstProtection: BurstProtection?
+        /// How far ``NonceManager/recordRejection(reason:)`` moves the stream.
+        public var recovery: RecoverySchedule
+        /// A lead over the wall clock beyond which the manager logs a warning (after jumps).
+        public var leadWarning: Duration
 
         public init(
             stream: String = "default",
@@ -52,7 +61,11 @@ extension NonceManager {
             claimWait: Duration? = nil,
             clock: any NonceClock = SystemClock(),
             logger: Logger = Logger(label: "NonceStore"),
-            store: NonceStore.Configuration = NonceStore.Configuration()
+            store: NonceStore.Configuration = NonceStore.Configuration(),
+            rateLimit: RateLimit? = nil,
+            burstProtection: BurstProtection? = nil,
+            recovery: RecoverySchedule = .standard,
+            leadWarning: Duration = .seconds(300)
         ) {
             self.stream = stream
             self.mode = mode
@@ -65,6 +78,10 @@ extension NonceManager {
             self.clock = clock
             self.logger = logger
             self.store = store
+            self.rateLimit = rateLimit
+            self.burstProtection = burstProtection
+            self.recovery = recovery
+            self.leadWarning = leadWarning
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 public import NonceStore
 import Synchronization
 
@@ -14,7 +15,7 @@ import Synchronization
 ///   renews the mark before it runs out, so callers rarely wait for the disk. A second
 ///   process (or manager) gets ``StoreError/streamHeld(stream:holderPID:database:)``.
 /// - **shared**: any number of processes (in any language, through the SQL contract) issue
-///   from the stream; each nonce is one durable transaction, and ``withAPILock(timeout:label:_:)``
+///   from the stream; each nonce is one durable transaction, and ``withAPILock(timeout:label:cost:applyRateLimiting:_:)``
 ///   also excludes the other processes.
 ///
 /// ```swift
@@ -29,9 +30,13 @@ import Synchronization
 /// - ``init(store:configuration:)``
 /// - ``close()``
 /// ### Issuing
-/// - ``next(label:)``
-/// - ``withAPILock(timeout:label:_:)``
+/// - ``next(label:cost:applyRateLimiting:)``
+/// - ``withAPILock(timeout:label:cost:applyRateLimiting:_:)``
 /// - ``jump(by:reason:)``
+/// ### Protecting the key
+/// - ``recordRejection(reason:)``
+/// - ``recordSuccess()``
+/// - ``waitForRateLimit(cost:)``
 /// ### Reading
 /// - ``stats()``
 public final class NonceManager: Sendable {
@@ -43,6 +48,12 @@ public final class NonceManager: Sendable {
     public let mode: StreamMode
     let engine: Engine
     let apiLock = APILock()
+    let limiter: RateLimiter
+    let metrics: NonceMetrics
+    let configuration: Configuration
+    let logger: Logger
+    /// Rejections in a row as this process last knew them, and those it recorded.
+    let rejections: Mutex<(inARow: Int64, thisProcess: Int64)>
     /// A shared stream's API lock across processes (nil for exclusive streams, whose claim
     /// already keeps every other process out).
     let interProcessAPILock: FileRangeLock?
@@ -86,15 +97,23 @@ public final class NonceManager: Sendable {
         self.store = store
         self.mode = record.mode
         self.claim = claim
+        self.configuration = configuration
+        var logger = configuration.logger
+        logger[metadataKey: "stream"] = "\(record.name)"
+        self.logger = logger
+        let metrics = NonceMetrics(stream: record.name)
+        self.metrics = metrics
+        limiter = RateLimiter(configuration: configuration, streamName: record.name, store: store, metrics: metrics)
+        rejections = Mutex((record.consecutiveRejections, 0))
         switch record.mode {
         case .exclusive:
             try store.setHolder(streamID: record.id, pid: pid)
-            let core = IssuerCore(record: record, store: store, configuration: configuration, pid: pid)
+            let core = IssuerCore(record: record, store: store, configuration: configuration, pid: pid, metrics: metrics)
             try core.renew(toCover: max(configuration.clock.now(), record.floor.addingClamped(1)))
             engine = .leased(core, BackgroundWriter(core: core), base: record)
             interProcessAPILock = nil
         case .shared:
-            engine = .shared(SharedIssuer(record: record, store: store, configuration: configuration, pid: pid))
+            engine = .shared(SharedIssuer(record: record, store: store, configuration: configuration, pid: pid, metrics: metrics))
             do {
                 interProcessAPILock = try FileRangeLock(path: store.lockFilePath, offset: store.apiLockOffset(for: record))
             } catch {
@@ -108,11 +127,26 @@ public final class NonceManager: Sendable {
     /// Returns the next nonce: strictly greater than every nonce this stream has issued, in
     /// any process, before or after any crash.
     ///
-    /// - Parameter label: stored with the nonce in `nonce_history` (for example the API
-    ///   method it was used for).
+    /// With a ``Configuration/rateLimit`` or ``Configuration/burstProtection``, the call
+    /// first waits (blocking this thread, holding no lock) until `cost` fits under the
+    /// counter. From async code, `await` ``waitForRateLimit(cost:)`` first and pass
+    /// `applyRateLimiting: false`, or use the async ``withAPILock(timeout:label:cost:applyRateLimiting:isolation:_:)``.
+    ///
+    /// - Parameters:
+    ///   - label: stored with the nonce in `nonce_history` (for example the API method).
+    ///   - cost: what the call adds to the rate counter: ``CallCost/standard`` (1) or
+    ///     ``CallCost/history`` (2, ledger and trade-history queries).
+    ///   - applyRateLimiting: false skips the limits for this call (the guide's
+    ///     `apply_rate_limiting=False`).
     /// - Throws: ``NonceError`` when the nonce cannot be made durable, the history cannot be
     ///   written, or the stream would pass 2^63-1. No nonce is issued then.
-    public func next(label: String? = nil) throws(NonceError) -> UInt64 {
+    public func next(label: String? = nil, cost: Double = CallCost.standard, applyRateLimiting: Bool = true) throws(NonceError) -> UInt64 {
+        if applyRateLimiting && limiter.isActive { try limiter.acquire(cost: cost) }
+        return try issue(label: label)
+    }
+
+    /// Issues without any rate limiting: the step every path ends in.
+    func issue(label: String?) throws(NonceError) -> UInt64 {
         switch engine {
         case .leased(let core, _, _):
             let nonce = core.configuration.history == .synchronous
@@ -130,17 +164,32 @@ public final class NonceManager: Sendable {
     /// - Returns: the new floor; every later nonce is above it.
     @discardableResult
     public func jump(by duration: Duration, reason: String = "manual") throws(NonceError) -> UInt64 {
-        switch engine {
-        case .leased(let core, _, _): UInt64(try core.jump(by: duration, reason: reason))
-        case .shared(let issuer): UInt64(try issuer.jump(by: duration, reason: reason))
+        let floor = switch engine {
+        case .leased(let core, _, _): try core.jump(by: duration, reason: reason)
+        case .shared(let issuer): try issuer.jump(by: duration, reason: reason)
         }
+        metrics.jumps.increment()
+        let now = configuration.clock.now()
+        metrics.recordLead(last: floor, now: now)
+        if floor - now > configuration.leadWarning.nanoseconds {
+            logger.warning("the stream now leads the wall clock by more than the warning threshold", metadata: [
+                "lead_s": "\(Double(floor - now) / 1e9)", "threshold": "\(configuration.leadWarning)", "reason": "\(reason)",
+            ])
+        }
+        return UInt64(floor)
     }
 
     /// This stream's figures: lifetime totals plus this process's counts.
     public func stats() -> NonceStats {
         switch engine {
-        case .leased(let core, _, let base): core.stats(base: base, openedAt: openedAt)
-        case .shared(let issuer): issuer.stats(openedAt: openedAt)
+        case .leased(let core, _, let base):
+            var stats = core.stats(base: base, openedAt: openedAt)
+            let known = rejections.withLock { $0 }
+            stats.consecutiveRejections = known.inARow
+            stats.rejectionsTotal = base.rejectionsTotal + known.thisProcess
+            return stats
+        case .shared(let issuer):
+            return issuer.stats(openedAt: openedAt)
         }
     }
 

@@ -25,6 +25,16 @@ public struct NonceStats: Sendable, Codable, Equatable {
     public var holderPID: Int32?
     /// Whether any live process holds the stream (in either mode).
     public var isHeld: Bool
+    /// "Invalid nonce" rejections since the last success.
+    public var consecutiveRejections: Int64
+    /// Rejections over the stream's life.
+    public var rejectionsTotal: Int64
+    /// True when the last nonce leads the wall clock by more than ``largeLead``: a sign of
+    /// runaway jumps (each later nonce stays that far ahead until the clock catches up).
+    public var isLeadLarge: Bool { leadOverClockNanoseconds > Self.largeLead.nanoseconds }
+
+    /// The lead `nonce stats` warns about: 5 minutes.
+    public static let largeLead = Duration.seconds(300)
 
     /// The lead over the wall clock as a duration.
     public var leadOverClock: Duration { .nanoseconds(leadOverClockNanoseconds) }
@@ -42,5 +52,7 @@ public struct NonceStats: Sendable, Codable, Equatable {
         jumps = record.jumps
         self.holderPID = holderPID
         isHeld = holderPID != nil
+        consecutiveRejections = record.consecutiveRejections
+        rejectionsTotal = record.rejectionsTotal
     }
 }

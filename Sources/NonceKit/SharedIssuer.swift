@@ -12,6 +12,7 @@ final class SharedIssuer: Sendable {
     let clock: any NonceClock
     let pid: Int32
     let logger: Logger
+    let metrics: NonceMetrics
     private let local: Mutex<Local>
 
     /// This process's figures, and the previous clock reading to notice steps back.
@@ -25,7 +26,8 @@ final class SharedIssuer: Sendable {
         var closed = false
     }
 
-    init(record: StreamRecord, store: NonceStore, configuration: NonceManager.Configuration, pid: Int32) {
+    init(record: StreamRecord, store: NonceStore, configuration: NonceManager.Configuration, pid: Int32, metrics: NonceMetrics) {
+        self.metrics = metrics
         streamName = record.name
         self.store = store
         clock = configuration.clock
@@ -49,11 +51,15 @@ final class SharedIssuer: Sendable {
             logger.warning("the clock stepped back; nonces continue above the last one", metadata: ["now": "\(now)"])
         }
         let nonce: Int64
+        let started = ContinuousClock.now
         do {
             nonce = try store.issueShared(stream: streamName, now: now, pid: pid, label: label, clockRegressed: regressed)
         } catch {
             throw .issueFailed(stream: streamName, database: store.path, reason: "\(error)")
         }
+        metrics.issueLatency.recordNanoseconds((ContinuousClock.now - started).nanoseconds)
+        metrics.issued.increment()
+        if regressed { metrics.clockRegressions.increment() }
         local.withLock { $0.issued += 1 }
         return nonce
     }

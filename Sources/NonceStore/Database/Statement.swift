@@ -53,6 +53,7 @@ public final class Statement {
             case .null: try check(sqlite3_bind_null(handle, index))
             case .integer(let integer): try bind(integer, at: index)
             case .text(let text): try bind(text, at: index)
+            case .real(let real): try check(sqlite3_bind_double(handle, index, real))
             }
         }
     }
@@ -101,6 +102,11 @@ public final class Statement {
         sqlite3_column_int64(handle, index)
     }
 
+    /// The floating-point value in column `index`; 0 for NULL.
+    public func double(at index: Int32) -> Double {
+        sqlite3_column_double(handle, index)
+    }
+
     /// The integer in column `index`, or nil for NULL.
     public func optionalInt64(at index: Int32) -> Int64? {
         isNull(at: index) ? nil : int64(at: index)
@@ -132,6 +138,7 @@ public enum DatabaseValue: Sendable, Equatable {
     case null
     case integer(Int64)
     case text(String)
+    case real(Double)
 }
 
 extension DatabaseValue: ExpressibleByIntegerLiteral, ExpressibleByStringLiteral {

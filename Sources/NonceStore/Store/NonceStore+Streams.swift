@@ -1,7 +1,7 @@
 extension NonceStore {
     static let streamColumns = """
         id, name, mode, last_issued, high_water, issued_total, mark_renewals,
-        clock_regressions, jumps, holder_pid, created_at, updated_at
+        clock_regressions, jumps, holder_pid, created_at, updated_at, rejections_in_a_row, rejections_total
         """
 
     /// The stream called `name`, or nil when there is none.
@@ -134,6 +134,8 @@ extension NonceStore {
             jumps: row.int64(at: 8),
             holderPID: row.optionalInt64(at: 9).map { Int32(truncatingIfNeeded: $0) },
             createdAt: row.int64(at: 10),
-            updatedAt: row.int64(at: 11))
+            updatedAt: row.int64(at: 11),
+            consecutiveRejections: row.int64(at: 12),
+            rejectionsTotal: row.int64(at: 13))
     }
 }

@@ -32,6 +32,10 @@ public struct StreamRecord: Sendable, Equatable, Codable {
     public var createdAt: Int64
     /// Nanoseconds since the Unix epoch.
     public var updatedAt: Int64
+    /// "Invalid nonce" rejections since the last success (they drive recovery jumps).
+    public var consecutiveRejections: Int64
+    /// Every rejection recorded over the stream's life.
+    public var rejectionsTotal: Int64
 
     /// Everything at or below this value may have been sent to the exchange already.
     public var floor: Int64 { max(lastIssued, highWaterMark) }

@@ -1,0 +1,56 @@
+/// What ``NonceManager/recordRejection(reason:)`` did.
+public struct RecoveryAction: Sendable, Equatable {
+    /// Rejections in a row, this one included (shared by every process on the stream and
+    /// kept across restarts).
+    public var rejectionsInARow: Int64
+    /// How far the stream moved forward (zero for the first rejections of the schedule).
+    public var jump: Duration
+    /// The new floor after the jump: every later nonce is above it. Nil when it did not move.
+    public var floor: UInt64?
+}
+
+extension NonceManager {
+    /// Tells the manager the exchange rejected a nonce (`EAPI:Invalid nonce`). Consecutive
+    /// rejections move the stream forward on ``Configuration/recovery`` (by default:
+    /// nothing for the first two, then 10 s, 20 s, 30 s, then 60 s for each further one),
+    /// durably, with a `jump` event giving the reason. The count is kept in the database.
+    @discardableResult
+    public func recordRejection(reason: String = "EAPI:Invalid nonce") throws(NonceError) -> RecoveryAction {
+        let count: Int64
+        do {
+            count = try store.recordRejection(stream: stream, at: configuration.clock.now(), detail: reason)
+        } catch {
+            throw .markNotDurable(stream: stream, database: store.path, reason: "recording the rejection failed: \(error)")
+        }
+        rejections.withLock { known in
+            known.inARow = count
+            known.thisProcess += 1
+        }
+        metrics.rejections.increment()
+        let step = configuration.recovery.jump(afterRejection: count)
+        guard step > .zero else { return RecoveryAction(rejectionsInARow: count, jump: .zero, floor: nil) }
+        logger.warning("the exchange rejected nonces; moving forward", metadata: ["in_a_row": "\(count)", "by": "\(step)"])
+        let floor = try jump(by: step, reason: "recovery after \(count) rejection(s) in a row: \(reason)")
+        return RecoveryAction(rejectionsInARow: count, jump: step, floor: floor)
+    }
+
+    /// Tells the manager the exchange accepted a nonce: a run of rejections ends and the
+    /// schedule starts over. Cheap when there was no run on an exclusive stream (no write);
+    /// on a shared stream it asks the database, since another process may have seen one.
+    public func recordSuccess() throws(NonceError) {
+        if mode == .exclusive, rejections.withLock({ $0.inARow }) == 0 { return }
+        do {
+            try store.recordSuccess(stream: stream, at: configuration.clock.now())
+        } catch {
+            throw .markNotDurable(stream: stream, database: store.path, reason: "recording the success failed: \(error)")
+        }
+        rejections.withLock { $0.inARow = 0 }
+    }
+
+    /// Waits, suspending the task instead of blocking a thread, until a call of `cost` fits
+    /// the configured limits, and takes it. Follow it with `next(applyRateLimiting: false)`.
+    public func waitForRateLimit(cost: Double = CallCost.standard) async throws {
+        guard limiter.isActive else { return }
+        try await limiter.acquire(cost: cost)
+    }
+}

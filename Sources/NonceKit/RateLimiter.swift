@@ -1,0 +1,99 @@
+import NonceStore
+import Synchronization
+
+/// Applies a manager's ``RateLimit`` (a counter in the database, shared by every process
+/// and restart) and ``BurstProtection`` (in memory), waiting on the manager's clock. It has
+/// its own lock and never holds it, nor any lock of the issuing path, while waiting: other
+/// threads keep issuing.
+final class RateLimiter: Sendable {
+    let tier: RateLimit?
+    let burst: BurstProtection?
+    let streamName: String
+    let store: NonceStore
+    let clock: any NonceClock
+    let metrics: NonceMetrics
+    private let burstEnds: Int64
+    private let burstCounter: Mutex<(level: Double, at: Int64)>
+
+    init(configuration: NonceManager.Configuration, streamName: String, store: NonceStore, metrics: NonceMetrics) {
+        tier = configuration.rateLimit
+        burst = configuration.burstProtection
+        self.streamName = streamName
+        self.store = store
+        clock = configuration.clock
+        self.metrics = metrics
+        let now = configuration.clock.now()
+        burstEnds = now.addingClamped(configuration.burstProtection?.window.nanoseconds ?? 0)
+        burstCounter = Mutex((0, now))
+    }
+
+    var isActive: Bool { tier != nil || burst != nil }
+
+    /// Takes `cost` when it fits both limits now; otherwise the nanoseconds to wait.
+    func take(cost: Double) throws(NonceError) -> Int64 {
+        try validate(cost)
+        let now = clock.now()
+        let inBurst = burst != nil && now < burstEnds
+        if inBurst, let burst {
+            let wait = burstCounter.withLock { counter in
+                RateCounterMath.wait(
+                    level: RateCounterMath.decayed(level: counter.level, from: counter.at, to: now, perSecond: burst.limit.decayPerSecond),
+                    cost: cost, maximum: burst.limit.maximum, perSecond: burst.limit.decayPerSecond)
+            }
+            if wait > 0 { return wait }
+        }
+        if let tier {
+            do {
+                let wait = try store.takeRateCounter(
+                    stream: streamName, cost: cost, maximum: tier.maximum, decayPerSecond: tier.decayPerSecond, now: now)
+                if wait > 0 { return wait }
+            } catch {
+                throw .rateCounterFailed(stream: streamName, database: store.path, reason: "\(error)")
+            }
+        }
+        if inBurst, let burst {
+            // Checked, then taken under one lock: another thread may have taken the room
+            // meanwhile. The tier's cost is then already paid: erring towards waiting is safe.
+            return burstCounter.withLock { counter in
+                let level = RateCounterMath.decayed(level: counter.level, from: counter.at, to: now, perSecond: burst.limit.decayPerSecond)
+                let wait = RateCounterMath.wait(level: level, cost: cost, maximum: burst.limit.maximum, perSecond: burst.limit.decayPerSecond)
+                if wait == 0 { counter = (level + cost, max(now, counter.at)) }
+                return wait
+            }
+        }
+        return 0
+    }
+
+    /// Waits (blocking this thread) until `cost` fits, then takes it.
+    func acquire(cost: Double) throws(NonceError) {
+        let started = ContinuousClock.now
+        var waited = false
+        while true {
+            let wait = try take(cost: cost)
+            if wait == 0 { break }
+            waited = true
+            clock.sleep(for: .nanoseconds(wait))
+        }
+        if waited { metrics.limiterWaited(ContinuousClock.now - started) }
+    }
+
+    /// Waits (suspending, not blocking a thread) until `cost` fits, then takes it.
+    func acquire(cost: Double) async throws {
+        let started = ContinuousClock.now
+        var waited = false
+        while true {
+            let wait = try take(cost: cost)
+            if wait == 0 { break }
+            waited = true
+            try await clock.sleep(for: .nanoseconds(wait))
+        }
+        if waited { metrics.limiterWaited(ContinuousClock.now - started) }
+    }
+
+    private func validate(_ cost: Double) throws(NonceError) {
+        guard cost > 0, cost.isFinite else { throw .invalidArgument("a call's cost must be positive, not \(cost)") }
+        for limit in [tier, burst?.limit].compactMap({ $0 }) where cost > limit.maximum {
+            throw .invalidArgument("a call costing \(cost) can never fit under a counter maximum of \(limit.maximum)")
+        }
+    }
+}
