@@ -24,6 +24,8 @@ struct ExecCommand: ParsableCommand {
     @Option(help: "The label stored with the nonce (default: the command's name).")
     var label: String?
 
+    @OptionGroup(title: "Rate limiting") var limits: RateLimitOptions
+
     @Argument(parsing: .postTerminator, help: ArgumentHelp("The command and its arguments, after --.", valueName: "command"))
     var command: [String] = []
 
@@ -32,10 +34,11 @@ struct ExecCommand: ParsableCommand {
     }
 
     func run() throws {
-        let manager = try NonceManager(
-            path: options.path, configuration: .init(stream: options.stream, claimWait: timeout?.duration))
+        var configuration = NonceManager.Configuration(stream: options.stream, claimWait: timeout?.duration)
+        limits.apply(to: &configuration)
+        let manager = try NonceManager(path: options.path, configuration: configuration)
         defer { manager.close() }
-        let status = try manager.withAPILock(timeout: timeout?.duration, label: label ?? command[0]) { nonce in
+        let status = try manager.withAPILock(timeout: timeout?.duration, label: label ?? command[0], cost: limits.cost) { nonce in
             var environment = ProcessInfo.processInfo.environment
             environment["NONCE"] = String(nonce)
             environment["NONCE_STREAM"] = manager.stream

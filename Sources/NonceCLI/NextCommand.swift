@@ -25,6 +25,8 @@ struct NextCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Wait up to this long for another process to release the stream.", valueName: "duration"))
     var wait: DurationArgument?
 
+    @OptionGroup(title: "Rate limiting") var limits: RateLimitOptions
+
     func validate() throws {
         guard count >= 1 else { throw ValidationError("--count must be at least 1") }
     }
@@ -32,11 +34,12 @@ struct NextCommand: ParsableCommand {
     func run() throws {
         var configuration = NonceManager.Configuration(stream: options.stream, history: history.mode, claimWait: wait?.duration)
         if let lease { configuration.leaseSpan = lease.duration }
+        limits.apply(to: &configuration)
         let manager = try NonceManager(path: options.path, configuration: configuration)
         defer { manager.close() }
         let output = OutputBuffer()
         for _ in 0..<count {
-            output.appendLine(String(try manager.next(label: label)))
+            output.appendLine(String(try manager.next(label: label, cost: limits.cost)))
         }
         output.flush()
     }

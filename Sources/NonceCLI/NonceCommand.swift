@@ -12,7 +12,8 @@ struct NonceCommand: ParsableCommand {
             """,
         subcommands: [
             NextCommand.self, StatsCommand.self, HistoryCommand.self, JumpCommand.self, VerifyCommand.self,
-            ImportLegacyCommand.self, StreamCommand.self, ExecCommand.self, BenchCommand.self,
+            ImportLegacyCommand.self, StreamCommand.self, ExecCommand.self, RejectCommand.self, AcceptedCommand.self,
+            BenchCommand.self,
         ]
     )
 

@@ -13,8 +13,15 @@ struct StatsCommand: ParsableCommand {
     @Flag(help: "Print JSON.")
     var json = false
 
+    @Flag(help: "Print every stream in the Prometheus text exposition format.")
+    var prometheus = false
+
     func run() throws {
         let store = try options.openExistingStore()
+        if prometheus {
+            print(PrometheusText.render(try store.streams().map { try NonceManager.stats(of: $0.name, in: store) }))
+            return
+        }
         let stats = try NonceManager.stats(of: options.stream, in: store)
         if json {
             print(try JSONOutput.encode(stats))
@@ -26,11 +33,13 @@ struct StatsCommand: ParsableCommand {
             ("last issued", String(stats.lastIssued)),
             ("high-water mark", String(stats.highWaterMark)),
             ("issued total", String(stats.issuedTotal)),
-            ("lead over clock", Self.describe(nanoseconds: stats.leadOverClockNanoseconds)),
+            ("lead over clock", Self.describe(nanoseconds: stats.leadOverClockNanoseconds)
+                + (stats.isLeadLarge ? "  (large: nonces stay this far ahead until the clock catches up; check the jumps)" : "")),
             ("clock regressions", String(stats.clockRegressions)),
             ("mark renewals", String(stats.markRenewals)),
             ("jumps", String(stats.jumps)),
-            ("held by", stats.holderPID.map { "process \($0)" } ?? "nobody"),
+            ("rejections", "\(stats.consecutiveRejections) in a row, \(stats.rejectionsTotal) in total"),
+            ("held by", stats.holderPID.map { "process \($0)" } ?? (stats.isHeld ? "shared by running processes" : "nobody")),
         ]
         let width = rows.map(\.0.count).max() ?? 0
         for (name, value) in rows {

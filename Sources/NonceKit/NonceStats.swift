@@ -15,7 +15,10 @@ public struct NonceStats: Sendable, Codable, Equatable {
     public var issuedThisProcess: Int64?
     /// This process's nonces per second since it opened the stream.
     public var ratePerSecond: Double?
-    /// How far the last nonce is ahead of the wall clock, in nanoseconds (negative: behind).
+    /// How far the stream's floor (the last nonce, or a jump's target) is ahead of the
+    /// wall clock, in nanoseconds (negative: behind). Every later nonce is at least this far
+    /// ahead until the clock catches up. For an exclusive stream held by a running process
+    /// the floor includes its lease (about a second).
     public var leadOverClockNanoseconds: Int64
     public var clockRegressions: Int64
     public var markRenewals: Int64
@@ -46,7 +49,7 @@ public struct NonceStats: Sendable, Codable, Equatable {
         lastIssued = record.lastIssued
         highWaterMark = record.highWaterMark
         issuedTotal = record.issuedTotal
-        leadOverClockNanoseconds = record.lastIssued == 0 ? 0 : record.lastIssued - now
+        leadOverClockNanoseconds = record.floor == 0 ? 0 : record.floor - now
         clockRegressions = record.clockRegressions
         markRenewals = record.markRenewals
         jumps = record.jumps

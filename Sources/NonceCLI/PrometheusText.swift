@@ -1,0 +1,57 @@
+import NonceKit
+
+/// Every stream's figures in the Prometheus text exposition format (version 0.0.4), the
+/// persisted counterparts of the metrics the library emits through swift-metrics.
+enum PrometheusText {
+    private struct Family: Sendable {
+        let name: String
+        let type: String
+        let help: String
+        let value: @Sendable (NonceStats) -> Double
+    }
+
+    private static let families: [Family] = [
+        Family(name: "noncestore_issued_total", type: "counter", help: "Nonces issued over the stream's life.") { Double($0.issuedTotal) },
+        Family(name: "noncestore_last_issued", type: "gauge", help: "The last nonce issued (ns since the epoch).") { Double($0.lastIssued) },
+        Family(name: "noncestore_high_water_mark", type: "gauge", help: "The durable ceiling restarts begin above.") { Double($0.highWaterMark) },
+        Family(name: "noncestore_lead_seconds", type: "gauge", help: "The last nonce's lead over the wall clock.") {
+            Double($0.leadOverClockNanoseconds) / 1e9
+        },
+        Family(name: "noncestore_mark_renewals_total", type: "counter", help: "Durable commits of a new high-water mark.") {
+            Double($0.markRenewals)
+        },
+        Family(name: "noncestore_clock_regressions_total", type: "counter", help: "Times the clock was seen stepping back.") {
+            Double($0.clockRegressions)
+        },
+        Family(name: "noncestore_jumps_total", type: "counter", help: "Jumps forward, manual or recovery.") { Double($0.jumps) },
+        Family(name: "noncestore_rejections_total", type: "counter", help: "Invalid-nonce rejections recorded.") {
+            Double($0.rejectionsTotal)
+        },
+        Family(name: "noncestore_rejections_in_a_row", type: "gauge", help: "Rejections since the last success.") {
+            Double($0.consecutiveRejections)
+        },
+        Family(name: "noncestore_held", type: "gauge", help: "1 while a live process holds the stream.") { $0.isHeld ? 1 : 0 },
+    ]
+
+    static func render(_ streams: [NonceStats]) -> String {
+        var lines: [String] = []
+        for family in families {
+            lines.append("# HELP \(family.name) \(family.help)")
+            lines.append("# TYPE \(family.name) \(family.type)")
+            for stats in streams {
+                lines.append("\(family.name){stream=\"\(escape(stats.stream))\"} \(format(family.value(stats)))")
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// Label values escape backslash, double quote and newline.
+    static func escape(_ value: String) -> String {
+        value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            .replacingOccurrences(of: "\n", with: "\\n")
+    }
+
+    private static func format(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
+    }
+}
