@@ -72,7 +72,7 @@ let package = Package(
         // A child process for the crash and cross-process tests; not a product.
         .executableTarget(
             name: "NonceTestHelper",
-            dependencies: ["NonceKit"],
+            dependencies: ["NonceKit", "NonceStore"],
             swiftSettings: swiftSettings
         ),
         // Temporary directories and child processes, shared by the test targets.

@@ -38,6 +38,7 @@ struct StatsCommand: ParsableCommand {
             ("clock regressions", String(stats.clockRegressions)),
             ("mark renewals", String(stats.markRenewals)),
             ("jumps", String(stats.jumps)),
+            ("database size", Self.bytes(stats.databaseBytes) + " (write-ahead log " + Self.bytes(stats.walBytes) + ")"),
             ("rejections", "\(stats.consecutiveRejections) in a row, \(stats.rejectionsTotal) in total"),
             ("held by", stats.holderPID.map { "process \($0)" } ?? (stats.isHeld ? "shared by running processes" : "nobody")),
         ]
@@ -45,6 +46,11 @@ struct StatsCommand: ParsableCommand {
         for (name, value) in rows {
             print(name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + value)
         }
+    }
+
+    static func bytes(_ count: Int64?) -> String {
+        guard let count else { return "?" }
+        return count >= 1 << 20 ? String(format: "%.1f MiB", Double(count) / 1_048_576) : String(format: "%.1f KiB", Double(count) / 1024)
     }
 
     static func describe(nanoseconds: Int64) -> String {

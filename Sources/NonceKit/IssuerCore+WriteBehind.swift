@@ -81,11 +81,13 @@ final class BackgroundWriter: Sendable {
         self.core = core
         let thread = Thread { [core, finished] in
             let interval = core.configuration.historyFlushInterval
+            var lastPrune = ContinuousClock.now
             while true {
                 let stopping = core.signal.waitForWork(interval: interval)
                 core.writeBehind()
                 core.signal.announceProgress()
                 if stopping { break }
+                core.maintain(lastPrune: &lastPrune)
             }
             finished.signal()
         }

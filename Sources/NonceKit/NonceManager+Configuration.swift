@@ -49,6 +49,9 @@ extension NonceManager {
         public var recovery: RecoverySchedule
         /// A lead over the wall clock beyond which the manager logs a warning (after jumps).
         public var leadWarning: Duration
+        /// Automatic history pruning, run by an exclusive stream's background writer; nil
+        /// keeps every row (prune with `nonce prune` or ``NonceStore/pruneHistory(stream:issuedBefore:keep:chunk:)``).
+        public var historyRetention: HistoryRetention?
 
         public init(
             stream: String = "default",
@@ -65,7 +68,8 @@ extension NonceManager {
             rateLimit: RateLimit? = nil,
             burstProtection: BurstProtection? = nil,
             recovery: RecoverySchedule = .standard,
-            leadWarning: Duration = .seconds(300)
+            leadWarning: Duration = .seconds(300),
+            historyRetention: HistoryRetention? = nil
         ) {
             self.stream = stream
             self.mode = mode
@@ -82,6 +86,7 @@ extension NonceManager {
             self.burstProtection = burstProtection
             self.recovery = recovery
             self.leadWarning = leadWarning
+            self.historyRetention = historyRetention
         }
     }
 }

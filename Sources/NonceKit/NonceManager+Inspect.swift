@@ -8,6 +8,9 @@ extension NonceManager {
         let held = store.isHeld(record)
         var stats = NonceStats(record: record, now: clock.now(), holderPID: held && record.mode == .exclusive ? record.holderPID : nil)
         stats.isHeld = held
+        let sizes = store.fileSizes()
+        stats.databaseBytes = sizes.database
+        stats.walBytes = sizes.wal
         return stats
     }
 }

@@ -181,6 +181,14 @@ public final class NonceManager: Sendable {
 
     /// This stream's figures: lifetime totals plus this process's counts.
     public func stats() -> NonceStats {
+        var stats = engineStats()
+        let sizes = store.fileSizes()
+        stats.databaseBytes = sizes.database
+        stats.walBytes = sizes.wal
+        return stats
+    }
+
+    private func engineStats() -> NonceStats {
         switch engine {
         case .leased(let core, _, let base):
             var stats = core.stats(base: base, openedAt: openedAt)

@@ -32,6 +32,10 @@ public struct NonceStats: Sendable, Codable, Equatable {
     public var consecutiveRejections: Int64
     /// Rejections over the stream's life.
     public var rejectionsTotal: Int64
+    /// The database file's size in bytes (all streams share it).
+    public var databaseBytes: Int64?
+    /// The write-ahead log's size in bytes.
+    public var walBytes: Int64?
     /// True when the last nonce leads the wall clock by more than ``largeLead``: a sign of
     /// runaway jumps (each later nonce stays that far ahead until the clock catches up).
     public var isLeadLarge: Bool { leadOverClockNanoseconds > Self.largeLead.nanoseconds }

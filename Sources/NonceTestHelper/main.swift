@@ -12,10 +12,14 @@
 //       On a shared stream: ROUNDS times, takes the API lock, and prints
 //       "START_NS END_NS NONCE" (CLOCK_MONOTONIC, system-wide) for a body that holds it
 //       HOLD_US microseconds. The parent checks that no two bodies overlap.
+//   NonceTestHelper readhold DB STREAM
+//       Opens a read transaction on DB (a snapshot, like an open sqlite3 shell mid-query),
+//       prints "reading", and keeps it until killed.
 //   NonceTestHelper apihold DB STREAM
 //       On a shared stream: takes the API lock, prints "locked PID", sleeps until killed.
 import Foundation
 import NonceKit
+import NonceStore
 
 func writeLine(_ text: String) {
     var line = text + "\n"
@@ -74,6 +78,12 @@ do {
             writeLine("locked \(getpid())")
             while true { sleep(60) }
         }
+    case "readhold":
+        let reader = try Connection(path: database, mode: .readWrite)
+        try reader.execute("BEGIN")
+        _ = try reader.scalarInt64("SELECT count(*) FROM history")
+        writeLine("reading")
+        withExtendedLifetime(reader) { while true { sleep(60) } }
     case "hold":
         let manager = try NonceManager(path: database, configuration: .init(stream: stream))
         writeLine("ready \(getpid())")

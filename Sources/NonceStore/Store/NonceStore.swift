@@ -57,6 +57,9 @@ public final class NonceStore: Sendable {
         }
     }
 
+    /// What the write-ahead log is trimmed back to after a checkpoint: 16 MiB.
+    public static let walSizeLimit: Int64 = 16 << 20
+
     /// The database file's path, as given.
     public let path: String
     /// The path with symlinks and `..` resolved: what identifies the file, for locks.
@@ -133,6 +136,9 @@ public final class NonceStore: Sendable {
         do {
             try enableWriteAheadLog(connection, path: path, timeout: configuration.busyTimeout)
             try connection.execute("PRAGMA synchronous = NORMAL")
+            // After a checkpoint resets the log, trim the file back to this: a burst (or a
+            // reader that held checkpoints off) does not leave a large -wal behind for good.
+            try connection.execute("PRAGMA journal_size_limit = \(Self.walSizeLimit)")
             try configuration.prepareDatabase?(connection)
             try Migrator.migrate(connection, path: path)
         } catch let error as DatabaseError {

@@ -1,0 +1,48 @@
+import NonceStore
+
+/// An automatic pruning policy for a stream's history, applied by the holder of an
+/// exclusive stream's background writer. Pruning removes history rows only, never the state
+/// that keeps nonces increasing.
+public struct HistoryRetention: Sendable, Equatable {
+    /// Delete rows issued longer ago than this (nil: no age limit).
+    public var olderThan: Duration?
+    /// Keep at most this many newest rows (nil: no count limit).
+    public var keep: Int64?
+    /// How often the writer applies it.
+    public var interval: Duration
+
+    public init(olderThan: Duration? = nil, keep: Int64? = nil, interval: Duration = .seconds(60)) {
+        self.olderThan = olderThan
+        self.keep = keep
+        self.interval = interval
+    }
+}
+
+extension IssuerCore {
+    /// Housekeeping the background writer does between writes: the retention policy when
+    /// it is due, and a checkpoint when the write-ahead log has grown past
+    /// ``NonceStore/walSizeLimit`` (a reader may have held one off).
+    func maintain(lastPrune: inout ContinuousClock.Instant) {
+        if let retention = configuration.historyRetention, ContinuousClock.now - lastPrune >= retention.interval {
+            lastPrune = ContinuousClock.now
+            let cutoff = retention.olderThan.map { configuration.clock.now().addingClamped(-$0.nanoseconds) }
+            do {
+                let result = try store.pruneHistory(stream: streamName, issuedBefore: cutoff, keep: retention.keep)
+                if result.deleted > 0 {
+                    logger.debug("pruned history", metadata: ["deleted": "\(result.deleted)", "remaining": "\(result.remaining)"])
+                }
+            } catch {
+                logger.warning("pruning the history failed", metadata: ["error": "\(error)"])
+            }
+        }
+        if store.fileSizes().wal > NonceStore.walSizeLimit {
+            do {
+                if try !store.checkpoint() {
+                    logger.notice("the write-ahead log could not be checkpointed fully; a reader holds an old snapshot")
+                }
+            } catch {
+                logger.warning("checkpoint failed", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+}
