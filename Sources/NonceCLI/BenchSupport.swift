@@ -12,6 +12,11 @@ struct BenchResult: Codable {
     var ratioToBaseline: Double?
     var baseline: String?
 
+    /// Measures `run` (which returns seconds) against `baseline`.
+    init(name: String, count: Int, baseline: BenchResult, _ run: () throws -> Double) rethrows {
+        self.init(name: name, count: count, seconds: try run(), baseline: baseline)
+    }
+
     init(name: String, count: Int, seconds: Double, baseline: BenchResult? = nil) {
         self.name = name
         self.count = count
@@ -73,8 +78,10 @@ struct BenchWorkspace {
         if isTemporary {
             try? FileManager.default.removeItem(at: directory)
         } else {
-            for suffix in ["", "-wal", "-shm", "-locks"] {
-                try? FileManager.default.removeItem(atPath: path("baseline-transactions.sqlite") + suffix)
+            for name in ["baseline-transactions.sqlite", "baseline-bulk.sqlite", "restart.sqlite"] {
+                for suffix in ["", "-wal", "-shm", "-locks"] {
+                    try? FileManager.default.removeItem(atPath: path(name) + suffix)
+                }
             }
         }
     }

@@ -138,16 +138,24 @@ struct SharedProcessTests {
 
 @Suite("nonce bench")
 struct BenchCommandTests {
-    @Test("a short run reports the shared-stream figures beside the bare-transaction baseline, as JSON")
+    @Test("a short run reports every figure beside its baseline, with latencies, restart time and memory, as JSON")
     func shortRun() throws {
-        let result = try ChildProcess.nonce(["bench", "--shared-count", "50", "--json"])
+        let result = try ChildProcess.nonce([
+            "bench", "--count", "20000", "--latency-count", "2000", "--restart-rows", "5000", "--shared-count", "50", "--json",
+        ])
         #expect(result.status == 0, "\(result.stderr)")
-        let rows = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let rows = try #require(report["results"] as? [[String: Any]])
         #expect(rows.map { $0["name"] as? String } == [
+            "mutex + clock loop (baseline)", "exclusive, history off", "bulk history insert (baseline)",
+            "exclusive, history on, 1 thread(s)", "exclusive, history on, 2 thread(s)",
             "bare transaction loop (baseline)", "shared stream, 1 process", "shared stream, 2 processes",
         ])
         #expect(rows.allSatisfy { ($0["perSecond"] as? Double ?? 0) > 0 })
-        #expect(rows.dropFirst().allSatisfy { ($0["ratioToBaseline"] as? Double ?? 0) > 0 })
-        #expect(rows.last?["count"] as? Int == 100)
+        #expect(rows.filter { $0["baseline"] != nil }.allSatisfy { ($0["ratioToBaseline"] as? Double ?? 0) > 0 })
+        let latency = try #require(report["latency"] as? [String: Any])
+        #expect((latency["p50"] as? Int ?? 0) > 0 && (latency["max"] as? Int ?? 0) >= (latency["p999"] as? Int ?? .max))
+        #expect((report["restartSeconds"] as? Double ?? 0) > 0)
+        #expect((report["peakResidentBytesAfterIssuing"] as? Int ?? 0) > 0)
     }
 }

@@ -69,7 +69,7 @@ extension NonceStore {
         }
     }
 
-    static func apply(_ change: StreamChange, on connection: Connection) throws {
+    package static func apply(_ change: StreamChange, on connection: Connection) throws {
         let now = WallClock.nanoseconds()
         if !change.history.isEmpty {
             let insert = try connection.cachedStatement(

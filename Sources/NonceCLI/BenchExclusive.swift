@@ -1,0 +1,117 @@
+import Foundation
+import NonceKit
+import NonceStore
+import Synchronization
+
+/// The exclusive-stream measurements and their baselines.
+enum ExclusiveBench {
+    /// The limit for issuing in memory: a mutex around `max(clock, last + 1)`, nothing else.
+    static func mutexClockBaseline(count: Int) -> Double {
+        let clock = SystemClock()
+        let last = Mutex<Int64>(0)
+        let start = ContinuousClock.now
+        for _ in 0..<count {
+            last.withLock { last in last = max(clock.now(), last + 1) }
+        }
+        return (ContinuousClock.now - start).seconds
+    }
+
+    /// Seconds for `count` nonces split over `threads` threads, on a fresh exclusive stream.
+    static func issue(path: String, stream: String, count: Int, history: NonceManager.HistoryMode, threads: Int) throws -> Double {
+        let manager = try NonceManager(path: path, configuration: .init(stream: stream, history: history))
+        let failures = Atomic<Int>(0)
+        let start = ContinuousClock.now
+        DispatchQueue.concurrentPerform(iterations: threads) { thread in
+            let share = count / threads + (thread < count % threads ? 1 : 0)
+            for _ in 0..<share where (try? manager.next()) == nil {
+                failures.add(1, ordering: .relaxed)
+            }
+        }
+        // Closing writes the last history rows: part of the cost of recording them.
+        manager.close()
+        let seconds = (ContinuousClock.now - start).seconds
+        if failures.load(ordering: .relaxed) > 0 { throw BenchError("\(failures.load(ordering: .relaxed)) nonces failed") }
+        return seconds
+    }
+
+    /// Per-call latency of single exclusive calls (history on), as percentiles.
+    static func latencies(path: String, count: Int) throws -> BenchLatency {
+        let manager = try NonceManager(path: path, configuration: .init(stream: "bench-latency"))
+        defer { manager.close() }
+        var samples = [Int64](repeating: 0, count: count)
+        for index in 0..<count {
+            let start = ContinuousClock.now
+            _ = try manager.next()
+            samples[index] = (ContinuousClock.now - start).nanoseconds
+        }
+        samples.sort()
+        func percentile(_ p: Double) -> Int64 { samples[min(samples.count - 1, Int(Double(samples.count) * p))] }
+        return BenchLatency(samples: count, p50: percentile(0.5), p99: percentile(0.99), p999: percentile(0.999), max: samples.last ?? 0)
+    }
+
+    /// The limit for recording history: the same rows inserted with one prepared statement,
+    /// in transactions of 8,192 rows, with nothing else around them. Leaves them in stream
+    /// `stream` for the restart measurement.
+    static func bulkInsertBaseline(path: String, stream: String, rows: Int) throws -> Double {
+        let store = try NonceStore(path: path)
+        let record = try store.openStream(named: stream, mode: .exclusive)
+        var nonce = SystemClock().now() - Int64(rows)
+        let start = ContinuousClock.now
+        try store.withConnection { connection in
+            let insert = try connection.prepare("INSERT INTO history (stream_id, nonce, issued_at, pid, label) VALUES (?, ?, ?, ?, NULL)")
+            var written = 0
+            while written < rows {
+                let batch = min(8_192, rows - written)
+                try connection.transaction(.immediate) {
+                    try insert.bind(record.id, at: 1)
+                    try insert.bind(Int64(1), at: 4)
+                    for _ in 0..<batch {
+                        nonce += 1
+                        try insert.bind(nonce, at: 2)
+                        try insert.bind(nonce, at: 3)
+                        try insert.step()
+                        insert.reset()
+                    }
+                }
+                written += batch
+            }
+            var change = StreamChange(streamID: record.id)
+            change.lastIssued = nonce
+            change.highWaterMark = nonce
+            change.issuedDelta = Int64(rows)
+            try NonceStore.apply(change, on: connection)
+        }
+        return (ContinuousClock.now - start).seconds
+    }
+
+    /// Seconds from opening the database (and the stream with its history) to the first nonce.
+    static func restart(path: String, stream: String) throws -> Double {
+        let start = ContinuousClock.now
+        let manager = try NonceManager(path: path, configuration: .init(stream: stream))
+        _ = try manager.next()
+        let seconds = (ContinuousClock.now - start).seconds
+        manager.close()
+        return seconds
+    }
+
+    /// The process's peak resident memory in bytes.
+    static func peakResidentBytes() -> Int64 {
+        var usage = rusage()
+        #if os(Linux)
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Int64(usage.ru_maxrss) * 1024
+        #else
+        getrusage(RUSAGE_SELF, &usage)
+        return Int64(usage.ru_maxrss)
+        #endif
+    }
+}
+
+/// Single-call latency percentiles, in nanoseconds.
+struct BenchLatency: Codable {
+    var samples: Int
+    var p50: Int64
+    var p99: Int64
+    var p999: Int64
+    var max: Int64
+}
