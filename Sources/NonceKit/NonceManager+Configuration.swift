@@ -60,7 +60,7 @@ extension NonceManager {
             history: HistoryMode = .batched,
             historyBatchSize: Int = 8_192,
             historyFlushInterval: Duration = .milliseconds(100),
-            historyBufferLimit: Int = 1 << 20,
+            historyBufferLimit: Int = 1 << 18,
             claimWait: Duration? = nil,
             clock: any NonceClock = SystemClock(),
             logger: Logger = Logger(label: "NonceStore"),

@@ -17,6 +17,26 @@ struct StreamChangeTests {
         #expect(throws: StoreError.invalidStreamName("")) { try store.openStream(named: "", mode: .exclusive) }
     }
 
+    @Test("history rows land exactly, in order, whether they fill multi-row groups or not", arguments: [1, 63, 64, 65, 200])
+    func historyRowsExact(count: Int) throws {
+        let directory = try TemporaryDirectory()
+        let store = try NonceStore(path: directory.database)
+        let stream = try store.openStream(named: "default", mode: .exclusive)
+        var change = StreamChange(streamID: stream.id)
+        change.pid = 4242
+        change.history = (0..<count).map { index in
+            HistoryRow(nonce: 1_000 + Int64(index) * 7, issuedAt: 5_000 + Int64(index), label: index % 3 == 0 ? nil : "call \(index)")
+        }
+        change.lastIssued = change.history.last?.nonce
+        change.highWaterMark = change.lastIssued
+        try store.apply(change, durable: false)
+        let read = try store.history(stream: "default", limit: count + 1).reversed()
+        #expect(read.map(\.nonce) == change.history.map(\.nonce))
+        #expect(read.map(\.issuedAt) == change.history.map(\.issuedAt))
+        #expect(read.map(\.label) == change.history.map(\.label))
+        #expect(read.allSatisfy { $0.pid == 4242 && $0.stream == "default" })
+    }
+
     @Test("marks and last_issued never go down; counters add up")
     func marksOnlyRise() throws {
         let directory = try TemporaryDirectory()

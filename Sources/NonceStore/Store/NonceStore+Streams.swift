@@ -72,18 +72,7 @@ extension NonceStore {
     package static func apply(_ change: StreamChange, on connection: Connection) throws {
         let now = WallClock.nanoseconds()
         if !change.history.isEmpty {
-            let insert = try connection.cachedStatement(
-                "INSERT INTO history (stream_id, nonce, issued_at, pid, label) VALUES (?, ?, ?, ?, ?)")
-            defer { insert.reset() }
-            try insert.bind(change.streamID, at: 1)
-            try insert.bind(Int64(change.pid), at: 4)
-            for row in change.history {
-                try insert.bind(row.nonce, at: 2)
-                try insert.bind(row.issuedAt, at: 3)
-                try insert.bind(row.label, at: 5)
-                try insert.step()
-                insert.reset()
-            }
+            try insertHistory(change.history, streamID: change.streamID, pid: Int64(change.pid), on: connection)
         }
         if !change.events.isEmpty {
             let insert = try connection.cachedStatement(
@@ -114,6 +103,54 @@ extension NonceStore {
                 .integer(now),
                 change.releasedMark.map { .integer($0) } ?? .null,
             ])
+    }
+
+    /// Rows per multi-row INSERT: one statement step carries this many rows, which spares
+    /// most of the per-statement work a row-at-a-time insert repeats.
+    static let historyRowsPerInsert = 64
+
+    /// Appends `rows` to the history: full groups with one multi-row statement each, the
+    /// rest one row at a time. Both statements are prepared once and cached.
+    static func insertHistory(_ rows: [HistoryRow], streamID: Int64, pid: Int64, on connection: Connection) throws {
+        let width = historyRowsPerInsert
+        var index = 0
+        if rows.count >= width {
+            // Explicit numbers: ?1 stream, ?2 pid, then nonce, time and label for each row.
+            let values = (0..<width).map { offset in
+                let base = 3 + offset * 3
+                return "(?1, ?\(base), ?\(base + 1), ?2, ?\(base + 2))"
+            }.joined(separator: ", ")
+            let group = try connection.cachedStatement("INSERT INTO history (stream_id, nonce, issued_at, pid, label) VALUES \(values)")
+            defer { group.reset() }
+            try group.bind(streamID, at: 1)
+            try group.bind(pid, at: 2)
+            while rows.count - index >= width {
+                // Parameters 1 and 2 are shared; each row then takes three: nonce, time, label.
+                for offset in 0..<width {
+                    let row = rows[index + offset]
+                    let base = Int32(3 + offset * 3)
+                    try group.bind(row.nonce, at: base)
+                    try group.bind(row.issuedAt, at: base + 1)
+                    try group.bind(row.label, at: base + 2)
+                }
+                try group.step()
+                group.reset()
+                index += width
+            }
+        }
+        guard index < rows.count else { return }
+        let single = try connection.cachedStatement(
+            "INSERT INTO history (stream_id, nonce, issued_at, pid, label) VALUES (?, ?, ?, ?, ?)")
+        defer { single.reset() }
+        try single.bind(streamID, at: 1)
+        try single.bind(pid, at: 4)
+        for row in rows[index...] {
+            try single.bind(row.nonce, at: 2)
+            try single.bind(row.issuedAt, at: 3)
+            try single.bind(row.label, at: 5)
+            try single.step()
+            single.reset()
+        }
     }
 
     static func validate(streamName name: String) throws {
