@@ -22,26 +22,21 @@ final class RateLimiter: Sendable {
         self.store = store
         clock = configuration.clock
         self.metrics = metrics
+        isActive = configuration.rateLimit != nil || configuration.burstProtection != nil
         let now = configuration.clock.now()
         burstEnds = now.addingClamped(configuration.burstProtection?.window.nanoseconds ?? 0)
         burstCounter = Mutex((0, now))
     }
 
-    var isActive: Bool { tier != nil || burst != nil }
+    /// Read on every `next()`: stored, so the unlimited path costs one load.
+    let isActive: Bool
 
     /// Takes `cost` when it fits both limits now; otherwise the nanoseconds to wait.
     func take(cost: Double) throws(NonceError) -> Int64 {
         try validate(cost)
         let now = clock.now()
-        let inBurst = burst != nil && now < burstEnds
-        if inBurst, let burst {
-            let wait = burstCounter.withLock { counter in
-                RateCounterMath.wait(
-                    level: RateCounterMath.decayed(level: counter.level, from: counter.at, to: now, perSecond: burst.limit.decayPerSecond),
-                    cost: cost, maximum: burst.limit.maximum, perSecond: burst.limit.decayPerSecond)
-            }
-            if wait > 0 { return wait }
-        }
+        let waitForBurst = burstWait(cost: cost, now: now, take: false)
+        if waitForBurst > 0 { return waitForBurst }
         if let tier {
             do {
                 let wait = try store.takeRateCounter(
@@ -51,17 +46,22 @@ final class RateLimiter: Sendable {
                 throw .rateCounterFailed(stream: streamName, database: store.path, reason: "\(error)")
             }
         }
-        if inBurst, let burst {
-            // Checked, then taken under one lock: another thread may have taken the room
-            // meanwhile. The tier's cost is then already paid: erring towards waiting is safe.
-            return burstCounter.withLock { counter in
-                let level = RateCounterMath.decayed(level: counter.level, from: counter.at, to: now, perSecond: burst.limit.decayPerSecond)
-                let wait = RateCounterMath.wait(level: level, cost: cost, maximum: burst.limit.maximum, perSecond: burst.limit.decayPerSecond)
-                if wait == 0 { counter = (level + cost, max(now, counter.at)) }
-                return wait
-            }
+        // Checked above, taken now under one lock: another thread may have taken the room
+        // meanwhile. The tier's cost is then already paid: erring towards waiting is safe.
+        return burstWait(cost: cost, now: now, take: true)
+    }
+
+    /// The wait before `cost` fits the burst protection (0 outside its window); with
+    /// `take`, adds the cost when it fits.
+    private func burstWait(cost: Double, now: Int64, take: Bool) -> Int64 {
+        guard let burst, now < burstEnds else { return 0 }
+        let limit = burst.limit
+        return burstCounter.withLock { counter in
+            let level = RateCounterMath.decayed(level: counter.level, from: counter.at, to: now, perSecond: limit.decayPerSecond)
+            let wait = RateCounterMath.wait(level: level, cost: cost, maximum: limit.maximum, perSecond: limit.decayPerSecond)
+            if take && wait == 0 { counter = (level + cost, max(now, counter.at)) }
+            return wait
         }
-        return 0
     }
 
     /// Waits (blocking this thread) until `cost` fits, then takes it.

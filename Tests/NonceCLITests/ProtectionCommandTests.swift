@@ -54,4 +54,22 @@ struct ProtectionCommandTests {
             #expect(parts.count == 2 && Double(parts[1]) != nil, "\(line)")
         }
     }
+
+    @Test("nonce prune keeps the newest rows, stats shows the sizes, and the next nonce is still above all")
+    func prune() throws {
+        let directory = try TemporaryDirectory()
+        let db = ["--db", directory.database]
+        let issued = try ChildProcess.nonce(["next", "--count", "3000"] + db).lines
+        let pruned = try ChildProcess.nonce(["prune", "--keep", "10"] + db)
+        #expect(pruned.status == 0, "\(pruned.stderr)")
+        #expect(pruned.stdout.contains("deleted 2990 history row(s), 10 left"))
+        let history = try ChildProcess.nonce(["history", "--limit", "100"] + db)
+        #expect(history.lines.count == 11)  // a header and the 10 newest rows
+        #expect(history.stdout.contains(issued.last ?? "-"))
+        let next = try ChildProcess.nonce(["next"] + db).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(UInt64(next) ?? 0 > UInt64(issued.last ?? "") ?? .max)
+        #expect(try ChildProcess.nonce(["stats"] + db).stdout.contains("database size"))
+        let refused = try ChildProcess.nonce(["prune"] + db)
+        #expect(refused.status != 0 && refused.stderr.contains("--older-than, --keep"))
+    }
 }

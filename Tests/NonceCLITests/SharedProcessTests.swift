@@ -48,6 +48,27 @@ struct SharedProcessTests {
         try Self.checkIssued(issued, database: directory.database, stream: "kraken")
     }
 
+    @Test("a shared-stream process killed with -9: every nonce it printed is recorded, and the next is above them all")
+    func killedSharedIssuer() throws {
+        let directory = try TemporaryDirectory()
+        _ = try ChildProcess.nonce(["stream", "create", "k", "--shared", "--db", directory.database])
+        for _ in 0..<3 {
+            let child = try RunningChild(ChildProcess.nonce, ["next", "--count", "1000000", "--stream", "k", "--db", directory.database])
+            // Output is written in 64 KiB chunks: wait for the first, then kill mid-run.
+            #expect(child.readLine(timeout: .seconds(60)) != nil)
+            usleep(UInt32.random(in: 0...200_000))
+            child.kill()
+            let printed = child.remainingLines().compactMap(UInt64.init)
+            let store = try NonceStore(path: directory.database)
+            let recorded = Set(try store.history(stream: "k", limit: 10_000_000).map { UInt64($0.nonce) })
+            // Each shared nonce commits (synced) before it is returned, so before it is printed.
+            #expect(printed.allSatisfy(recorded.contains))
+            let next = try ChildProcess.nonce(["next", "--stream", "k", "--db", directory.database])
+            #expect(UInt64(next.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0 > (recorded.max() ?? 0))
+        }
+        #expect(try NonceStore(path: directory.database).verify().isValid)
+    }
+
     @Test("the Python example and the Swift CLI issue concurrently from one sequence", .enabled(if: python3 != nil))
     func pythonAndSwift() throws {
         let directory = try TemporaryDirectory()

@@ -135,6 +135,19 @@ struct ImportTests {
         #expect(try plan.apply(to: NonceStore(path: directory.database)).floorAfter == fixedNow)
     }
 
+    @Test("a shared stream is imported into while its processes run: no claim needed, the next nonce is above")
+    func sharedStream() throws {
+        let directory = try LegacyDirectory()
+        try directory.write("data/kraken_global_nonce.txt", legacyValue("ns", plus: 10 * minute))
+        let store = try NonceStore(path: directory.database)
+        let record = try store.openStream(named: "default", mode: .shared)
+        let running = try store.claim(record, shared: true)  // as a process using the stream holds it
+        defer { running.release() }
+        let report = try LegacyImportPlan(paths: [directory.root], options: .init(now: fixedNow)).apply(to: store)
+        #expect(report.floorAfter == fixedNow + 10 * minute)
+        #expect(try store.issueShared(stream: "default", now: fixedNow, pid: 1, label: nil) == fixedNow + 10 * minute + 1)
+    }
+
     @Test("a full database rolls the whole import back")
     func fullDatabase() throws {
         let directory = try LegacyDirectory()

@@ -21,14 +21,8 @@ extension NonceStore {
         id: String, stream name: String, files: [LegacyFileRecord], floor: Int64?, summary: String
     ) throws -> LegacyImportCommit {
         try Self.validate(streamName: name)
-        do {
-            return try withConnection { connection in
-                try connection.transaction(.immediate, durable: true) {
-                    try recordLegacyImport(on: connection, id: id, stream: name, files: files, floor: floor, summary: summary)
-                }
-            }
-        } catch let error as DatabaseError {
-            throw StoreError.writeFailed(path: path, reason: Self.explain(error))
+        return try write(durable: true) { connection in
+            try recordLegacyImport(on: connection, id: id, stream: name, files: files, floor: floor, summary: summary)
         }
     }
 

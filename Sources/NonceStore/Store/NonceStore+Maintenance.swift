@@ -60,12 +60,10 @@ extension NonceStore {
             }
             let remaining = try historySummary(stream: name).count
             if deleted > 0 {
-                try withConnection { connection in
-                    try connection.transaction {
-                        try connection.cachedStatement("INSERT INTO events (stream_id, at, kind, detail) VALUES (?, ?, 'prune', ?)")
-                            .execute([.integer(record.id), .integer(WallClock.nanoseconds()),
-                                      .text("deleted \(deleted) history row(s), \(remaining) left")])
-                    }
+                try write(durable: false) { connection in
+                    try connection.cachedStatement("INSERT INTO events (stream_id, at, kind, detail) VALUES (?, ?, 'prune', ?)")
+                        .execute([.integer(record.id), .integer(WallClock.nanoseconds()),
+                                  .text("deleted \(deleted) history row(s), \(remaining) left")])
                 }
             }
             return PruneResult(stream: name, deleted: deleted, remaining: remaining)
@@ -78,11 +76,9 @@ extension NonceStore {
     private func deleteInChunks(chunk: Int, _ sql: String, _ values: [DatabaseValue]) throws -> Int64 {
         var total: Int64 = 0
         while true {
-            let deleted = try withConnection { connection in
-                try connection.transaction(.immediate) {
-                    try connection.cachedStatement(sql).execute(values + [.integer(Int64(chunk))])
-                    return try connection.scalarInt64("SELECT changes()") ?? 0
-                }
+            let deleted = try write(durable: false) { connection in
+                try connection.cachedStatement(sql).execute(values + [.integer(Int64(chunk))])
+                return try connection.scalarInt64("SELECT changes()") ?? 0
             }
             total += deleted
             if deleted < chunk { return total }

@@ -59,17 +59,11 @@ extension NonceStore {
 
     /// One `BEGIN IMMEDIATE` transaction on the stream called `name`.
     private func protectionWrite<T>(stream name: String, durable: Bool = true, _ body: (Connection, Int64) throws -> T) throws -> T {
-        do {
-            return try withConnection { connection in
-                try connection.transaction(.immediate, durable: durable) {
-                    guard let id = try connection.cachedStatement("SELECT id FROM streams WHERE name = ?")
-                        .rows([.text(name)], { $0.int64(at: 0) }).first
-                    else { throw StoreError.streamNotFound(name, path: path) }
-                    return try body(connection, id)
-                }
-            }
-        } catch let error as DatabaseError {
-            throw StoreError.writeFailed(path: path, reason: Self.explain(error))
+        try write(durable: durable) { connection in
+            guard let id = try connection.cachedStatement("SELECT id FROM streams WHERE name = ?")
+                .rows([.text(name)], { $0.int64(at: 0) }).first
+            else { throw StoreError.streamNotFound(name, path: path) }
+            return try body(connection, id)
         }
     }
 }

@@ -72,21 +72,16 @@ extension NonceStore {
         }
     }
 
-    /// Runs `body` in one durable `BEGIN IMMEDIATE` transaction, turning the contract's
-    /// refusals and SQLite's failures into ``StoreError``s that name the stream and file.
+    /// One durable write, with the contract's refusals reported as the ``StoreError``s they mean.
     private func sharedWrite<T>(stream name: String, _ body: (Connection) throws -> T) throws -> T {
-        do {
-            return try withConnection { connection in
-                try connection.transaction(.immediate, durable: true) { try body(connection) }
-            }
-        } catch let error as DatabaseError {
+        try write(durable: true, refine: { error in
             if error.message.contains("nonce_requests: the stream is exclusive") {
-                throw StoreError.modeMismatch(stream: name, actual: .exclusive, requested: .shared)
+                return .modeMismatch(stream: name, actual: .exclusive, requested: .shared)
             }
             if error.message.contains("nonce_requests: no stream") {
-                throw StoreError.streamNotFound(name, path: path)
+                return .streamNotFound(name, path: path)
             }
-            throw StoreError.writeFailed(path: path, reason: Self.explain(error))
-        }
+            return nil
+        }, body)
     }
 }
