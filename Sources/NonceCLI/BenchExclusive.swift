@@ -44,9 +44,7 @@ enum ExclusiveBench {
             _ = try manager.next()
             samples[index] = (ContinuousClock.now - start).nanoseconds
         }
-        samples.sort()
-        func percentile(_ p: Double) -> Int64 { samples[min(samples.count - 1, Int(Double(samples.count) * p))] }
-        return BenchLatency(samples: count, p50: percentile(0.5), p99: percentile(0.99), p999: percentile(0.999), max: samples.last ?? 0)
+        return BenchLatency(samples: samples)
     }
 
     /// The limit for recording history: the same rows inserted with one prepared statement,
@@ -93,25 +91,4 @@ enum ExclusiveBench {
         manager.close()
         return seconds
     }
-
-    /// The process's peak resident memory in bytes.
-    static func peakResidentBytes() -> Int64 {
-        var usage = rusage()
-        #if os(Linux)
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        return Int64(usage.ru_maxrss) * 1024
-        #else
-        getrusage(RUSAGE_SELF, &usage)
-        return Int64(usage.ru_maxrss)
-        #endif
-    }
-}
-
-/// Single-call latency percentiles, in nanoseconds.
-struct BenchLatency: Codable {
-    var samples: Int
-    var p50: Int64
-    var p99: Int64
-    var p999: Int64
-    var max: Int64
 }

@@ -2,28 +2,43 @@ import Foundation
 import NonceStore
 
 extension IssuerCore {
-    /// One round of the background writer: renew the mark ahead of need and write the
-    /// buffered history and counters, all in one transaction (durable when it moves the mark).
+    /// History rows one write-behind transaction carries at most. Bounded so that callers
+    /// held back by a full buffer get chunks back after one short transaction (tens of
+    /// milliseconds), not after the whole backlog; large enough that commits stay cheap.
+    static let rowsPerTransaction = 32_768
+
+    /// The background writer's work: renew the mark ahead of need and write the buffered
+    /// history and counters, in transactions of at most ``rowsPerTransaction`` rows (durable
+    /// when one moves the mark), until no full chunk is left.
     ///
     /// - Parameter releasing: the final round of a clean close. Issuing has stopped, so
-    ///   the mark comes down to the last nonce: the next process continues right after it
-    ///   instead of skipping the unused lease.
+    ///   everything is written and the mark comes down to the last nonce: the next process
+    ///   continues right after it instead of skipping the unused lease.
     func writeBehind(releasing: Bool = false) {
-        // Under `durableWrites` from snapshot to commit: a jump or renewal cannot land
-        // between the release's reading of `last` and its lowering of the mark.
-        durableWrites.withLock { _ in writeBehindLocked(releasing: releasing) }
+        while true {
+            // Under `durableWrites` from snapshot to commit: a jump or renewal cannot land
+            // between the release's reading of `last` and its lowering of the mark.
+            let more = durableWrites.withLock { _ in writeRound(releasing: releasing) }
+            signal.announceProgress()
+            if !more { return }
+        }
     }
 
-    private func writeBehindLocked(releasing: Bool) {
+    /// One transaction's worth. Returns true when another round should follow at once.
+    private func writeRound(releasing: Bool) -> Bool {
         let now = configuration.clock.now()
-        let (snapshot, target, last) = state.withLock { state -> (IssuerState.Snapshot, Int64?, Int64) in
+        let maxChunks = state.withLock { max(1, Self.rowsPerTransaction / $0.history.chunkRows) }
+        let (taken, target, last, final) = state.withLock { state -> (IssuerState.Snapshot, Int64?, Int64, Bool) in
             let target = state.renewalPending && !releasing ? max(state.last, now).addingClamped(leaseSpan) : nil
-            return (state.takeSnapshot(), target, state.last)
+            let snapshot = state.takeSnapshot(maxChunks: maxChunks, includePartial: true)
+            return (snapshot, target, state.last, releasing && state.history.waitingRows == 0)
         }
-        guard releasing || target != nil || !snapshot.rows.isEmpty || snapshot.issued > 0 || snapshot.regressions > 0
-        else { return }
+        // Owned here alone, so the chunks can be emptied in place once written.
+        var snapshot = consume taken
+        let hasRows = !snapshot.chunks.isEmpty
+        guard final || target != nil || hasRows || snapshot.issued > 0 || snapshot.regressions > 0 else { return false }
         var change = StreamChange(streamID: streamID)
-        change.history = snapshot.rows
+        change.history = HistoryRows(chunks: snapshot.chunks)
         change.pid = pid
         change.lastIssued = snapshot.issued > 0 ? snapshot.last : nil
         change.issuedDelta = snapshot.issued
@@ -37,38 +52,46 @@ extension IssuerCore {
             change.highWaterMark = target
             change.markRenewalsDelta = 1
         }
-        if releasing { change.releasedMark = last }
+        if final { change.releasedMark = last }
         do {
-            try store.apply(change, durable: target != nil || releasing)
-            state.withLock { state in
-                if let target {
-                    state.mark = max(state.mark, target)
-                    state.renewalPending = false
-                    state.renewals += 1
-                }
-            }
-            // Counted here, per batch, rather than per nonce: the hot path stays free of them.
-            metrics.issued.increment(by: snapshot.issued)
-            if target != nil { metrics.markRenewals.increment() }
-            if snapshot.regressions > 0 { metrics.clockRegressions.increment(by: snapshot.regressions) }
-            metrics.recordLead(last: last, now: now)
-            if snapshot.regressions > 0 {
-                logger.warning("clock stepped backwards; nonces kept increasing", metadata: [
-                    "times": "\(snapshot.regressions)", "largest_step_ns": "\(snapshot.largestStepBack)",
-                ])
-            }
+            try store.apply(change, durable: target != nil || final)
         } catch {
             logger.error("background write failed", metadata: ["error": "\(error)"])
             state.withLock { state in
                 state.restore(snapshot)
                 // Clear only a request this round took on, so the next nonce asks again.
                 if target != nil { state.renewalPending = false }
-                if !snapshot.rows.isEmpty {
+                if hasRows {
                     // Fail closed: a nonce whose history cannot be written is not issued.
                     state.failure = .historyWriteFailed(stream: streamName, database: store.path, reason: "\(error)")
                 }
             }
+            return false
         }
+        change.history = []  // drop its references, so emptying the chunks reuses their memory
+        var chunks: [[HistoryRow]] = []
+        swap(&chunks, &snapshot.chunks)
+        for index in chunks.indices { chunks[index].removeAll(keepingCapacity: true) }
+        let more = state.withLock { state in
+            state.history.recycle(chunks)
+            if let target {
+                state.mark = max(state.mark, target)
+                state.renewalPending = false
+                state.renewals += 1
+            }
+            return state.failure == nil && (state.history.fullChunks > 0 || (releasing && !final))
+        }
+        // Counted here, per batch, rather than per nonce: the hot path stays free of them.
+        metrics.issued.increment(by: snapshot.issued)
+        if target != nil { metrics.markRenewals.increment() }
+        if snapshot.regressions > 0 { metrics.clockRegressions.increment(by: snapshot.regressions) }
+        metrics.recordLead(last: last, now: now)
+        if snapshot.regressions > 0 {
+            logger.warning("clock stepped backwards; nonces kept increasing", metadata: [
+                "times": "\(snapshot.regressions)", "largest_step_ns": "\(snapshot.largestStepBack)",
+            ])
+        }
+        return more
     }
 }
 
@@ -85,7 +108,6 @@ final class BackgroundWriter: Sendable {
             while true {
                 let stopping = core.signal.waitForWork(interval: interval)
                 core.writeBehind()
-                core.signal.announceProgress()
                 if stopping { break }
                 core.maintain(lastPrune: &lastPrune)
             }

@@ -38,7 +38,10 @@ final class IssuerCore: Sendable {
         var logger = configuration.logger
         logger[metadataKey: "stream"] = "\(record.name)"
         self.logger = logger
-        state = Mutex(IssuerState(floor: record.floor, now: configuration.clock.now()))
+        let chunkRows = min(max(1, configuration.historyBatchSize), max(1, configuration.historyBufferLimit / 2))
+        state = Mutex(IssuerState(
+            floor: record.floor, now: configuration.clock.now(),
+            history: HistoryBuffer(limit: configuration.historyBufferLimit, chunkRows: chunkRows)))
     }
 
     private enum Attempt {
@@ -51,8 +54,6 @@ final class IssuerCore: Sendable {
     /// Issues one nonce (batched or no history).
     func issue(label: String?) throws(NonceError) -> Int64 {
         let recordHistory = configuration.history == .batched
-        let batchSize = configuration.historyBatchSize
-        let bufferLimit = configuration.historyBufferLimit
         let clock = configuration.clock
         // Each renewal this call has to wait for covers twice the span of the one before:
         // a lease shorter than a disk flush would otherwise be outrun by the clock for ever.
@@ -61,7 +62,7 @@ final class IssuerCore: Sendable {
             let attempt = state.withLock { state -> Attempt in
                 if let failure = state.failure { return .failed(failure) }
                 if state.closed { return .failed(.closed(stream: streamName)) }
-                if recordHistory && state.unwritten.count >= bufferLimit { return .backPressure }
+                if recordHistory && !state.history.hasRoom { return .backPressure }
                 let now = clock.now()
                 state.observe(clock: now)
                 guard state.last < Int64.max else {
@@ -74,8 +75,8 @@ final class IssuerCore: Sendable {
                 state.unrecordedIssued += 1
                 var wake = false
                 if recordHistory {
-                    state.unwritten.append(HistoryRow(nonce: nonce, issuedAt: now, label: label))
-                    if state.unwritten.count >= batchSize && !state.flushPending {
+                    let filledChunk = state.history.append(HistoryRow(nonce: nonce, issuedAt: now, label: label))
+                    if filledChunk && !state.flushPending {
                         state.flushPending = true
                         wake = true
                     }

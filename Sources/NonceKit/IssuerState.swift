@@ -12,7 +12,7 @@ struct IssuerState {
     var renewalPending = false
     var flushPending = false
     /// Issued rows the background writer has not written yet, in issue order.
-    var unwritten: [HistoryRow] = []
+    var history: HistoryBuffer
     /// Issued but not yet added to `issued_total` in the database.
     var unrecordedIssued: Int64 = 0
     var unrecordedRegressions: Int64 = 0
@@ -26,7 +26,8 @@ struct IssuerState {
     var renewals: Int64 = 0
     var jumps: Int64 = 0
 
-    init(floor: Int64, now: Int64) {
+    init(floor: Int64, now: Int64, history: HistoryBuffer) {
+        self.history = history
         last = floor
         mark = floor
         previousClock = now
@@ -44,32 +45,30 @@ struct IssuerState {
 
     /// What the background writer takes in one go.
     struct Snapshot {
-        var rows: [HistoryRow]
+        /// Chunks of history rows, in issue order; handed back to ``history`` once written.
+        var chunks: [[HistoryRow]]
         var issued: Int64
         var regressions: Int64
         var largestStepBack: Int64
         var last: Int64
     }
 
-    /// Takes everything the database has not seen yet, leaving fresh buffers behind.
-    mutating func takeSnapshot() -> Snapshot {
-        // Swap the buffer out (no copy) so the hot path appends to a new one while the
-        // writer works; give the new one the old one's size to avoid regrowing.
-        var rows: [HistoryRow] = []
-        rows.reserveCapacity(unwritten.count)
-        swap(&rows, &unwritten)
-        let snapshot = Snapshot(rows: rows, issued: unrecordedIssued, regressions: unrecordedRegressions,
-                                largestStepBack: largestStepBack, last: last)
+    /// Takes what the database has not seen yet: up to `maxChunks` chunks of history (the
+    /// partly filled one too when `includePartial` and none is full) and the counters.
+    mutating func takeSnapshot(maxChunks: Int, includePartial: Bool) -> Snapshot {
+        let snapshot = Snapshot(
+            chunks: history.take(maxChunks: maxChunks, includePartial: includePartial), issued: unrecordedIssued,
+            regressions: unrecordedRegressions, largestStepBack: largestStepBack, last: last)
         unrecordedIssued = 0
         unrecordedRegressions = 0
         largestStepBack = 0
-        flushPending = false
+        flushPending = history.fullChunks > 0
         return snapshot
     }
 
     /// Puts back a snapshot whose write failed, ahead of anything issued since.
     mutating func restore(_ snapshot: Snapshot) {
-        unwritten = snapshot.rows + unwritten
+        history.restore(snapshot.chunks)
         unrecordedIssued += snapshot.issued
         unrecordedRegressions += snapshot.regressions
         largestStepBack = max(largestStepBack, snapshot.largestStepBack)

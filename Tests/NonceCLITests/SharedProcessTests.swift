@@ -162,7 +162,8 @@ struct BenchCommandTests {
     @Test("a short run reports every figure beside its baseline, with latencies, restart time and memory, as JSON")
     func shortRun() throws {
         let result = try ChildProcess.nonce([
-            "bench", "--count", "20000", "--latency-count", "2000", "--restart-rows", "5000", "--shared-count", "50", "--json",
+            "bench", "--count", "20000", "--latency-count", "2000", "--restart-rows", "5000", "--shared-count", "50",
+            "--memory-count", "30000", "--json",
         ])
         #expect(result.status == 0, "\(result.stderr)")
         let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
@@ -176,7 +177,19 @@ struct BenchCommandTests {
         #expect(rows.filter { $0["baseline"] != nil }.allSatisfy { ($0["ratioToBaseline"] as? Double ?? 0) > 0 })
         let latency = try #require(report["latency"] as? [String: Any])
         #expect((latency["p50"] as? Int ?? 0) > 0 && (latency["max"] as? Int ?? 0) >= (latency["p999"] as? Int ?? .max))
-        #expect((report["restartSeconds"] as? Double ?? 0) > 0)
-        #expect((report["peakResidentBytesAfterIssuing"] as? Int ?? 0) > 0)
+        #expect(((report["restart"] as? [String: Any])?["seconds"] as? Double ?? 0) > 0)
+        let memory = try #require(report["memory"] as? [String: Any])
+        #expect(memory["nonces"] as? Int == 30_000)
+        #expect((memory["peakResidentBytes"] as? Int ?? 0) >= (memory["residentAtStartBytes"] as? Int ?? .max))
+    }
+
+    @Test("--only runs just the parts asked for")
+    func onlyLatency() throws {
+        let result = try ChildProcess.nonce(["bench", "--only", "latency", "--latency-count", "1000", "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        #expect((report["results"] as? [Any])?.isEmpty == true)
+        #expect((report["latency"] as? [String: Any])?["samples"] as? Int == 1_000)
+        #expect(report["restart"] == nil && report["memory"] == nil)
     }
 }

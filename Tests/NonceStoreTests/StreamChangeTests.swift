@@ -24,9 +24,10 @@ struct StreamChangeTests {
         let stream = try store.openStream(named: "default", mode: .exclusive)
         var change = StreamChange(streamID: stream.id)
         change.pid = 4242
-        change.history = (0..<count).map { index in
+        let rows = (0..<count).map { index in
             HistoryRow(nonce: 1_000 + Int64(index) * 7, issuedAt: 5_000 + Int64(index), label: index % 3 == 0 ? nil : "call \(index)")
         }
+        change.history = HistoryRows(rows)
         change.lastIssued = change.history.last?.nonce
         change.highWaterMark = change.lastIssued
         try store.apply(change, durable: false)
@@ -35,6 +36,30 @@ struct StreamChangeTests {
         #expect(read.map(\.issuedAt) == change.history.map(\.issuedAt))
         #expect(read.map(\.label) == change.history.map(\.label))
         #expect(read.allSatisfy { $0.pid == 4242 && $0.stream == "default" })
+    }
+
+    @Test("rows given as chunks land exactly, in order, with multi-row groups spanning chunk borders")
+    func historyChunksExact() throws {
+        let directory = try TemporaryDirectory()
+        let store = try NonceStore(path: directory.database)
+        let stream = try store.openStream(named: "default", mode: .exclusive)
+        let sizes = [30, 0, 50, 7, 64, 1, 129]
+        var next: Int64 = 1_000
+        let chunks = sizes.map { size in
+            (0..<size).map { _ in
+                next += 3
+                return HistoryRow(nonce: next, issuedAt: next / 2, label: next % 2 == 0 ? "even" : nil)
+            }
+        }
+        var change = StreamChange(streamID: stream.id)
+        change.history = HistoryRows(chunks: chunks)
+        #expect(change.history.count == sizes.reduce(0, +))
+        #expect(change.history == HistoryRows(chunks.flatMap { $0 }))
+        change.lastIssued = change.history.last?.nonce
+        try store.apply(change, durable: false)
+        let read = try store.history(stream: "default", limit: 1_000).reversed()
+        #expect(read.map(\.nonce) == chunks.flatMap { $0 }.map(\.nonce))
+        #expect(read.map(\.label) == chunks.flatMap { $0 }.map(\.label))
     }
 
     @Test("marks and last_issued never go down; counters add up")

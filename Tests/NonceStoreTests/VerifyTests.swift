@@ -13,7 +13,7 @@ struct VerifyTests {
         change.highWaterMark = 1_000
         change.lastIssued = 300
         change.issuedDelta = 3
-        change.history = [100, 200, 300].map { HistoryRow(nonce: $0, issuedAt: $0) }
+        change.history = HistoryRows([100, 200, 300].map { HistoryRow(nonce: $0, issuedAt: $0) })
         try store.apply(change, durable: true)
         return (directory, store)
     }

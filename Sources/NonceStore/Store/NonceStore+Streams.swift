@@ -111,40 +111,40 @@ extension NonceStore {
 
     /// Appends `rows` to the history: full groups with one multi-row statement each, the
     /// rest one row at a time. Both statements are prepared once and cached.
-    static func insertHistory(_ rows: [HistoryRow], streamID: Int64, pid: Int64, on connection: Connection) throws {
+    static func insertHistory(_ rows: some Sequence<HistoryRow>, streamID: Int64, pid: Int64, on connection: Connection) throws {
         let width = historyRowsPerInsert
-        var index = 0
-        if rows.count >= width {
-            // Explicit numbers: ?1 stream, ?2 pid, then nonce, time and label for each row.
-            let values = (0..<width).map { offset in
-                let base = 3 + offset * 3
-                return "(?1, ?\(base), ?\(base + 1), ?2, ?\(base + 2))"
-            }.joined(separator: ", ")
-            let group = try connection.cachedStatement("INSERT INTO history (stream_id, nonce, issued_at, pid, label) VALUES \(values)")
-            defer { group.reset() }
-            try group.bind(streamID, at: 1)
-            try group.bind(pid, at: 2)
-            while rows.count - index >= width {
-                // Parameters 1 and 2 are shared; each row then takes three: nonce, time, label.
-                for offset in 0..<width {
-                    let row = rows[index + offset]
-                    let base = Int32(3 + offset * 3)
-                    try group.bind(row.nonce, at: base)
-                    try group.bind(row.issuedAt, at: base + 1)
-                    try group.bind(row.label, at: base + 2)
-                }
+        // Explicit numbers: ?1 stream, ?2 pid, then nonce, time and label for each row.
+        let values = (0..<width).map { offset in
+            let base = 3 + offset * 3
+            return "(?1, ?\(base), ?\(base + 1), ?2, ?\(base + 2))"
+        }.joined(separator: ", ")
+        let group = try connection.cachedStatement("INSERT INTO history (stream_id, nonce, issued_at, pid, label) VALUES \(values)")
+        defer { group.reset() }
+        try group.bind(streamID, at: 1)
+        try group.bind(pid, at: 2)
+        // Rows are bound into the group as they come; a group that never fills is inserted
+        // row by row at the end, so any sequence works without knowing its length.
+        var pending: [HistoryRow] = []
+        pending.reserveCapacity(width)
+        for row in rows {
+            let base = Int32(3 + pending.count * 3)
+            try group.bind(row.nonce, at: base)
+            try group.bind(row.issuedAt, at: base + 1)
+            try group.bind(row.label, at: base + 2)
+            pending.append(row)
+            if pending.count == width {
                 try group.step()
                 group.reset()
-                index += width
+                pending.removeAll(keepingCapacity: true)
             }
         }
-        guard index < rows.count else { return }
+        guard !pending.isEmpty else { return }
         let single = try connection.cachedStatement(
             "INSERT INTO history (stream_id, nonce, issued_at, pid, label) VALUES (?, ?, ?, ?, ?)")
         defer { single.reset() }
         try single.bind(streamID, at: 1)
         try single.bind(pid, at: 4)
-        for row in rows[index...] {
+        for row in pending {
             try single.bind(row.nonce, at: 2)
             try single.bind(row.issuedAt, at: 3)
             try single.bind(row.label, at: 5)

@@ -48,7 +48,7 @@ public struct StreamChange: Sendable {
     public var clockRegressionsDelta: Int64 = 0
     public var jumpsDelta: Int64 = 0
     /// Rows appended to the history, in issue order.
-    public var history: [HistoryRow] = []
+    public var history: HistoryRows = []
     /// The process that issued `history`.
     public var pid: Int32 = 0
     public var events: [EventRow] = []
