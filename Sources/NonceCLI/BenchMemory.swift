@@ -81,8 +81,15 @@ struct BenchMemoryRunCommand: ParsableCommand {
 
 /// This process's resident memory.
 enum ResidentMemory {
-    /// The peak so far, in bytes.
+    /// The peak so far, in bytes. On Linux from `VmHWM` in `/proc/self/status`: the
+    /// `getrusage` figure of a spawned child also counts its parent's peak from before the
+    /// `exec`, which would charge the memory run with the rest of the bench.
     static func peak() -> Int64 {
+        if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+           let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+           let kibibytes = Int64(line.dropFirst("VmHWM:".count).split(separator: " ").first ?? "") {
+            return kibibytes * 1024
+        }
         var usage = rusage()
         #if os(Linux)
         getrusage(RUSAGE_SELF.rawValue, &usage)

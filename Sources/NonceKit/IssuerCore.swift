@@ -25,6 +25,11 @@ final class IssuerCore: Sendable {
     /// How the hot path and the background writer nudge each other.
     let signal = WriterSignal()
     let metrics: NonceMetrics
+    /// Read once from `configuration`, because the hot path reads them on every call.
+    let recordsHistory: Bool
+    let clock: any NonceClock
+    /// The clock is the system's: read it directly rather than through the existential.
+    let usesSystemClock: Bool
 
     init(record: StreamRecord, store: NonceStore, configuration: NonceManager.Configuration, pid: Int32, metrics: NonceMetrics) {
         self.metrics = metrics
@@ -33,6 +38,9 @@ final class IssuerCore: Sendable {
         self.store = store
         self.configuration = configuration
         self.pid = pid
+        recordsHistory = configuration.history == .batched
+        clock = configuration.clock
+        usesSystemClock = configuration.clock is SystemClock
         leaseSpan = max(1, configuration.leaseSpan.nanoseconds)
         renewAhead = max(1, leaseSpan / 2)
         var logger = configuration.logger
@@ -53,8 +61,7 @@ final class IssuerCore: Sendable {
 
     /// Issues one nonce (batched or no history).
     func issue(label: String?) throws(NonceError) -> Int64 {
-        let recordHistory = configuration.history == .batched
-        let clock = configuration.clock
+        let recordHistory = recordsHistory
         // Each renewal this call has to wait for covers twice the span of the one before:
         // a lease shorter than a disk flush would otherwise be outrun by the clock for ever.
         var renewalSpan = leaseSpan
@@ -63,7 +70,7 @@ final class IssuerCore: Sendable {
                 if let failure = state.failure { return .failed(failure) }
                 if state.closed { return .failed(.closed(stream: streamName)) }
                 if recordHistory && !state.history.hasRoom { return .backPressure }
-                let now = clock.now()
+                let now = usesSystemClock ? SystemClock().now() : clock.now()
                 state.observe(clock: now)
                 guard state.last < Int64.max else {
                     return .failed(.exhausted(stream: streamName, detail: "the next nonce"))

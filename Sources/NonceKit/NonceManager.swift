@@ -47,6 +47,9 @@ public final class NonceManager: Sendable {
     /// How the stream is shared.
     public let mode: StreamMode
     let engine: Engine
+    /// The exclusive engine when it issues from memory (history batched or off): the hot
+    /// path's one check, instead of unpacking `engine` on every call.
+    private let memoryIssuer: IssuerCore?
     let apiLock = APILock()
     let limiter: RateLimiter
     let metrics: NonceMetrics
@@ -111,9 +114,11 @@ public final class NonceManager: Sendable {
             let core = IssuerCore(record: record, store: store, configuration: configuration, pid: pid, metrics: metrics)
             try core.renew(toCover: max(configuration.clock.now(), record.floor.addingClamped(1)))
             engine = .leased(core, BackgroundWriter(core: core), base: record)
+            memoryIssuer = configuration.history == .synchronous ? nil : core
             interProcessAPILock = nil
         case .shared:
             engine = .shared(SharedIssuer(record: record, store: store, configuration: configuration, pid: pid, metrics: metrics))
+            memoryIssuer = nil
             do {
                 interProcessAPILock = try FileRangeLock(path: store.lockFilePath, offset: store.apiLockOffset(for: record))
             } catch {
@@ -147,6 +152,7 @@ public final class NonceManager: Sendable {
 
     /// Issues without any rate limiting: the step every path ends in.
     func issue(label: String?) throws(NonceError) -> UInt64 {
+        if let memoryIssuer { return UInt64(try memoryIssuer.issue(label: label)) }
         switch engine {
         case .leased(let core, _, _):
             let nonce = core.configuration.history == .synchronous
