@@ -15,13 +15,16 @@ extension IssuerCore {
     ///   everything is written and the mark comes down to the last nonce: the next process
     ///   continues right after it instead of skipping the unused lease.
     func writeBehind(releasing: Bool = false) {
-        while true {
-            // Under `durableWrites` from snapshot to commit: a jump or renewal cannot land
-            // between the release's reading of `last` and its lowering of the mark.
-            let more = durableWrites.withLock { _ in writeRound(releasing: releasing) }
-            signal.announceProgress()
-            if !more { return }
-        }
+        while writeOnce(releasing: releasing) {}
+    }
+
+    /// One transaction of ``writeBehind(releasing:)``; returns true when more is waiting.
+    func writeOnce(releasing: Bool = false) -> Bool {
+        // Under `durableWrites` from snapshot to commit: a jump or renewal cannot land
+        // between the release's reading of `last` and its lowering of the mark.
+        let more = durableWrites.withLock { _ in writeRound(releasing: releasing) }
+        signal.announceProgress()
+        return more
     }
 
     /// One transaction's worth. Returns true when another round should follow at once.
@@ -105,10 +108,13 @@ final class BackgroundWriter: Sendable {
         let thread = Thread { [core, finished] in
             let interval = core.configuration.historyFlushInterval
             var lastPrune = ContinuousClock.now
+            var more = false
             while true {
-                let stopping = core.signal.waitForWork(interval: interval)
-                core.writeBehind()
-                if stopping { break }
+                // With a backlog, go straight on: but one transaction at a time, so that
+                // housekeeping (retention, checkpoints) still runs under sustained load.
+                let stopping = core.signal.waitForWork(interval: more ? .zero : interval)
+                more = core.writeOnce()
+                if stopping && !more { break }
                 core.maintain(lastPrune: &lastPrune)
             }
             finished.signal()

@@ -30,7 +30,7 @@ final class WriterSignal: @unchecked Sendable {
     func waitForWork(interval: Duration) -> Bool {
         condition.lock()
         defer { condition.unlock() }
-        if !wakeRequested && !stopRequested {
+        if !wakeRequested && !stopRequested && interval > .zero {
             _ = condition.wait(until: Date(timeIntervalSinceNow: Double(interval.nanoseconds) / 1e9))
         }
         wakeRequested = false

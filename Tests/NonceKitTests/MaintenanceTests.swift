@@ -81,6 +81,27 @@ struct MaintenanceTests {
         #expect(try store.verify().isValid)
     }
 
+    @Test("retention runs while issuing flat out, with the writer never short of work")
+    func retentionUnderBacklog() throws {
+        let directory = try TemporaryDirectory()
+        // Default buffer: issuing fills chunks faster than one transaction writes them.
+        let manager = try NonceManager(path: directory.database, configuration: .init(
+            historyRetention: HistoryRetention(keep: 1_000, interval: .milliseconds(5))))
+        defer { manager.close() }
+        let store = try NonceStore(path: directory.database)
+        let deadline = ContinuousClock.now + .seconds(20)
+        var prunes: Int64 = 0
+        var issued = 0
+        // Issue in bursts that keep a backlog; look for a prune between them.
+        while prunes == 0 && ContinuousClock.now < deadline {
+            for _ in 0..<20_000 { _ = try manager.next() }
+            issued += 20_000
+            prunes = try store.withConnection { try $0.scalarInt64("SELECT count(*) FROM nonce_events WHERE kind = 'prune'") } ?? 0
+        }
+        #expect(prunes > 0, "no prune in \(issued) nonces")
+        #expect(try store.verify().isValid)
+    }
+
     @Test("a reader holding a snapshot lets the log grow; once it lets go, the log is trimmed back under load")
     func walStaysBounded() throws {
         let directory = try TemporaryDirectory()
