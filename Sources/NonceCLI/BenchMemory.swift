@@ -87,7 +87,7 @@ enum ResidentMemory {
     static func peak() -> Int64 {
         if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
-           let kibibytes = Int64(line.dropFirst("VmHWM:".count).split(separator: " ").first ?? "") {
+           let kibibytes = Int64(line.dropFirst("VmHWM:".count).split(whereSeparator: { $0 == " " || $0 == "\t" }).first ?? "") {
             return kibibytes * 1024
         }
         var usage = rusage()
