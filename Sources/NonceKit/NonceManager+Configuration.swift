@@ -25,12 +25,14 @@ extension NonceManager {
         /// skips at most this much nonce space; a longer span means fewer disk flushes.
         public var leaseSpan: Duration
         public var history: HistoryMode
-        /// Rows that wake the background writer early.
+        /// Rows per history chunk: a filled chunk wakes the background writer early. The
+        /// buffer is a pool of such chunks, reused rather than freed.
         public var historyBatchSize: Int
         /// The longest a row waits before the background writer flushes it.
         public var historyFlushInterval: Duration
         /// Unwritten rows at which issuing waits for the writer (back-pressure), rather than
-        /// growing memory or dropping rows.
+        /// growing memory or dropping rows. Rounded up to whole chunks; it bounds the
+        /// buffer's memory (32 bytes a row without labels: 8 MiB by default).
         public var historyBufferLimit: Int
         /// How long to wait for another process to release the stream: nil fails at once.
         public var claimWait: Duration?
