@@ -30,10 +30,9 @@ extension IssuerCore {
     /// One transaction's worth. Returns true when another round should follow at once.
     private func writeRound(releasing: Bool) -> Bool {
         let now = configuration.clock.now()
-        let maxChunks = state.withLock { max(1, Self.rowsPerTransaction / $0.history.chunkRows) }
         let (taken, target, last, final) = state.withLock { state -> (IssuerState.Snapshot, Int64?, Int64, Bool) in
             let target = state.renewalPending && !releasing ? max(state.last, now).addingClamped(leaseSpan) : nil
-            let snapshot = state.takeSnapshot(maxChunks: maxChunks, includePartial: true)
+            let snapshot = state.takeSnapshot(maxChunks: chunksPerTransaction, includePartial: true)
             return (snapshot, target, state.last, releasing && state.history.waitingRows == 0)
         }
         // Owned here alone, so the chunks can be emptied in place once written.

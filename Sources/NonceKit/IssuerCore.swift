@@ -30,6 +30,8 @@ final class IssuerCore: Sendable {
     let clock: any NonceClock
     /// The clock is the system's: read it directly rather than through the existential.
     let usesSystemClock: Bool
+    /// History chunks one background transaction writes at most (``rowsPerTransaction`` rows).
+    let chunksPerTransaction: Int
 
     init(record: StreamRecord, store: NonceStore, configuration: NonceManager.Configuration, pid: Int32, metrics: NonceMetrics) {
         self.metrics = metrics
@@ -47,6 +49,7 @@ final class IssuerCore: Sendable {
         logger[metadataKey: "stream"] = "\(record.name)"
         self.logger = logger
         let chunkRows = min(max(1, configuration.historyBatchSize), max(1, configuration.historyBufferLimit / 2))
+        chunksPerTransaction = max(1, Self.rowsPerTransaction / chunkRows)
         state = Mutex(IssuerState(
             floor: record.floor, now: configuration.clock.now(),
             history: HistoryBuffer(limit: configuration.historyBufferLimit, chunkRows: chunkRows)))
