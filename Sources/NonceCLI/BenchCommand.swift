@@ -61,8 +61,14 @@ struct BenchCommand: ParsableCommand {
             report.results += try shared(workspace: workspace, progress: progress)
         }
         if sections.contains(.latency) {
-            progress.say("latency of \(latencyCount) single calls")
-            report.latency = try ExclusiveBench.latencies(path: workspace.databasePath, count: latencyCount)
+            for history in [NonceManager.HistoryMode.off, .batched] {
+                for threads in [1, 2] {
+                    progress.say("latency of \(latencyCount) single calls, history \(history.rawValue), \(threads) thread(s)")
+                    report.latencies.append(try ExclusiveBench.latencies(
+                        path: workspace.databasePath, stream: "bench-latency-\(history.rawValue)-\(threads)",
+                        count: latencyCount, history: history, threads: threads))
+                }
+            }
         }
         if sections.contains(.restart) {
             progress.say("restart: writing \(restartRows) history rows, then timing open-to-first-nonce")

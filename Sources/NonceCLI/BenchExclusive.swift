@@ -34,17 +34,26 @@ enum ExclusiveBench {
         return seconds
     }
 
-    /// Per-call latency of single exclusive calls (history on), as percentiles.
-    static func latencies(path: String, count: Int) throws -> BenchLatency {
-        let manager = try NonceManager(path: path, configuration: .init(stream: "bench-latency"))
+    /// Per-call latency of `count` single calls, back to back, split over `threads`
+    /// threads, on a fresh exclusive stream.
+    static func latencies(path: String, stream: String, count: Int, history: NonceManager.HistoryMode, threads: Int) throws -> BenchLatency {
+        let manager = try NonceManager(path: path, configuration: .init(stream: stream, history: history))
         defer { manager.close() }
-        var samples = [Int64](repeating: 0, count: count)
-        for index in 0..<count {
-            let start = ContinuousClock.now
-            _ = try manager.next()
-            samples[index] = (ContinuousClock.now - start).nanoseconds
+        let perThread = Mutex<[[Int64]]>([])
+        let failures = Atomic<Int>(0)
+        DispatchQueue.concurrentPerform(iterations: threads) { thread in
+            let share = count / threads + (thread < count % threads ? 1 : 0)
+            var samples = [Int64](repeating: 0, count: share)
+            for index in 0..<share {
+                let start = ContinuousClock.now
+                if (try? manager.next()) == nil { failures.add(1, ordering: .relaxed) }
+                samples[index] = (ContinuousClock.now - start).nanoseconds
+            }
+            perThread.withLock { $0.append(samples) }
         }
-        return BenchLatency(samples: samples)
+        if failures.load(ordering: .relaxed) > 0 { throw BenchError("\(failures.load(ordering: .relaxed)) nonces failed") }
+        let name = "history \(history == .off ? "off" : "on"), \(threads) thread(s)"
+        return BenchLatency(name: name, samples: perThread.withLock { $0.flatMap { $0 } })
     }
 
     /// The limit for recording history: the same rows inserted with one prepared statement,

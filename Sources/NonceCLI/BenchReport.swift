@@ -3,14 +3,15 @@ import Foundation
 /// Everything one `nonce bench` run measured; parts left out with `--only` are nil.
 struct BenchReport: Codable {
     var results: [BenchResult] = []
-    var latency: BenchLatency?
+    /// Single-call latencies: history off and on, 1 and 2 threads.
+    var latencies: [BenchLatency] = []
     var restart: BenchRestart?
     var memory: BenchMemory?
 
     var text: String {
         var parts: [String] = []
         if !results.isEmpty { parts.append(BenchResult.table(results) + "\n") }
-        if let latency { parts.append(latency.text) }
+        parts += latencies.map(\.text)
         if let restart {
             parts.append("restart with \(restart.rows) history rows: \(String(format: "%.2f ms", restart.seconds * 1_000)) to the first nonce")
         }
@@ -21,6 +22,7 @@ struct BenchReport: Codable {
 
 /// Single-call latency percentiles, in nanoseconds.
 struct BenchLatency: Codable {
+    var name: String
     var samples: Int
     var p50: Int64
     var p99: Int64
@@ -31,7 +33,8 @@ struct BenchLatency: Codable {
     var over10Microseconds: Int
 
     /// Percentiles of `samples` (nanoseconds, any order).
-    init(samples: [Int64]) {
+    init(name: String, samples: [Int64]) {
+        self.name = name
         let sorted = samples.sorted()
         func percentile(_ p: Double) -> Int64 {
             sorted.isEmpty ? 0 : sorted[Swift.min(sorted.count - 1, Int(Double(sorted.count) * p))]
@@ -47,7 +50,7 @@ struct BenchLatency: Codable {
 
     var text: String {
         func micro(_ nanoseconds: Int64) -> String { String(format: "%.2f µs", Double(nanoseconds) / 1_000) }
-        return "single exclusive calls (\(samples), history on): p50 \(micro(p50)), p99 \(micro(p99)), "
+        return "single exclusive calls (\(samples), \(name)): p50 \(micro(p50)), p99 \(micro(p99)), "
             + "p99.9 \(micro(p999)), p99.99 \(micro(p9999)), max \(micro(max)); \(over10Microseconds) over 10 µs"
     }
 }

@@ -175,8 +175,14 @@ struct BenchCommandTests {
         ])
         #expect(rows.allSatisfy { ($0["perSecond"] as? Double ?? 0) > 0 })
         #expect(rows.filter { $0["baseline"] != nil }.allSatisfy { ($0["ratioToBaseline"] as? Double ?? 0) > 0 })
-        let latency = try #require(report["latency"] as? [String: Any])
-        #expect((latency["p50"] as? Int ?? 0) > 0 && (latency["max"] as? Int ?? 0) >= (latency["p999"] as? Int ?? .max))
+        let latencies = try #require(report["latencies"] as? [[String: Any]])
+        #expect(latencies.map { $0["name"] as? String } == [
+            "history off, 1 thread(s)", "history off, 2 thread(s)", "history on, 1 thread(s)", "history on, 2 thread(s)",
+        ])
+        for latency in latencies {
+            #expect(latency["samples"] as? Int == 2_000)
+            #expect((latency["p50"] as? Int ?? 0) > 0 && (latency["max"] as? Int ?? 0) >= (latency["p999"] as? Int ?? .max))
+        }
         #expect(((report["restart"] as? [String: Any])?["seconds"] as? Double ?? 0) > 0)
         let memory = try #require(report["memory"] as? [String: Any])
         #expect(memory["nonces"] as? Int == 30_000)
@@ -189,7 +195,7 @@ struct BenchCommandTests {
         #expect(result.status == 0, "\(result.stderr)")
         let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         #expect((report["results"] as? [Any])?.isEmpty == true)
-        #expect((report["latency"] as? [String: Any])?["samples"] as? Int == 1_000)
+        #expect((report["latencies"] as? [[String: Any]])?.count == 4)
         #expect(report["restart"] == nil && report["memory"] == nil)
     }
 }
