@@ -17,6 +17,8 @@ public enum SchemaMigrations {
         SchemaMigration(version: 1, name: "0001_initial.sql", sql: text(PackageResources._001_initial_sql)),
         SchemaMigration(version: 2, name: "0002_shared_streams.sql", sql: text(PackageResources._002_shared_streams_sql)),
         SchemaMigration(version: 3, name: "0003_key_protection.sql", sql: text(PackageResources._003_key_protection_sql)),
+        SchemaMigration(version: 4, name: "0004_contract_jumps_and_counts.sql",
+                        sql: text(PackageResources._004_contract_jumps_and_counts_sql)),
     ]
 
     /// The newest schema version this build can read and write.

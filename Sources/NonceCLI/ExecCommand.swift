@@ -34,7 +34,8 @@ struct ExecCommand: ParsableCommand {
     }
 
     func run() throws {
-        var configuration = NonceManager.Configuration(stream: options.stream, claimWait: timeout?.duration)
+        var configuration = options.managerConfiguration()
+        if let timeout { configuration.claimWait = timeout.duration }
         limits.apply(to: &configuration)
         let manager = try NonceManager(path: options.path, configuration: configuration)
         defer { manager.close() }

@@ -58,7 +58,7 @@ struct ImportLegacyCommand: ParsableCommand {
             } else {
                 // Checked before opening: a rejected import must not even create the database.
                 try plan.checkAccepted()
-                report = try plan.apply(to: NonceStore(path: options.path))
+                report = try plan.apply(to: options.file.openStore())
             }
         } catch LegacyImportError.rejected(let rejected) {
             print(json ? try JSONOutput.encode(rejected) : rejected.text(database: options.path))

@@ -17,7 +17,7 @@ struct JumpCommand: ParsableCommand {
     var reason = "manual (nonce jump)"
 
     func run() throws {
-        let manager = try NonceManager(path: options.path, configuration: .init(stream: options.stream))
+        let manager = try NonceManager(path: options.path, configuration: options.managerConfiguration())
         defer { manager.close() }
         print(try manager.jump(by: by.duration, reason: reason))
     }

@@ -22,9 +22,6 @@ struct NextCommand: ParsableCommand {
     @Option(help: ArgumentHelp("How far the durable high-water mark runs ahead (e.g. 1s, 200ms).", valueName: "duration"))
     var lease: DurationArgument?
 
-    @Option(help: ArgumentHelp("Wait up to this long for another process to release the stream.", valueName: "duration"))
-    var wait: DurationArgument?
-
     @OptionGroup(title: "Rate limiting") var limits: RateLimitOptions
 
     func validate() throws {
@@ -32,7 +29,8 @@ struct NextCommand: ParsableCommand {
     }
 
     func run() throws {
-        var configuration = NonceManager.Configuration(stream: options.stream, history: history.mode, claimWait: wait?.duration)
+        var configuration = options.managerConfiguration()
+        configuration.history = history.mode
         if let lease { configuration.leaseSpan = lease.duration }
         limits.apply(to: &configuration)
         let manager = try NonceManager(path: options.path, configuration: configuration)

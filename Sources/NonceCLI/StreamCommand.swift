@@ -28,7 +28,7 @@ struct StreamCommand: ParsableCommand {
         var shared = false
 
         func run() throws {
-            let store = try NonceStore(path: database.path)
+            let store = try database.openStore()
             let mode: StreamMode = shared ? .shared : .exclusive
             let existed = try store.stream(named: name) != nil
             let record = try store.openStream(named: name, mode: mode)

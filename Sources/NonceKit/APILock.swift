@@ -130,8 +130,12 @@ struct APILockTimeout: Error {}
 
 /// Which API locks the current thread or task is inside, for reentrancy.
 ///
-/// Stored in a task-local, which child tasks inherit; `owner` tells the holder itself
-/// (reentrant) from a child task of it (refused: it would run beside its parent).
+/// Stored in a task-local. Structured child tasks (`async let`, task groups) read their
+/// parent's task-locals, and unstructured `Task { }`s copy them, so both see the holder's
+/// entry; `owner` tells the holder itself (reentrant) from everyone else. Of the others,
+/// only a structured child task is refused: its parent cannot leave the body (and release
+/// the lock) until the child ends, so waiting would deadlock. An unstructured task waits
+/// its turn like any other caller.
 final class HeldAPILock: Sendable {
     /// A task or, outside any task, a thread.
     enum Owner: Hashable, Sendable {
@@ -172,10 +176,32 @@ final class HeldAPILock: Sendable {
         var entry = current
         while let held = entry {
             if held.lock == ObjectIdentifier(lock) && held.active.load(ordering: .acquiring) {
-                return held.owner == Owner.current ? .heldByCurrent : .heldByParentTask
+                if held.owner == Owner.current { return .heldByCurrent }
+                return StructuredTask.currentIsChild ? .heldByParentTask : .notHeld
             }
             entry = held.parent
         }
         return .notHeld
+    }
+}
+
+/// Whether the current task is a structured child task.
+///
+/// The standard library has no public way to ask, and the answer decides between waiting
+/// and a deadlock; the runtime keeps it in the task's job flags (`Task_IsChildTask`, bit 24
+/// of `JobFlags` in the Swift ABI's MetadataValues.h), read through the runtime's exported
+/// `swift_task_getJobFlags`. A test pins the reading for `async let`, task groups,
+/// `Task { }` and `Task.detached`.
+enum StructuredTask {
+    @_silgen_name("swift_task_getJobFlags")
+    private static func jobFlags(_ task: UnsafeRawPointer) -> UInt32
+
+    private static let isChildTaskBit: UInt32 = 1 << 24
+
+    static var currentIsChild: Bool {
+        withUnsafeCurrentTask { task in
+            guard let task else { return false }
+            return jobFlags(unsafeBitCast(task, to: UnsafeRawPointer.self)) & isChildTaskBit != 0
+        }
     }
 }

@@ -186,11 +186,3 @@ final class IssuerCore: Sendable {
         }
     }
 }
-
-extension Int64 {
-    /// `self + other`, stopping at `Int64.max` instead of overflowing.
-    func addingClamped(_ other: Int64) -> Int64 {
-        let (sum, overflow) = addingReportingOverflow(other)
-        return overflow ? (other > 0 ? .max : .min) : sum
-    }
-}

@@ -43,7 +43,9 @@ struct SharedProcessTests {
             try RunningChild(ChildProcess.nonce, ["next", "--count", "20000", "--stream", "kraken", "--db", directory.database])
         }
         let issued = RunningChild.outputs(of: children).map { $0.compactMap(UInt64.init) }
-        #expect(children.allSatisfy { $0.process.terminationStatus == 0 })
+        for child in children {
+            #expect(child.process.terminationStatus == 0, "\(child.failureReport)")
+        }
         #expect(issued.map(\.count) == [20_000, 20_000, 20_000, 20_000])
         try Self.checkIssued(issued, database: directory.database, stream: "kraken")
     }

@@ -1,5 +1,5 @@
 import Foundation
-import NonceKit
+@testable import NonceKit
 import NonceTestSupport
 import Synchronization
 import Testing
@@ -86,12 +86,14 @@ struct APILockTests {
         }
         #expect(nested)
         let (held, release) = AsyncStream<Void>.makeStream()
+        let (entered, enter) = AsyncStream<Void>.makeStream()
         let holder = Task {
             try await manager.withAPILock { _ in
+                enter.yield()
                 for await _ in held { break }
             }
         }
-        try await Task.sleep(for: .milliseconds(20))
+        for await _ in entered { break }
         await #expect(throws: NonceError.self) {
             try await manager.withAPILock(timeout: .milliseconds(30)) { _ in await Task.yield() }
         }
@@ -99,32 +101,100 @@ struct APILockTests {
         try await holder.value
     }
 
-    @Test("a child task of the holder is refused with a clear error instead of running beside it")
-    func childTaskRefused() async throws {
+    @Test("a structured child task of the holder (async let, task group) is refused: it would deadlock")
+    func structuredChildRefused() async throws {
         let directory = try TemporaryDirectory()
         let manager = try NonceManager(path: directory.database)
         defer { manager.close() }
-        let childError = try await manager.withAPILock { _ in
-            async let child: Void = manager.withAPILock { _ in await Task.yield() }
-            do {
-                try await child
-                return nil as NonceError?
-            } catch let error as NonceError {
-                return error
+        let (asyncLetError, groupError) = try await manager.withAPILock { _ in
+            async let child: NonceError? = Self.nonceError { try await manager.withAPILock { _ in await Task.yield() } }
+            let asyncLetError = await child
+            let groupError = await Self.nonceError {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask { try await manager.withAPILock { _ in await Task.yield() } }
+                    try await group.waitForAll()
+                }
+            }
+            return (asyncLetError, groupError)
+        }
+        for error in [asyncLetError, groupError] {
+            guard case .apiLockHeldByParentTask = error else {
+                Issue.record("expected apiLockHeldByParentTask, got \(String(describing: error))")
+                continue
             }
         }
-        guard case .apiLockHeldByParentTask = childError else {
-            Issue.record("expected apiLockHeldByParentTask, got \(String(describing: childError))")
-            return
-        }
-        // A task started inside the body that runs after it ends takes the lock normally.
-        let later = try await manager.withAPILock { _ in
-            await Task.yield()
-            return Task { try await manager.withAPILock(timeout: .seconds(5)) { nonce in
-                await Task.yield()
-                return nonce
-            } }
-        }
-        #expect(try await later.value > 0)
     }
+
+    @Test("an unstructured Task or a detached task started inside the body waits its turn and runs after it")
+    func unstructuredTasksWait() async throws {
+        let directory = try TemporaryDirectory()
+        let manager = try NonceManager(path: directory.database)
+        defer { manager.close() }
+        let order = EventLog()
+        let (calling, call) = AsyncStream<Void>.makeStream()
+        let (inherited, detached) = try await manager.withAPILock { _ in
+            let inherited = Task {
+                call.yield()
+                return try await manager.withAPILock { nonce in
+                    await Task.yield()
+                    order.append("task")
+                    return nonce
+                }
+            }
+            let detached = Task.detached {
+                call.yield()
+                return try await manager.withAPILock { nonce in
+                    await Task.yield()
+                    order.append("detached")
+                    return nonce
+                }
+            }
+            // Both are about to ask for the lock; give them every chance to barge in.
+            var waiting = 0
+            for await _ in calling {
+                waiting += 1
+                if waiting == 2 { break }
+            }
+            for _ in 0..<100 { await Task.yield() }
+            order.append("holder")
+            return (inherited, detached)
+        }
+        let first = try await inherited.value, second = try await detached.value
+        #expect(first > 0 && second > 0 && first != second)
+        #expect(order.entries.first == "holder")
+        #expect(Set(order.entries) == ["holder", "task", "detached"])
+    }
+
+    @Test("the runtime's job flags tell structured children from other tasks")
+    func childTaskDetection() async {
+        // (The test itself runs as a child task of the test runner's group.)
+        async let child = StructuredTask.currentIsChild
+        #expect(await child)
+        let inGroup = await withTaskGroup(of: Bool.self) { group in
+            group.addTask { StructuredTask.currentIsChild }
+            return await group.next() ?? false
+        }
+        #expect(inGroup)
+        let unstructured = await Task { StructuredTask.currentIsChild }.value
+        let detached = await Task.detached { StructuredTask.currentIsChild }.value
+        #expect(!unstructured && !detached)
+    }
+
+    private static func nonceError(_ body: () async throws -> Void) async -> NonceError? {
+        do {
+            try await body()
+            return nil
+        } catch let error as NonceError {
+            return error
+        } catch {
+            return nil
+        }
+    }
+}
+
+/// What happened, in the order it happened, from any thread or task.
+final class EventLog: Sendable {
+    private let log = Mutex<[String]>([])
+    func append(_ entry: String) { log.withLock { $0.append(entry) } }
+    var entries: [String] { log.withLock { $0 } }
 }

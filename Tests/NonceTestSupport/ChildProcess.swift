@@ -70,17 +70,31 @@ public final class RunningChild: @unchecked Sendable {
     public let process = Process()
     private let output = Pipe()
     private var buffer = Data()
+    /// Standard error goes to a file: a pipe nobody reads could fill and stall the child.
+    private let errorFile = URL(fileURLWithPath: NSTemporaryDirectory())
+        .appendingPathComponent("noncestore-child-\(UUID().uuidString).stderr")
 
     public init(_ executable: URL, _ arguments: [String], environment: [String: String]? = nil) throws {
         process.executableURL = executable
         process.arguments = arguments
         if let environment { process.environment = environment }
         process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
+        _ = FileManager.default.createFile(atPath: errorFile.path, contents: nil)
+        process.standardError = try FileHandle(forWritingTo: errorFile)
         try process.run()
     }
 
     public var pid: Int32 { process.processIdentifier }
+
+    /// What the child wrote to standard error so far.
+    public var stderr: String {
+        (try? String(contentsOf: errorFile, encoding: .utf8)) ?? ""
+    }
+
+    /// A line for a failed expectation: the exit status and standard error.
+    public var failureReport: String {
+        "pid \(pid) exited \(process.isRunning ? "(still running)" : String(process.terminationStatus)); stderr: \(stderr)"
+    }
 
     /// Reads the next whole line; nil at end of output or when none came within `timeout`
     /// (so a stuck child fails the test instead of hanging it).
@@ -132,5 +146,6 @@ public final class RunningChild: @unchecked Sendable {
 
     deinit {
         if process.isRunning { kill() }
+        try? FileManager.default.removeItem(at: errorFile)
     }
 }

@@ -12,6 +12,8 @@ public final class Connection {
     public let path: String
     let handle: OpaquePointer
     private var cachedStatements: [String: Statement] = [:]
+    /// The busy handler's state; kept here because SQLite holds only an unretained pointer.
+    var busyWait: BusyWait?
 
     /// How a connection opens its file.
     public enum OpenMode: Sendable {
@@ -94,12 +96,6 @@ public final class Connection {
         try statement.bind(values)
         guard try statement.step() else { return nil }
         return statement.text(at: 0)
-    }
-
-    /// How long a statement waits for another connection's lock before failing with
-    /// `SQLITE_BUSY`.
-    public func setBusyTimeout(milliseconds: Int32) {
-        sqlite3_busy_timeout(handle, milliseconds)
     }
 
     /// True while a transaction is open on this connection.

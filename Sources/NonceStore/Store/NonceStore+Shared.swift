@@ -26,26 +26,15 @@ extension NonceStore {
         }
     }
 
-    /// Moves a shared stream forward: its floor becomes `max(floor, now) + nanoseconds`,
-    /// durably, with a `jump` event. Returns the new floor; every later nonce is above it.
+    /// Moves a shared stream forward through the SQL contract's `nonce_jumps` view (migration
+    /// 4): its floor becomes `max(floor, now) + nanoseconds`, durably, with a `jump` event.
+    /// Returns the new floor; every later nonce is above it.
     public func jumpShared(stream name: String, by nanoseconds: Int64, now: Int64, reason: String) throws -> Int64 {
         try sharedWrite(stream: name) { connection in
-            guard let record = try connection.cachedStatement("SELECT \(Self.streamColumns) FROM streams WHERE name = ?")
-                .rows([.text(name)], Self.decodeStream).first
-            else { throw StoreError.streamNotFound(name, path: path) }
-            guard record.mode == .shared else {
-                throw StoreError.modeMismatch(stream: name, actual: record.mode, requested: .shared)
-            }
-            let from = max(record.floor, now)
-            let (floor, overflow) = from.addingReportingOverflow(nanoseconds)
-            guard !overflow, nanoseconds > 0 else {
-                throw StoreError.writeFailed(path: path, reason: "a jump by \(nanoseconds) ns from \(from) is not a forward step below 2^63-1")
-            }
-            try connection.cachedStatement("UPDATE streams SET high_water = max(high_water, ?), jumps = jumps + 1, updated_at = ? WHERE id = ?")
-                .execute([.integer(floor), .integer(now), .integer(record.id)])
-            try connection.cachedStatement("INSERT INTO events (stream_id, at, kind, detail) VALUES (?, ?, 'jump', ?)")
-                .execute([.integer(record.id), .integer(now), .text("by \(nanoseconds) ns from \(from) to \(floor): \(reason)")])
-            return floor
+            try connection.cachedStatement("INSERT INTO nonce_jumps (stream, by_ns, requested_at, reason) VALUES (?, ?, ?, ?)")
+                .execute([.text(name), .integer(nanoseconds), .integer(now), .text(reason)])
+            return try connection.cachedStatement("SELECT high_water FROM streams WHERE name = ?")
+                .rows([.text(name)]) { $0.int64(at: 0) }.first ?? 0
         }
     }
 
@@ -75,10 +64,10 @@ extension NonceStore {
     /// One durable write, with the contract's refusals reported as the ``StoreError``s they mean.
     private func sharedWrite<T>(stream name: String, _ body: (Connection) throws -> T) throws -> T {
         try write(durable: true, refine: { error in
-            if error.message.contains("nonce_requests: the stream is exclusive") {
+            if error.message.contains(": the stream is exclusive") {
                 return .modeMismatch(stream: name, actual: .exclusive, requested: .shared)
             }
-            if error.message.contains("nonce_requests: no stream") {
+            if error.message.contains(": no stream of that name") {
                 return .streamNotFound(name, path: path)
             }
             return nil

@@ -26,33 +26,29 @@ extension NonceStore {
     ///   the other mode.
     public func openStream(named name: String, mode: StreamMode) throws -> StreamRecord {
         try Self.validate(streamName: name)
-        return try withConnection { connection in
-            // Not synced on its own: the first lease, committed durably right after, syncs it too.
-            try connection.transaction(.immediate) {
-                let now = WallClock.nanoseconds()
-                try connection.cachedStatement("""
-                    INSERT INTO streams (name, mode, created_at, updated_at) VALUES (?, ?, ?, ?)
-                    ON CONFLICT (name) DO NOTHING
-                    """).execute([.text(name), .text(mode.rawValue), .integer(now), .integer(now)])
-                guard let record = try connection.cachedStatement("SELECT \(Self.streamColumns) FROM streams WHERE name = ?")
-                    .rows([.text(name)], Self.decodeStream).first
-                else { throw StoreError.streamNotFound(name, path: path) }
-                guard record.mode == mode else {
-                    throw StoreError.modeMismatch(stream: name, actual: record.mode, requested: mode)
-                }
-                return record
+        // Not synced on its own: the first lease, committed durably right after, syncs it too.
+        return try writeTransaction(durable: false) { connection in
+            let now = WallClock.nanoseconds()
+            try connection.cachedStatement("""
+                INSERT INTO streams (name, mode, created_at, updated_at) VALUES (?, ?, ?, ?)
+                ON CONFLICT (name) DO NOTHING
+                """).execute([.text(name), .text(mode.rawValue), .integer(now), .integer(now)])
+            guard let record = try connection.cachedStatement("SELECT \(Self.streamColumns) FROM streams WHERE name = ?")
+                .rows([.text(name)], Self.decodeStream).first
+            else { throw StoreError.streamNotFound(name, path: path) }
+            guard record.mode == mode else {
+                throw StoreError.modeMismatch(stream: name, actual: record.mode, requested: mode)
             }
+            return record
         }
     }
 
     /// Records which process holds the stream (nil when released). Informational only: the
     /// claim itself is a lock that dies with its process.
     public func setHolder(streamID: Int64, pid: Int32?) throws {
-        try withConnection { connection in
-            try connection.transaction {
-                try connection.cachedStatement("UPDATE streams SET holder_pid = ? WHERE id = ?")
-                    .execute([pid.map { .integer(Int64($0)) } ?? .null, .integer(streamID)])
-            }
+        try writeTransaction(durable: false) { connection in
+            try connection.cachedStatement("UPDATE streams SET holder_pid = ? WHERE id = ?")
+                .execute([pid.map { .integer(Int64($0)) } ?? .null, .integer(streamID)])
         }
     }
 
@@ -62,10 +58,8 @@ extension NonceStore {
     ///   the change raises a high-water mark that a nonce is about to be issued under.
     public func apply(_ change: StreamChange, durable: Bool) throws {
         guard !change.isEmpty else { return }
-        try withConnection { connection in
-            try connection.transaction(.immediate, durable: durable) {
-                try Self.apply(change, on: connection)
-            }
+        try writeTransaction(durable: durable) { connection in
+            try Self.apply(change, on: connection)
         }
     }
 

@@ -37,7 +37,9 @@ import Darwin
 public final class NonceStore: Sendable {
     /// Connection settings.
     public struct Configuration: Sendable {
-        /// How long a statement waits for another process's write lock.
+        /// How long one write waits for its turn at the database's write lock while other
+        /// connections hold it, retrying at a short flat interval; a write fails with
+        /// ``StoreError/busy(path:waited:)`` only when the whole wait passed without a turn.
         public var busyTimeout: Duration = .seconds(10)
         /// Runs on the connection after it is opened and before migrations: a place for
         /// pragmas such as `max_page_count`.
@@ -60,6 +62,8 @@ public final class NonceStore: Sendable {
     /// What the write-ahead log is trimmed back to after a checkpoint: 16 MiB.
     public static let walSizeLimit: Int64 = 16 << 20
 
+    /// How long a write waits for the write lock (``Configuration/busyTimeout``).
+    public let busyTimeout: Duration
     /// The database file's path, as given.
     public let path: String
     /// The path with symlinks and `..` resolved: what identifies the file, for locks.
@@ -75,6 +79,7 @@ public final class NonceStore: Sendable {
     /// refused with ``StoreError`` and left byte-for-byte untouched.
     public init(path: String, configuration: Configuration = Configuration()) throws {
         self.path = path
+        busyTimeout = configuration.busyTimeout
         if configuration.createIfMissing {
             try Self.createFileIfMissing(path)
         } else if access(path, F_OK) != 0 {
@@ -90,9 +95,7 @@ public final class NonceStore: Sendable {
         } catch {
             throw StoreError.cannotOpen(path: path, reason: Self.explain(error))
         }
-        let millis = configuration.busyTimeout.components.seconds * 1000
-            + configuration.busyTimeout.components.attoseconds / 1_000_000_000_000_000
-        connection.setBusyTimeout(milliseconds: Int32(clamping: millis))
+        connection.setBusyWait(configuration.busyTimeout)
         try Self.prepare(connection, path: path, configuration: configuration)
         self.connection = connection
     }

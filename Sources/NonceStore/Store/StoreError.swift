@@ -16,6 +16,10 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case modeMismatch(stream: String, actual: StreamMode, requested: StreamMode)
     /// A write failed (a full disk, an I/O error) and was rolled back: nothing of it is in the file.
     case writeFailed(path: String, reason: String)
+    /// Other connections kept the database's write lock for the whole wait: this one got no
+    /// turn. Nothing was written. `holder` names the process holding it at the end, and what
+    /// it was doing, when that could be seen.
+    case busy(path: String, waited: Duration, holder: String?)
     /// Another claim (in this process or another) holds the exclusive stream.
     case streamHeld(stream: String, holderPID: Int32?, database: String)
     /// Waited for a stream's claim and the holder kept it.
@@ -42,6 +46,10 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
                 + "with 'nonce stream set-mode \(stream) \(requested.rawValue)' while no process holds it"
         case .writeFailed(let path, let reason):
             "writing to '\(path)' failed and was rolled back: \(reason)"
+        case .busy(let path, let waited, let holder):
+            "'\(path)' stayed write-locked by other connections for the whole wait of \(waited): this process got no turn "
+                + "and wrote nothing" + (holder.map { "; the lock was held by \($0)" } ?? "")
+                + "; give it a longer wait, or look for a process stopped inside a transaction"
         case .streamHeld(let stream, let pid, let database):
             "stream '\(stream)' in '\(database)' is held by \(Self.holder(pid)); "
                 + "stop that process, use another stream, or wait for it"
