@@ -78,6 +78,7 @@ let package = Package(
         // Temporary directories and child processes, shared by the test targets.
         .target(
             name: "NonceTestSupport",
+            dependencies: [.product(name: "Logging", package: "swift-log")],
             path: "Tests/NonceTestSupport",
             swiftSettings: swiftSettings
         ),

@@ -10,6 +10,9 @@ struct ExecCommand: ParsableCommand {
             Takes the API lock, issues a nonce, runs COMMAND with NONCE and NONCE_STREAM in its \
             environment, releases the lock when it exits, and exits with its status. On a shared stream \
             the lock excludes every other process using the stream, so requests leave in nonce order. \
+            SIGINT, SIGTERM and SIGHUP are passed on to COMMAND, and the lock is released only once it \
+            has exited. COMMAND inherits the lock itself: if this process is killed (kill -9), the lock \
+            stays held until COMMAND exits, so no other process can send a newer nonce ahead of it. \
             Example: nonce exec --stream kraken -- python3 place_order.py
             """
     )
@@ -44,7 +47,7 @@ struct ExecCommand: ParsableCommand {
             environment["NONCE"] = String(nonce)
             environment["NONCE_STREAM"] = manager.stream
             do {
-                return try ChildCommand.run(command, environment: environment)
+                return try ChildCommand.run(command, environment: environment, inheriting: manager.lockDescriptors)
             } catch let error as ChildCommand.SpawnError {
                 // As shells do: 127 for a command that cannot be run.
                 FileHandle.standardError.write(Data("Error: \(error)\n".utf8))

@@ -5,6 +5,15 @@ import Darwin
 #endif
 
 extension NonceManager {
+    /// The descriptors that keep other processes from issuing on this stream: the claim,
+    /// and on a shared stream the cross-process API lock. A command started inside
+    /// ``withAPILock(timeout:label:cost:applyRateLimiting:_:)`` that inherits them (as
+    /// `nonce exec` passes them on) keeps the stream's requests in order even if the
+    /// process that started it is killed: the locks last until the command exits too.
+    package var lockDescriptors: [Int32] {
+        [claim.fileDescriptor] + (interProcessAPILock.map { [$0.fileDescriptor] } ?? [])
+    }
+
     /// Runs `body` holding the stream's API lock, with a nonce taken inside the lock, so
     /// requests leave in nonce order. Wrap "take a nonce" through "request sent" in it.
     ///

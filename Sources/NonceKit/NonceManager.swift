@@ -60,7 +60,7 @@ public final class NonceManager: Sendable {
     /// A shared stream's API lock across processes (nil for exclusive streams, whose claim
     /// already keeps every other process out).
     let interProcessAPILock: FileRangeLock?
-    private let claim: StreamClaim
+    let claim: StreamClaim
     let openedAt = ContinuousClock.now
     private let closeOnce = Mutex(false)
 

@@ -120,9 +120,14 @@ public final class RunningChild: @unchecked Sendable {
     }
 
     /// Sends SIGKILL and waits for the process to be gone.
+    ///
+    /// Waits with `waitid(WNOWAIT)` rather than `waitUntilExit()`: Foundation notices an exit
+    /// through a socket the child inherits, so while anything the child started keeps it
+    /// open (a command orphaned by design), `waitUntilExit()` would not return.
     public func kill() {
         Foundation.kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        var info = siginfo_t()
+        while waitid(P_PID, id_t(process.processIdentifier), &info, WEXITED | WNOWAIT) != 0 && errno == EINTR {}
     }
 
     /// Every remaining complete line, until the output ends (or nothing comes for `quiet`).

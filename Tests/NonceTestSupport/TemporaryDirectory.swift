@@ -6,6 +6,7 @@ public final class TemporaryDirectory: Sendable {
     public let url: URL
 
     public init(_ name: String = #function) throws {
+        QuietLogging.installed
         let safe = name.filter { $0.isLetter || $0.isNumber }.prefix(40)
         url = FileManager.default.temporaryDirectory
             .appendingPathComponent("noncestore-\(safe)-\(UUID().uuidString.prefix(8))", isDirectory: true)

@@ -33,6 +33,10 @@ package final class FileRangeLock: Sendable {
 
     deinit { close(descriptor) }
 
+    /// The descriptor whose lock this is: a child process that inherits it holds the lock
+    /// too, until the last descriptor of it is closed.
+    package var fileDescriptor: Int32 { descriptor }
+
     /// Takes the lock if no conflicting holder has it; returns false when one does.
     ///
     /// - Parameter shared: take it shared (several shared holders coexist; an exclusive one

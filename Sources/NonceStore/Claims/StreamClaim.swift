@@ -33,6 +33,9 @@ public final class StreamClaim: Sendable {
         }
     }
 
+    /// The descriptor holding the claim (see ``FileRangeLock/fileDescriptor``).
+    package var fileDescriptor: Int32 { lock.fileDescriptor }
+
     /// Releases the claim (also released when this object goes away, or the process dies).
     public func release() {
         lock.unlock()

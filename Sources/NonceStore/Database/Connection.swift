@@ -62,7 +62,7 @@ public final class Connection {
             sqlite3_free(message)
             throw DatabaseError(
                 resultCode: code & 0xFF, extendedResultCode: sqlite3_extended_errcode(handle),
-                message: text, sql: sql.count > 200 ? String(sql.prefix(200)) + "…" : sql)
+                message: text, sql: sql)
         }
     }
 

@@ -36,7 +36,8 @@ public struct DatabaseError: Error, Sendable, CustomStringConvertible {
 
     public var description: String {
         var text = "SQLite error \(extendedResultCode): \(message)"
-        if let sql { text += " (while executing: \(sql))" }
+        // Cut short: a 64-row INSERT runs to thousands of characters and says nothing more.
+        if let sql { text += " (while executing: \(sql.count > 120 ? sql.prefix(120) + "…" : sql))" }
         return text
     }
 }
