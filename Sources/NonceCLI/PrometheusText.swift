@@ -11,7 +11,10 @@ enum PrometheusText {
     }
 
     private static let families: [Family] = [
-        Family(name: "noncestore_issued_total", type: "counter", help: "Nonces issued over the stream's life.") { Double($0.issuedTotal) },
+        Family(name: "noncestore_issued_total", type: "counter",
+               help: "Nonces issued over the stream's life (a lower bound once unclean stops > 0).") { Double($0.issuedTotal) },
+        Family(name: "noncestore_unclean_stops_total", type: "counter",
+               help: "Holders that stopped without releasing the stream.") { Double($0.uncleanStops) },
         Family(name: "noncestore_last_issued", type: "gauge", help: "The last nonce issued (ns since the epoch).") { Double($0.lastIssued) },
         Family(name: "noncestore_high_water_mark", type: "gauge", help: "The durable ceiling restarts begin above.") { Double($0.highWaterMark) },
         Family(name: "noncestore_lead_seconds", type: "gauge", help: "The last nonce's lead over the wall clock.") {

@@ -32,7 +32,9 @@ struct StatsCommand: ParsableCommand {
             ("mode", stats.mode.rawValue),
             ("last issued", String(stats.lastIssued)),
             ("high-water mark", String(stats.highWaterMark)),
-            ("issued total", String(stats.issuedTotal)),
+            ("issued total", stats.uncleanStops == 0 ? String(stats.issuedTotal)
+                : "at least \(stats.issuedTotal) (\(stats.uncleanStops) unclean stop(s): each loses the count of the nonces "
+                + "issued in its last history flush interval)"),
             ("lead over clock", Self.describe(nanoseconds: stats.leadOverClockNanoseconds)
                 + (stats.isLeadLarge ? "  (large: nonces stay this far ahead until the clock catches up; check the jumps)" : "")),
             ("clock regressions", String(stats.clockRegressions)),

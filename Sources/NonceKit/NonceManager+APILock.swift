@@ -27,7 +27,10 @@ extension NonceManager {
     /// form (give it an `async` body), so a waiting task does not hold a pool thread.
     ///
     /// A configured rate limit is waited for first, before the lock is taken, so a thread
-    /// waiting for room in the counter never holds up another's request.
+    /// waiting for room in the counter never holds up another's request. The exchange counts
+    /// a call when it arrives, which may be as late as the end of `body`, so when `body` ends
+    /// the charge is held until then: the counter gets back what it decayed since the nonce
+    /// was taken (at most the call's cost), and never runs below the exchange's.
     ///
     /// - Parameters:
     ///   - timeout: how long to wait for the lock, in this process and across processes
@@ -40,7 +43,8 @@ extension NonceManager {
         timeout: Duration? = nil, label: String? = nil, cost: Double = CallCost.standard, applyRateLimiting: Bool = true,
         _ body: (UInt64) throws -> T
     ) throws -> T {
-        if applyRateLimiting && limiter.isActive { try limiter.acquire(cost: cost) }
+        let takenAt = applyRateLimiting && limiter.isActive ? try limiter.acquire(cost: cost) : nil
+        defer { if let takenAt { holdCharge(cost: cost, takenAt: takenAt) } }
         switch HeldAPILock.status(of: apiLock) {
         case .heldByCurrent: return try body(try issue(label: label))
         case .heldByParentTask: throw NonceError.apiLockHeldByParentTask(stream: stream)
@@ -68,7 +72,8 @@ extension NonceManager {
         isolation: isolated (any Actor)? = #isolation,
         _ body: (UInt64) async throws -> T
     ) async throws -> T {
-        if applyRateLimiting && limiter.isActive { try await limiter.acquire(cost: cost) }
+        let takenAt = applyRateLimiting && limiter.isActive ? try await limiter.acquire(cost: cost) : nil
+        defer { if let takenAt { holdCharge(cost: cost, takenAt: takenAt) } }
         switch HeldAPILock.status(of: apiLock) {
         case .heldByCurrent: return try await body(try issue(label: label))
         case .heldByParentTask: throw NonceError.apiLockHeldByParentTask(stream: stream)
@@ -88,6 +93,17 @@ extension NonceManager {
         try await lockOtherProcessesOut(until: deadline, timeout: timeout)
         defer { interProcessAPILock?.unlock() }
         return try await HeldAPILock.$current.withValue(held) { try await body(try issue(label: label)) }
+    }
+
+    /// Holds a finished body's rate charge (the exchange counted the call when it arrived,
+    /// somewhere inside the body). A failure is logged, not thrown: the call has gone out,
+    /// and the counter only errs towards waiting less than the exchange would like once.
+    private func holdCharge(cost: Double, takenAt: Int64) {
+        do {
+            try limiter.hold(cost: cost, takenAt: takenAt)
+        } catch {
+            logger.error("could not hold the rate counter's charge for a finished call", metadata: ["error": "\(error)"])
+        }
     }
 
     /// Takes the shared stream's inter-process lock, polling with a short backoff (a file

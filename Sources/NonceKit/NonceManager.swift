@@ -92,7 +92,7 @@ public final class NonceManager: Sendable {
         let pid = getpid()
         // Read again under the claim: the previous holder's last writes are in now, and a
         // mode switch that won the race to the claim shows.
-        guard let record = try store.stream(named: opened.name) else { throw StoreError.streamNotFound(opened.name, path: store.path) }
+        guard var record = try store.stream(named: opened.name) else { throw StoreError.streamNotFound(opened.name, path: store.path) }
         guard record.mode == opened.mode else {
             throw StoreError.modeMismatch(stream: record.name, actual: record.mode, requested: opened.mode)
         }
@@ -110,7 +110,11 @@ public final class NonceManager: Sendable {
         rejections = Mutex((record.consecutiveRejections, 0))
         switch record.mode {
         case .exclusive:
-            try store.setHolder(streamID: record.id, pid: pid)
+            if let previous = try store.setHolder(streamID: record.id, pid: pid) {
+                record.uncleanStops += 1
+                logger.warning("the previous holder stopped without releasing the stream; issued_total is now a lower bound",
+                               metadata: ["previous_pid": "\(previous)"])
+            }
             let core = IssuerCore(record: record, store: store, configuration: configuration, pid: pid, metrics: metrics)
             try core.renew(toCover: max(configuration.clock.now(), record.floor.addingClamped(1)))
             engine = .leased(core, BackgroundWriter(core: core), base: record)
@@ -220,7 +224,7 @@ public final class NonceManager: Sendable {
             core.state.withLock { $0.closed = true }
             writer.stop()
             core.writeBehind(releasing: true)
-            try? store.setHolder(streamID: core.streamID, pid: nil)
+            _ = try? store.setHolder(streamID: core.streamID, pid: nil)
         case .shared(let issuer):
             issuer.close()
         }

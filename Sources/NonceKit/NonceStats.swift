@@ -9,8 +9,13 @@ public struct NonceStats: Sendable, Codable, Equatable {
     public var lastIssued: Int64
     /// The durable ceiling every restart begins above.
     public var highWaterMark: Int64
-    /// Nonces issued over the stream's life, across all processes and restarts.
+    /// Nonces issued over the stream's life, across all processes and restarts: exact
+    /// while ``uncleanStops`` is 0, a lower bound after (see there).
     public var issuedTotal: Int64
+    /// Times a process holding the stream stopped without releasing it (kill -9, a crash,
+    /// power loss). Each such stop loses the count (and the history rows) of the nonces it
+    /// issued in its last history flush interval, never their safety.
+    public var uncleanStops: Int64
     /// Nonces this process issued (nil when read from the database alone).
     public var issuedThisProcess: Int64?
     /// This process's nonces per second since it opened the stream.
@@ -53,6 +58,7 @@ public struct NonceStats: Sendable, Codable, Equatable {
         lastIssued = record.lastIssued
         highWaterMark = record.highWaterMark
         issuedTotal = record.issuedTotal
+        uncleanStops = record.uncleanStops
         leadOverClockNanoseconds = record.floor == 0 ? 0 : record.floor - now
         clockRegressions = record.clockRegressions
         markRenewals = record.markRenewals

@@ -65,29 +65,53 @@ final class RateLimiter: Sendable {
     }
 
     /// Waits (blocking this thread) until `cost` fits, then takes it.
-    func acquire(cost: Double) throws(NonceError) {
+    ///
+    /// - Returns: the clock reading when it was taken, for ``hold(cost:takenAt:)``.
+    @discardableResult
+    func acquire(cost: Double) throws(NonceError) -> Int64 {
         let started = ContinuousClock.now
         var waited = false
         while true {
+            let takenAt = clock.now()
             let wait = try take(cost: cost)
-            if wait == 0 { break }
+            if wait == 0 {
+                if waited { metrics.limiterWaited(ContinuousClock.now - started) }
+                return takenAt
+            }
             waited = true
             clock.sleep(for: .nanoseconds(wait))
         }
-        if waited { metrics.limiterWaited(ContinuousClock.now - started) }
     }
 
     /// Waits (suspending, not blocking a thread) until `cost` fits, then takes it.
-    func acquire(cost: Double) async throws {
+    ///
+    /// - Returns: the clock reading when it was taken, for ``hold(cost:takenAt:)``.
+    @discardableResult
+    func acquire(cost: Double) async throws -> Int64 {
         let started = ContinuousClock.now
         var waited = false
         while true {
+            let takenAt = clock.now()
             let wait = try take(cost: cost)
-            if wait == 0 { break }
+            if wait == 0 {
+                if waited { metrics.limiterWaited(ContinuousClock.now - started) }
+                return takenAt
+            }
             waited = true
             try await clock.sleep(for: .nanoseconds(wait))
         }
-        if waited { metrics.limiterWaited(ContinuousClock.now - started) }
+    }
+
+    /// Holds the tier's charge for a call taken at `takenAt` until now, when the body that
+    /// sent it has ended (see ``NonceStore/holdRateCharge(stream:cost:decayPerSecond:takenAt:now:)``).
+    /// Burst protection needs no hold: it is this process's own, stricter, limit.
+    func hold(cost: Double, takenAt: Int64) throws(NonceError) {
+        guard let tier else { return }
+        do {
+            try store.holdRateCharge(stream: streamName, cost: cost, decayPerSecond: tier.decayPerSecond, takenAt: takenAt, now: clock.now())
+        } catch {
+            throw .rateCounterFailed(stream: streamName, database: store.path, reason: "\(error)")
+        }
     }
 
     private func validate(_ cost: Double) throws(NonceError) {

@@ -71,6 +71,29 @@ struct CrashTests {
         #expect(report.isValid, "\(report.problems)")
     }
 
+    @Test("after kill -9 the stats say issued_total is a lower bound; a clean stop adds no unclean stop")
+    func countersAfterKill() throws {
+        let directory = try TemporaryDirectory()
+        let child = try RunningChild(ChildProcess.helper, ["issue", directory.database, "default", "1000000000", "batched", "0", "0"])
+        var printed = 0
+        while printed < 2_000, child.readLine() != nil { printed += 1 }
+        child.kill()
+        printed += child.remainingLines().count
+        let manager = try NonceManager(path: directory.database)
+        let stats = manager.stats()
+        manager.close()
+        #expect(stats.uncleanStops == 1)
+        #expect(stats.issuedTotal <= Int64(printed) + 1)
+        let events = try NonceStore(path: directory.database).events(stream: "default", limit: 100)
+        #expect(events.contains { $0.kind == "unclean_stop" })
+        // The manager above closed cleanly: the next one finds nothing to count.
+        let again = try NonceManager(path: directory.database)
+        #expect(again.stats().uncleanStops == 1)
+        again.close()
+        let text = try ChildProcess.nonce(["stats", "--db", directory.database])
+        #expect(text.stdout.contains("at least"), "\(text.stdout)")
+    }
+
     @Test("a claim dies with its process: after kill -9 the stream is free at once")
     func claimReleasedByKill() throws {
         let directory = try TemporaryDirectory()

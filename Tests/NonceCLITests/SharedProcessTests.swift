@@ -201,3 +201,35 @@ struct BenchCommandTests {
         #expect(report["restart"] == nil && report["memory"] == nil)
     }
 }
+
+@Suite("Waiting for the write lock")
+struct WriteWaitTests {
+    @Test("a writer that gets no turn for its whole --wait fails, naming the wait and the stopped holder",
+          .enabled(if: python3 != nil))
+    func stoppedHolder() throws {
+        let directory = try TemporaryDirectory()
+        _ = try ChildProcess.nonce(["stream", "create", "s", "--shared", "--db", directory.database])
+        // Another SQLite client takes the write lock and is then stopped inside its transaction.
+        let holder = try RunningChild(try #require(python3), ["-c", """
+            import sqlite3, sys, time
+            c = sqlite3.connect(sys.argv[1], isolation_level=None)
+            c.execute('BEGIN IMMEDIATE')
+            print('locked', flush=True)
+            time.sleep(600)
+            """, directory.database])
+        #expect(holder.readLine() == "locked")
+        kill(holder.pid, SIGSTOP)
+        defer { kill(holder.pid, SIGCONT) }
+        let started = ContinuousClock.now
+        let refused = try ChildProcess.nonce(["next", "--stream", "s", "--wait", "700ms", "--db", directory.database])
+        #expect(refused.status != 0)
+        #expect(ContinuousClock.now - started >= .milliseconds(700))
+        #expect(refused.stdout.isEmpty)
+        #expect(refused.stderr.contains("whole wait of 0.7 seconds"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("process \(holder.pid) (stopped inside its transaction)"), "\(refused.stderr)")
+        kill(holder.pid, SIGCONT)
+        holder.kill()
+        let admitted = try ChildProcess.nonce(["next", "--stream", "s", "--db", directory.database])
+        #expect(admitted.status == 0, "\(admitted.stderr)")
+    }
+}

@@ -8,6 +8,9 @@ import NonceSchema
 enum Migrator {
     static func migrate(_ connection: Connection, path: String, migrations: [SchemaMigration] = SchemaMigrations.all) throws {
         let latest = migrations.last?.version ?? 0
+        // Read first: an up-to-date database (the usual case) needs no write lock, so opening
+        // never queues behind a writer, nor fails while one is stopped inside a transaction.
+        if try schemaVersion(connection) >= latest { return }
         for migration in migrations {
             try connection.transaction(.immediate, durable: true) {
                 let current = try schemaVersion(connection)

@@ -57,6 +57,25 @@ extension NonceStore {
         }
     }
 
+    /// Holds a call's charge until its request has surely arrived: the exchange counts a
+    /// call when it arrives, up to the end of the body that sent it, while
+    /// ``takeRateCounter(stream:cost:maximum:decayPerSecond:now:)`` charged it when the nonce
+    /// was taken. Adds back what the counter decayed since then, at most `cost`, so the
+    /// counter is never below the exchange's.
+    public func holdRateCharge(stream name: String, cost: Double, decayPerSecond: Double, takenAt: Int64, now: Int64) throws {
+        try protectionWrite(stream: name, durable: false) { connection, id in
+            let saved = try connection.cachedStatement("SELECT level, updated_at FROM rate_counters WHERE stream_id = ?")
+                .rows([.integer(id)]) { ($0.double(at: 0), $0.int64(at: 1)) }.first
+            let level = saved.map { RateCounterMath.decayed(level: $0.0, from: $0.1, to: now, perSecond: decayPerSecond) } ?? 0
+            let held = min(cost, Double(max(0, now - takenAt)) / 1e9 * decayPerSecond)
+            guard held > 0 else { return }
+            try connection.cachedStatement("""
+                INSERT INTO rate_counters (stream_id, level, updated_at) VALUES (?, ?, ?)
+                ON CONFLICT (stream_id) DO UPDATE SET level = excluded.level, updated_at = excluded.updated_at
+                """).execute([.integer(id), .real(level + held), .integer(max(now, saved?.1 ?? now))])
+        }
+    }
+
     /// One `BEGIN IMMEDIATE` transaction on the stream called `name`.
     private func protectionWrite<T>(stream name: String, durable: Bool = true, _ body: (Connection, Int64) throws -> T) throws -> T {
         try write(durable: durable) { connection in

@@ -1,7 +1,8 @@
 extension NonceStore {
     static let streamColumns = """
         id, name, mode, last_issued, high_water, issued_total, mark_renewals,
-        clock_regressions, jumps, holder_pid, created_at, updated_at, rejections_in_a_row, rejections_total
+        clock_regressions, jumps, holder_pid, created_at, updated_at, rejections_in_a_row, rejections_total,
+        unclean_stops
         """
 
     /// The stream called `name`, or nil when there is none.
@@ -45,10 +46,28 @@ extension NonceStore {
 
     /// Records which process holds the stream (nil when released). Informational only: the
     /// claim itself is a lock that dies with its process.
-    public func setHolder(streamID: Int64, pid: Int32?) throws {
+    ///
+    /// A new holder (called under the claim) that finds a previous holder's pid still
+    /// recorded knows that holder stopped without releasing the stream (kill -9, a crash,
+    /// power loss): the stop is counted in `unclean_stops` with an `unclean_stop` event,
+    /// because the nonces it issued in its last history flush interval are in no counter.
+    ///
+    /// - Returns: the pid of a holder that stopped uncleanly, if one did.
+    @discardableResult
+    public func setHolder(streamID: Int64, pid: Int32?) throws -> Int32? {
         try writeTransaction(durable: false) { connection in
+            let previous = try connection.cachedStatement("SELECT holder_pid FROM streams WHERE id = ?")
+                .rows([.integer(streamID)]) { $0.optionalInt64(at: 0) }.first ?? nil
             try connection.cachedStatement("UPDATE streams SET holder_pid = ? WHERE id = ?")
                 .execute([pid.map { .integer(Int64($0)) } ?? .null, .integer(streamID)])
+            guard pid != nil, let previous else { return nil }
+            try connection.cachedStatement("UPDATE streams SET unclean_stops = unclean_stops + 1 WHERE id = ?")
+                .execute([.integer(streamID)])
+            try connection.cachedStatement("INSERT INTO events (stream_id, at, kind, detail) VALUES (?, ?, 'unclean_stop', ?)")
+                .execute([.integer(streamID), .integer(WallClock.nanoseconds()), .text(
+                    "process \(previous) stopped without releasing the stream; the nonces it issued in its last history "
+                        + "flush interval are not in issued_total or the history (their safety is: the mark covered them)")])
+            return Int32(truncatingIfNeeded: previous)
         }
     }
 
@@ -167,6 +186,7 @@ extension NonceStore {
             createdAt: row.int64(at: 10),
             updatedAt: row.int64(at: 11),
             consecutiveRejections: row.int64(at: 12),
-            rejectionsTotal: row.int64(at: 13))
+            rejectionsTotal: row.int64(at: 13),
+            uncleanStops: row.int64(at: 14))
     }
 }

@@ -144,6 +144,9 @@ public final class NonceStore: Sendable {
             try connection.execute("PRAGMA journal_size_limit = \(Self.walSizeLimit)")
             try configuration.prepareDatabase?(connection)
             try Migrator.migrate(connection, path: path)
+        } catch let error as DatabaseError where error.isBusy {
+            throw StoreError.busy(path: path, waited: configuration.busyTimeout,
+                                  holder: WriteLockHolder.find(database: path)?.description)
         } catch let error as DatabaseError {
             throw StoreError.cannotOpen(path: path, reason: Self.explain(error))
         }

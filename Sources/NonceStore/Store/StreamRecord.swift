@@ -36,6 +36,9 @@ public struct StreamRecord: Sendable, Equatable, Codable {
     public var consecutiveRejections: Int64
     /// Every rejection recorded over the stream's life.
     public var rejectionsTotal: Int64
+    /// Times a holder stopped without releasing the stream (kill -9, a crash, power loss):
+    /// while above 0, ``issuedTotal`` is a lower bound.
+    public var uncleanStops: Int64 = 0
 
     /// Everything at or below this value may have been sent to the exchange already.
     public var floor: Int64 { max(lastIssued, highWaterMark) }

@@ -1,0 +1,102 @@
+import NonceKit
+import NonceStore
+import NonceTestSupport
+import Synchronization
+import Testing
+
+/// The exchange counts a call when it arrives; these tests check NonceStore's counter
+/// against a model that does exactly that.
+@Suite("The rate counter against the exchange's, which counts calls on arrival")
+struct RateArrivalTests {
+    /// A clock on which time passes only when a test moves it or someone sleeps on it
+    /// (a sleep moves it by the sleep's length): a limiter's waits cost no real time and
+    /// every interleaving is the test's own.
+    final class SimulatedClock: NonceClock {
+        private let current = Mutex<Int64>(1_800_000_000_000_000_000)
+        func now() -> Int64 { current.withLock { $0 } }
+        func advance(by duration: Duration) { current.withLock { $0 += duration.nanoseconds } }
+        func sleep(for duration: Duration) { advance(by: duration) }
+        func sleep(for duration: Duration) async throws { advance(by: duration) }
+    }
+
+    /// Kraken's per-key counter: each call adds its cost when it arrives, the counter decays
+    /// continuously, and a call that would take it over the maximum is refused.
+    final class ExchangeModel: Sendable {
+        let limit: RateLimit
+        private let state = Mutex<(level: Double, at: Int64, refused: Int, accepted: Int)>((0, 0, 0, 0))
+        init(_ limit: RateLimit) { self.limit = limit }
+
+        func arrive(cost: Double, at now: Int64) {
+            state.withLock { state in
+                let level = RateCounterMath.decayed(level: state.level, from: state.at, to: now, perSecond: limit.decayPerSecond)
+                if level + cost > limit.maximum + 1e-9 {
+                    state = (level, now, state.refused + 1, state.accepted)
+                } else {
+                    state = (level + cost, now, state.refused, state.accepted + 1)
+                }
+            }
+        }
+        var refused: Int { state.withLock { $0.refused } }
+        var accepted: Int { state.withLock { $0.accepted } }
+    }
+
+    /// Two bots (managers) on one shared stream and one simulated clock.
+    static func bots(_ directory: TemporaryDirectory, clock: SimulatedClock) throws -> (NonceManager, NonceManager) {
+        let configuration = NonceManager.Configuration(stream: "kraken", mode: .shared, clock: clock, rateLimit: .pro)
+        return (try NonceManager(path: directory.database, configuration: configuration),
+                try NonceManager(path: directory.database, configuration: configuration))
+    }
+
+    @Test("a call that arrives 0.5 s after its nonce, then 25 quick calls from another bot: none refused")
+    func delayedCallThenBurst() throws {
+        let directory = try TemporaryDirectory()
+        let clock = SimulatedClock()
+        let exchange = ExchangeModel(.pro)
+        let (slow, quick) = try Self.bots(directory, clock: clock)
+        defer { slow.close(); quick.close() }
+        try slow.withAPILock { _ in
+            clock.advance(by: .milliseconds(500))
+            exchange.arrive(cost: CallCost.standard, at: clock.now())
+        }
+        for _ in 0..<25 {
+            try quick.withAPILock { _ in exchange.arrive(cost: CallCost.standard, at: clock.now()) }
+        }
+        #expect(exchange.accepted == 26)
+        #expect(exchange.refused == 0)
+    }
+
+    @Test("two bots on a Pro key, 12 calls each with cost-2 calls and in-flight delays: none refused",
+          arguments: [UInt64(1), 2, 3])
+    func twoBotsMixedCosts(seed: UInt64) throws {
+        let directory = try TemporaryDirectory()
+        let clock = SimulatedClock()
+        let exchange = ExchangeModel(.pro)
+        let (first, second) = try Self.bots(directory, clock: clock)
+        defer { first.close(); second.close() }
+        var random = SplitMix(seed: seed)
+        for call in 0..<24 {
+            let bot = call.isMultiple(of: 2) ? first : second
+            let cost = random.next() % 3 == 0 ? CallCost.history : CallCost.standard
+            let flight = Duration.milliseconds(Int64(random.next() % 600))
+            try bot.withAPILock(cost: cost) { _ in
+                clock.advance(by: flight)
+                exchange.arrive(cost: cost, at: clock.now())
+            }
+        }
+        #expect(exchange.accepted == 24)
+        #expect(exchange.refused == 0)
+    }
+
+    /// A small seeded generator, so each case replays exactly.
+    struct SplitMix {
+        var state: UInt64
+        init(seed: UInt64) { state = seed }
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+}
