@@ -115,10 +115,24 @@ struct CrashTests {
         let directory = try TemporaryDirectory()
         let holder = try RunningChild(ChildProcess.helper, ["hold", directory.database, "default"])
         _ = holder.readLine()
-        let killer = Thread { usleep(300_000); holder.kill() }
-        killer.start()
-        let waited = try ChildProcess.nonce(["next", "--db", directory.database, "--wait", "20s"])
-        #expect(waited.status == 0, "\(waited.stderr)")
-        #expect(waited.lines.count == 1)
+        // Held: a short wait is refused.
+        #expect(try ChildProcess.nonce(["next", "--db", directory.database, "--wait", "200ms"]).status != 0)
+        let waiter = try RunningChild(ChildProcess.nonce, ["next", "--db", directory.database, "--wait", "20s"])
+        // Once the waiter has the lock file open it is waiting for the claim: kill the holder then.
+        let lockFile = URL(fileURLWithPath: directory.database).resolvingSymlinksInPath().path + "-locks"
+        let deadline = ContinuousClock.now + .seconds(20)
+        while !Self.hasOpen(lockFile, pid: waiter.pid), ContinuousClock.now < deadline { usleep(1_000) }
+        #expect(Self.hasOpen(lockFile, pid: waiter.pid), "\(waiter.failureReport)")
+        holder.kill()
+        let lines = waiter.remainingLines(quiet: .seconds(30))
+        waiter.process.waitUntilExit()
+        #expect(waiter.process.terminationStatus == 0, "\(waiter.failureReport)")
+        #expect(lines.count == 1)
+    }
+
+    /// True when process `pid` has `path` open.
+    static func hasOpen(_ path: String, pid: Int32) -> Bool {
+        let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")) ?? []
+        return fds.contains { (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\($0)")) == path }
     }
 }

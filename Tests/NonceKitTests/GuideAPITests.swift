@@ -8,10 +8,12 @@ import Testing
 @Suite("The guide's API", .serialized)
 struct GuideAPITests {
     /// Sets up the global manager on a fresh database for one test, and tears it down.
-    static func withGlobal(_ body: (TemporaryDirectory) throws -> Void) throws {
+    static func withGlobal(clock: (any NonceClock)? = nil, _ body: (TemporaryDirectory) throws -> Void) throws {
         let directory = try TemporaryDirectory()
         GlobalNonceManager.reset()
-        try GlobalNonceManager.configure(path: directory.database)
+        var configuration = GlobalNonceManager.guideConfiguration
+        if let clock { configuration.clock = clock }
+        try GlobalNonceManager.configure(path: directory.database, configuration: configuration)
         defer { GlobalNonceManager.reset() }
         try body(directory)
     }
@@ -37,12 +39,14 @@ struct GuideAPITests {
 
     @Test("manager.get_nonce(apply_rate_limiting=False) skips the startup burst protection")
     func getNonceWithoutLimits() throws {
-        try Self.withGlobal { _ in
+        // On a manual clock a limited call would sleep until the test moves it: the calls
+        // returning at all is the proof that they never waited.
+        let clock = ManualClock()
+        try Self.withGlobal(clock: clock) { _ in
             let manager = try getGlobalNonceManager()
-            // The guide's defaults include burst protection; 50 unlimited calls never wait.
-            let started = ContinuousClock.now
+            // The guide's defaults include burst protection (3, then 1/s); 50 unlimited calls never wait.
             for _ in 0..<50 { _ = try manager.getNonce(applyRateLimiting: false) }
-            #expect(ContinuousClock.now - started < .seconds(5))
+            #expect(clock.sleepers == 0)
             #expect(try manager.getNonce() > 0)
         }
     }
