@@ -44,9 +44,10 @@ extension NonceManager {
         _ body: (UInt64) throws -> T
     ) throws -> T {
         let takenAt = applyRateLimiting && limiter.isActive ? try limiter.acquire(cost: cost) : nil
-        defer { if let takenAt { holdCharge(cost: cost, takenAt: takenAt) } }
         switch HeldAPILock.status(of: apiLock) {
-        case .heldByCurrent: return try body(try issue(label: label))
+        case .heldByCurrent:
+            defer { holdCharge(cost: cost, takenAt: takenAt) }
+            return try body(try issue(label: label))
         case .heldByParentTask: throw NonceError.apiLockHeldByParentTask(stream: stream)
         case .notHeld: break
         }
@@ -61,6 +62,8 @@ extension NonceManager {
         }
         try lockOtherProcessesOut(until: deadline, timeout: timeout)
         defer { interProcessAPILock?.unlock() }
+        // Before the lock goes: the next holder's take then sees this call's held charge.
+        defer { holdCharge(cost: cost, takenAt: takenAt) }
         return try HeldAPILock.$current.withValue(held) { try body(try issue(label: label)) }
     }
 
@@ -73,9 +76,10 @@ extension NonceManager {
         _ body: (UInt64) async throws -> T
     ) async throws -> T {
         let takenAt = applyRateLimiting && limiter.isActive ? try await limiter.acquire(cost: cost) : nil
-        defer { if let takenAt { holdCharge(cost: cost, takenAt: takenAt) } }
         switch HeldAPILock.status(of: apiLock) {
-        case .heldByCurrent: return try await body(try issue(label: label))
+        case .heldByCurrent:
+            defer { holdCharge(cost: cost, takenAt: takenAt) }
+            return try await body(try issue(label: label))
         case .heldByParentTask: throw NonceError.apiLockHeldByParentTask(stream: stream)
         case .notHeld: break
         }
@@ -92,13 +96,16 @@ extension NonceManager {
         }
         try await lockOtherProcessesOut(until: deadline, timeout: timeout)
         defer { interProcessAPILock?.unlock() }
+        // Before the lock goes: the next holder's take then sees this call's held charge.
+        defer { holdCharge(cost: cost, takenAt: takenAt) }
         return try await HeldAPILock.$current.withValue(held) { try await body(try issue(label: label)) }
     }
 
     /// Holds a finished body's rate charge (the exchange counted the call when it arrived,
     /// somewhere inside the body). A failure is logged, not thrown: the call has gone out,
     /// and the counter only errs towards waiting less than the exchange would like once.
-    private func holdCharge(cost: Double, takenAt: Int64) {
+    private func holdCharge(cost: Double, takenAt: Int64?) {
+        guard let takenAt else { return }
         do {
             try limiter.hold(cost: cost, takenAt: takenAt)
         } catch {
