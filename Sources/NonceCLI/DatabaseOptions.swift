@@ -7,10 +7,33 @@ import NonceStore
 struct DatabaseOptions: ParsableArguments {
     @OptionGroup var file: DatabaseFileOption
 
-    @Option(name: .long, help: ArgumentHelp("The stream, usually one per API key.", valueName: "name"))
-    var stream = "default"
+    @Option(name: .customLong("stream"), help: ArgumentHelp(
+        "The stream, usually one per API key (default: $NONCE_STREAM, else 'default').", valueName: "name"))
+    var streamOption: String?
+
+    /// `--stream`, else `$NONCE_STREAM` (which `nonce exec` sets for its command), else `default`.
+    var stream: String {
+        if let streamOption { return streamOption }
+        if let fromEnvironment = ProcessInfo.processInfo.environment["NONCE_STREAM"], !fromEnvironment.isEmpty {
+            return fromEnvironment
+        }
+        return "default"
+    }
+
+    /// True when a stream was named, by `--stream` or `$NONCE_STREAM`.
+    var namesStream: Bool { streamOption != nil || ProcessInfo.processInfo.environment["NONCE_STREAM"].map { !$0.isEmpty } == true }
 
     var path: String { file.path }
+
+    /// A manager on an existing stream of an existing database, for the commands whose job
+    /// is not to create: a mistyped `--db` or `--stream` is an error naming what is missing.
+    func openExistingManager() throws -> NonceManager {
+        let store = try openExistingStore()
+        guard try store.stream(named: stream) != nil else {
+            throw ValidationError("no stream named '\(stream)' in '\(path)'; create it with: nonce stream create \(stream)")
+        }
+        return try NonceManager(store: store, configuration: managerConfiguration())
+    }
 
     func openExistingStore() throws -> NonceStore { try file.openExistingStore() }
 
@@ -25,11 +48,19 @@ struct DatabaseFileOption: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The database file.", valueName: "path"))
     var db: String?
 
-    @Option(help: ArgumentHelp(
+    @Option(parsing: .unconditional, help: ArgumentHelp(
         "How long to wait for other processes: for a turn at the database's write lock (default 10s) "
             + "and, on an exclusive stream, for its holder to release it (default: fail at once).",
         valueName: "duration"))
     var wait: DurationArgument?
+
+    func validate() throws {
+        try wait?.requirePositive("--wait")
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw ValidationError("'\(path)' is a directory: give the database file's path, e.g. \(path)/nonces.sqlite")
+        }
+    }
 
     /// `--db`, else `$NONCE_DB`, else `./nonces.sqlite`.
     var path: String {
@@ -59,14 +90,24 @@ struct DatabaseFileOption: ParsableArguments {
     }
 }
 
-/// Parses `500ms`, `60s`, `10m`, `2h` and the like for `@Option`s.
+/// Parses `500ms`, `1.5s`, `1h30m`, `2d` and the like (``Duration/parsingForms``) for `@Option`s.
 struct DurationArgument: ExpressibleByArgument {
     let duration: Duration
+    /// As typed, so help shows defaults the way users write them (`24h`).
+    let text: String
 
     init?(argument: String) {
         guard let duration = Duration(parsing: argument) else { return nil }
         self.duration = duration
+        text = argument
     }
 
+    var defaultValueDescription: String { text }
+
     static var defaultCompletionKind: CompletionKind { .default }
+
+    /// Refuses zero and negative durations, naming the option.
+    func requirePositive(_ option: String) throws {
+        guard duration > .zero else { throw ValidationError("\(option) must be a positive duration, not \(text)") }
+    }
 }

@@ -10,14 +10,18 @@ struct JumpCommand: ParsableCommand {
 
     @OptionGroup var options: DatabaseOptions
 
-    @Option(help: ArgumentHelp("How far to jump: 500ms, 60s, 10m, 2h, ...", valueName: "duration"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("How far to jump: \(Duration.parsingForms).", valueName: "duration"))
     var by: DurationArgument
+
+    func validate() throws {
+        try by.requirePositive("--by")
+    }
 
     @Option(help: "Why, recorded with the event.")
     var reason = "manual (nonce jump)"
 
     func run() throws {
-        let manager = try NonceManager(path: options.path, configuration: options.managerConfiguration())
+        let manager = try options.openExistingManager()
         defer { manager.close() }
         print(try manager.jump(by: by.duration, reason: reason))
     }

@@ -10,7 +10,7 @@ struct NextCommand: ParsableCommand {
 
     @OptionGroup var options: DatabaseOptions
 
-    @Option(help: "How many nonces to print.")
+    @Option(parsing: .unconditional, help: "How many nonces to print.")
     var count = 1
 
     @Option(help: "A label stored with each nonce in the history.")
@@ -19,13 +19,17 @@ struct NextCommand: ParsableCommand {
     @Option(help: ArgumentHelp("How to record history: batched, synchronous or off.", valueName: "mode"))
     var history: HistoryArgument = .batched
 
-    @Option(help: ArgumentHelp("How far the durable high-water mark runs ahead (e.g. 1s, 200ms).", valueName: "duration"))
+    @Option(parsing: .unconditional, help: ArgumentHelp(
+        "How far the durable high-water mark runs ahead, 1ms to 1h (default 1s).", valueName: "duration"))
     var lease: DurationArgument?
 
     @OptionGroup(title: "Rate limiting") var limits: RateLimitOptions
 
     func validate() throws {
-        guard count >= 1 else { throw ValidationError("--count must be at least 1") }
+        if let lease, !(Duration.milliseconds(1)...Duration.seconds(3600)).contains(lease.duration) {
+            throw ValidationError("--lease must be between 1ms and 1h (a crash skips at most one lease of nonce space), not \(lease.text)")
+        }
+        guard count >= 1 else { throw ValidationError("--count must be a positive number of nonces, not \(count)") }
     }
 
     func run() throws {

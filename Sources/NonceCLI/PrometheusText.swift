@@ -7,33 +7,48 @@ enum PrometheusText {
         let name: String
         let type: String
         let help: String
-        let value: @Sendable (NonceStats) -> Double
+        let value: @Sendable (NonceStats) -> Sample
+    }
+
+    /// A sample's value: integers are printed exactly (a nonce has 19 digits, more than a
+    /// Double keeps), everything else as a decimal.
+    enum Sample: ExpressibleByIntegerLiteral {
+        case integer(Int64)
+        case decimal(Double)
+        init(integerLiteral value: Int64) { self = .integer(value) }
+
+        var text: String {
+            switch self {
+            case .integer(let value): String(value)
+            case .decimal(let value): String(value)
+            }
+        }
     }
 
     private static let families: [Family] = [
         Family(name: "noncestore_issued_total", type: "counter",
-               help: "Nonces issued over the stream's life (a lower bound once unclean stops > 0).") { Double($0.issuedTotal) },
+               help: "Nonces issued over the stream's life (a lower bound once unclean stops > 0).") { .integer($0.issuedTotal) },
         Family(name: "noncestore_unclean_stops_total", type: "counter",
-               help: "Holders that stopped without releasing the stream.") { Double($0.uncleanStops) },
-        Family(name: "noncestore_last_issued", type: "gauge", help: "The last nonce issued (ns since the epoch).") { Double($0.lastIssued) },
-        Family(name: "noncestore_high_water_mark", type: "gauge", help: "The durable ceiling restarts begin above.") { Double($0.highWaterMark) },
+               help: "Holders that stopped without releasing the stream.") { .integer($0.uncleanStops) },
+        Family(name: "noncestore_last_issued", type: "gauge", help: "The last nonce issued (ns since the epoch).") { .integer($0.lastIssued) },
+        Family(name: "noncestore_high_water_mark", type: "gauge", help: "The durable ceiling restarts begin above.") { .integer($0.highWaterMark) },
         Family(name: "noncestore_lead_seconds", type: "gauge", help: "The last nonce's lead over the wall clock.") {
-            Double($0.leadOverClockNanoseconds) / 1e9
+            .decimal(Double($0.leadOverClockNanoseconds) / 1e9)
         },
         Family(name: "noncestore_mark_renewals_total", type: "counter", help: "Durable commits of a new high-water mark.") {
-            Double($0.markRenewals)
+            .integer($0.markRenewals)
         },
         Family(name: "noncestore_clock_regressions_total", type: "counter", help: "Times the clock was seen stepping back.") {
-            Double($0.clockRegressions)
+            .integer($0.clockRegressions)
         },
-        Family(name: "noncestore_jumps_total", type: "counter", help: "Jumps forward, manual or recovery.") { Double($0.jumps) },
+        Family(name: "noncestore_jumps_total", type: "counter", help: "Jumps forward, manual or recovery.") { .integer($0.jumps) },
         Family(name: "noncestore_rejections_total", type: "counter", help: "Invalid-nonce rejections recorded.") {
-            Double($0.rejectionsTotal)
+            .integer($0.rejectionsTotal)
         },
         Family(name: "noncestore_rejections_in_a_row", type: "gauge", help: "Rejections since the last success.") {
-            Double($0.consecutiveRejections)
+            .integer($0.consecutiveRejections)
         },
-        Family(name: "noncestore_held", type: "gauge", help: "1 while a live process holds the stream.") { $0.isHeld ? 1 : 0 },
+        Family(name: "noncestore_held", type: "gauge", help: "1 while a live process holds the stream.") { .integer($0.isHeld ? 1 : 0) },
     ]
 
     static func render(_ streams: [NonceStats]) -> String {
@@ -42,7 +57,7 @@ enum PrometheusText {
             lines.append("# HELP \(family.name) \(family.help)")
             lines.append("# TYPE \(family.name) \(family.type)")
             for stats in streams {
-                lines.append("\(family.name){stream=\"\(escape(stats.stream))\"} \(format(family.value(stats)))")
+                lines.append("\(family.name){stream=\"\(escape(stats.stream))\"} \(family.value(stats).text)")
             }
         }
         return lines.joined(separator: "\n")
@@ -52,9 +67,5 @@ enum PrometheusText {
     static func escape(_ value: String) -> String {
         value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
             .replacingOccurrences(of: "\n", with: "\\n")
-    }
-
-    private static func format(_ value: Double) -> String {
-        value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
     }
 }

@@ -19,7 +19,7 @@ struct PruneCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Delete rows issued longer ago than this: 30d, 12h, ...", valueName: "duration"))
     var olderThan: DurationArgument?
 
-    @Option(help: ArgumentHelp("Keep at most this many newest rows.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Keep at most this many newest rows.", valueName: "n"))
     var keep: Int64?
 
     @Flag(help: "Prune every stream, not just --stream.")
@@ -35,6 +35,9 @@ struct PruneCommand: ParsableCommand {
 
     func run() throws {
         let store = try options.openExistingStore()
+        if !all, try store.stream(named: options.stream) == nil {
+            throw StoreError.streamNotFound(options.stream, path: store.path)
+        }
         let streams = all ? try store.streams().map(\.name) : [options.stream]
         let cutoff = olderThan.map { SystemClock().now() - $0.duration.nanoseconds }
         let results = try streams.map { try store.pruneHistory(stream: $0, issuedBefore: cutoff, keep: keep) }

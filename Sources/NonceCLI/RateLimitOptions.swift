@@ -13,7 +13,7 @@ struct RateLimitOptions: ParsableArguments {
     @Option(help: ArgumentHelp("How much the custom counter decays per second.", valueName: "per-second"))
     var rateDecay: Double?
 
-    @Option(help: "What each call costs: 1, or 2 for ledger and trade-history queries.")
+    @Option(parsing: .unconditional, help: "What each call costs: 1, or 2 for ledger and trade-history queries.")
     var cost: Double = CallCost.standard
 
     @Flag(help: "Apply the startup burst protection (a burst of 3, then 1 per second, for 30 s after start).")
@@ -28,7 +28,7 @@ struct RateLimitOptions: ParsableArguments {
         if let rateMax, let rateDecay, rateMax <= 0 || rateDecay <= 0 {
             throw ValidationError("--rate-max and --rate-decay must be positive")
         }
-        if cost <= 0 { throw ValidationError("--cost must be positive") }
+        if !(cost > 0) { throw ValidationError("--cost must be a positive number, not \(cost)") }
     }
 
     /// Sets the limits on `configuration`.

@@ -18,7 +18,7 @@ struct RejectCommand: ParsableCommand {
     var reason = "EAPI:Invalid nonce"
 
     func run() throws {
-        let manager = try NonceManager(path: options.path, configuration: options.managerConfiguration())
+        let manager = try options.openExistingManager()
         defer { manager.close() }
         let action = try manager.recordRejection(reason: reason)
         var line = "rejections in a row: \(action.rejectionsInARow)"
@@ -36,7 +36,7 @@ struct AcceptedCommand: ParsableCommand {
     @OptionGroup var options: DatabaseOptions
 
     func run() throws {
-        let manager = try NonceManager(path: options.path, configuration: options.managerConfiguration())
+        let manager = try options.openExistingManager()
         defer { manager.close() }
         try manager.recordSuccess()
         print("rejections in a row: 0")

@@ -16,6 +16,13 @@ struct StatsCommand: ParsableCommand {
     @Flag(help: "Print every stream in the Prometheus text exposition format.")
     var prometheus = false
 
+    func validate() throws {
+        if json && prometheus { throw ValidationError("--json and --prometheus are two output formats: give one") }
+        if prometheus && options.streamOption != nil {
+            throw ValidationError("--prometheus prints every stream; drop --stream (or use --json for one stream)")
+        }
+    }
+
     func run() throws {
         let store = try options.openExistingStore()
         if prometheus {

@@ -14,7 +14,7 @@ struct VerifyCommand: ParsableCommand {
 
     @OptionGroup var options: DatabaseOptions
 
-    @Flag(help: "Check every stream, not only --stream.")
+    @Flag(help: "Check every stream even when --stream (or $NONCE_STREAM) names one. Without a stream named, every stream is checked.")
     var all = false
 
     @Flag(help: "Print JSON.")
@@ -22,7 +22,8 @@ struct VerifyCommand: ParsableCommand {
 
     func run() throws {
         let store = try options.openExistingStore()
-        let report = try store.verify(stream: all ? nil : options.stream)
+        // No stream named: every stream, as the help says.
+        let report = try store.verify(stream: all || !options.namesStream ? nil : options.stream)
         if json {
             print(try JSONOutput.encode(report))
         } else if report.isValid {

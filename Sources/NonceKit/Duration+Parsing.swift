@@ -1,26 +1,47 @@
 extension Duration {
-    /// Parses a duration such as `500ms`, `60s`, `10m`, `2h`, `1d`, `250us` or `100ns`: a
-    /// whole number followed by a unit. Returns nil for anything else.
+    /// The forms ``init(parsing:)`` reads, for help texts and errors.
+    public static let parsingForms = "a number and a unit (ns, us or µs, ms, s, m, h, d), or several: 500ms, 1.5s, 1h30m, 250us, 2d"
+
+    /// Parses a duration as people type them: a number (whole or decimal) and a unit, or
+    /// several summed (`1h30m`), optionally negative (`-5s`, so that a caller can say it
+    /// must be positive rather than that it did not parse). Units: `ns`, `us` or `µs`, `ms`,
+    /// `s`, `m`, `h`, `d`. Returns nil for anything else, or beyond 2^63-1 ns.
     public init?(parsing text: String) {
-        let trimmed = text.trimmingWhitespace()
-        let digits = trimmed.prefix { $0.isASCII && $0.isNumber }
-        let unit = trimmed.dropFirst(digits.count)
-        guard !digits.isEmpty, let value = Int64(digits) else { return nil }
-        let nanosecondsPerUnit: Int64
-        switch unit {
-        case "ns": nanosecondsPerUnit = 1
-        case "us", "µs": nanosecondsPerUnit = 1_000
-        case "ms": nanosecondsPerUnit = 1_000_000
-        case "s": nanosecondsPerUnit = 1_000_000_000
-        case "m": nanosecondsPerUnit = 60_000_000_000
-        case "h": nanosecondsPerUnit = 3_600_000_000_000
-        case "d": nanosecondsPerUnit = 86_400_000_000_000
-        default: return nil
+        var rest = Substring(text.trimmingWhitespace())
+        let negative = rest.first == "-"
+        if negative { rest = rest.dropFirst() }
+        guard !rest.isEmpty else { return nil }
+        var total: Int64 = 0
+        while !rest.isEmpty {
+            let whole = rest.prefix { $0.isASCII && $0.isNumber }
+            rest = rest.dropFirst(whole.count)
+            var fraction: Substring = ""
+            if rest.first == "." {
+                fraction = rest.dropFirst().prefix { $0.isASCII && $0.isNumber }
+                rest = rest.dropFirst(1 + fraction.count)
+                guard !fraction.isEmpty else { return nil }
+            }
+            let unitText = rest.prefix { !($0.isASCII && $0.isNumber) && $0 != "." }
+            rest = rest.dropFirst(unitText.count)
+            guard !whole.isEmpty || !fraction.isEmpty, let unit = Self.unitNanoseconds[String(unitText)],
+                  let wholeValue = whole.isEmpty ? 0 : Int64(whole)
+            else { return nil }
+            let (scaled, overflow) = wholeValue.multipliedReportingOverflow(by: unit)
+            guard !overflow else { return nil }
+            // The fraction's share, rounded to the nanosecond (fractions of a nanosecond are noise).
+            let fractionValue = fraction.isEmpty ? 0 : Int64((Double("0." + fraction)! * Double(unit)).rounded())
+            let (component, overflow2) = scaled.addingReportingOverflow(fractionValue)
+            let (sum, overflow3) = total.addingReportingOverflow(component)
+            guard !overflow2, !overflow3 else { return nil }
+            total = sum
         }
-        let (total, overflow) = value.multipliedReportingOverflow(by: nanosecondsPerUnit)
-        guard !overflow else { return nil }
-        self = .nanoseconds(total)
+        self = .nanoseconds(negative ? -total : total)
     }
+
+    private static let unitNanoseconds: [String: Int64] = [
+        "ns": 1, "us": 1_000, "µs": 1_000, "ms": 1_000_000, "s": 1_000_000_000,
+        "m": 60_000_000_000, "h": 3_600_000_000_000, "d": 86_400_000_000_000,
+    ]
 }
 
 extension String {

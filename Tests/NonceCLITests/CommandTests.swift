@@ -67,6 +67,7 @@ struct CommandTests {
     @Test("jump moves the floor durably; the next nonce is above it")
     func jump() throws {
         let directory = try TemporaryDirectory()
+        _ = try ChildProcess.nonce(["stream", "create", "default", "--db", directory.database])
         let jumped = try ChildProcess.nonce(["jump", "--by", "2h", "--db", directory.database])
         #expect(jumped.status == 0, "\(jumped.stderr)")
         let floor = try #require(UInt64(jumped.lines.first ?? ""))

@@ -27,6 +27,8 @@ struct ProtectionCommandTests {
     func rejectAndOK() throws {
         let directory = try TemporaryDirectory()
         let db = ["--db", directory.database]
+        // reject and ok never create: the stream comes first.
+        _ = try ChildProcess.nonce(["stream", "create", "default"] + db)
         let outputs = try (0..<3).map { _ in try ChildProcess.nonce(["reject"] + db).stdout }
         #expect(outputs[0].contains("rejections in a row: 1; no jump yet"))
         #expect(outputs[2].contains("rejections in a row: 3; jumped 10.0 seconds"))

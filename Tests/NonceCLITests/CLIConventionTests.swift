@@ -1,0 +1,124 @@
+import Foundation
+import NonceStore
+import NonceTestSupport
+import Testing
+
+/// The `nonce` command behaves as git, sqlite3 or kubectl users expect.
+@Suite("CLI conventions")
+struct CLIConventionTests {
+    @Test("--db, --stream and --wait work before the subcommand as after it")
+    func globalOptionsFirst() throws {
+        let directory = try TemporaryDirectory()
+        let before = try ChildProcess.nonce(["--db", directory.database, "--stream", "k", "next"])
+        #expect(before.status == 0, "\(before.stderr)")
+        let after = try ChildProcess.nonce(["next", "--db", directory.database, "--stream", "k"])
+        #expect(after.status == 0, "\(after.stderr)")
+        #expect(try #require(UInt64(after.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
+            > (try #require(UInt64(before.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))))
+        let nested = try ChildProcess.nonce(["--db=\(directory.database)", "--wait", "2s", "stream", "create", "s", "--shared"])
+        #expect(nested.status == 0, "\(nested.stderr)")
+        let exec = try ChildProcess.nonce(["--db", directory.database, "--stream", "s", "exec", "--", "sh", "-c", "test -n \"$NONCE\""])
+        #expect(exec.status == 0, "\(exec.stderr)")
+    }
+
+    @Test("$NONCE_STREAM names the stream, as nonce exec sets it for its command")
+    func streamFromEnvironment() throws {
+        let directory = try TemporaryDirectory()
+        _ = try ChildProcess.nonce(["stream", "create", "kraken", "--shared", "--db", directory.database])
+        let exec = try ChildProcess.nonce(["exec", "--stream", "kraken", "--db", directory.database, "--", ChildProcess.nonce.path,
+                                           "reject", "--db", directory.database])
+        #expect(exec.status == 0, "\(exec.stderr)")
+        let store = try NonceStore(path: directory.database)
+        #expect(try store.stream(named: "kraken")?.rejectionsTotal == 1)
+        #expect(try store.stream(named: "default") == nil)
+    }
+
+    @Test("commands that are not for creating refuse a missing database or stream, creating nothing",
+          arguments: [["jump", "--by", "5s"], ["reject"], ["ok"], ["prune", "--keep", "1"], ["stream", "set-mode", "typo", "shared"]])
+    func neverCreateByAccident(command: [String]) throws {
+        let directory = try TemporaryDirectory()
+        let missing = try ChildProcess.nonce(command + ["--db", directory.database] + (command[0] == "stream" ? [] : ["--stream", "typo"]))
+        #expect(missing.status != 0)
+        #expect(!FileManager.default.fileExists(atPath: directory.database))
+        _ = try ChildProcess.nonce(["stream", "create", "real", "--db", directory.database])
+        let typo = try ChildProcess.nonce(command + ["--db", directory.database] + (command[0] == "stream" ? [] : ["--stream", "typo"]))
+        #expect(typo.status != 0)
+        #expect(typo.stderr.contains("typo"), "\(typo.stderr)")
+        #expect(try NonceStore(path: directory.database).stream(named: "typo") == nil)
+    }
+
+    @Test("verify without --stream checks every stream")
+    func verifyEveryStream() throws {
+        let directory = try TemporaryDirectory()
+        _ = try ChildProcess.nonce(["next", "--stream", "a", "--db", directory.database])
+        _ = try ChildProcess.nonce(["next", "--stream", "b", "--db", directory.database])
+        let result = try ChildProcess.nonce(["verify", "--db", directory.database])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("2 stream(s)"), "\(result.stdout)")
+    }
+
+    @Test("bad numbers and durations get errors that say what is wrong",
+          arguments: [
+              (["next", "--count", "-1"], "--count must be a positive"),
+              (["next", "--count", "0"], "--count must be a positive"),
+              (["next", "--lease", "0s"], "between 1ms and 1h"),
+              (["next", "--lease", "1000d"], "between 1ms and 1h"),
+              (["next", "--cost", "-2"], "--cost must be a positive"),
+              (["jump", "--by", "-5s"], "--by must be a positive"),
+              (["prune", "--keep", "-3"], "--keep must be"),
+              (["stats", "--json", "--prometheus"], "give one"),
+              (["stats", "--prometheus", "--stream", "nope"], "every stream"),
+          ])
+    func clearErrors(arguments: [String], message: String) throws {
+        let directory = try TemporaryDirectory()
+        _ = try ChildProcess.nonce(["next", "--db", directory.database])
+        let result = try ChildProcess.nonce(arguments + ["--db", directory.database])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains(message), "\(result.stderr)")
+    }
+
+    @Test("durations as people type them: 1.5s, 1h30m, 250us, 2d")
+    func durationForms() throws {
+        let directory = try TemporaryDirectory()
+        _ = try ChildProcess.nonce(["stream", "create", "default", "--db", directory.database])
+        let floors = try ["1.5s", "1h30m", "250us", "2d"].map { form -> Int64 in
+            let result = try ChildProcess.nonce(["jump", "--by", form, "--db", directory.database])
+            #expect(result.status == 0, "\(form): \(result.stderr)")
+            return try #require(Int64(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
+        }
+        #expect(zip(floors, floors.dropFirst()).allSatisfy { $0 < $1 })
+        let bad = try ChildProcess.nonce(["jump", "--by", "5 parsecs", "--db", directory.database])
+        #expect(bad.status != 0)
+        #expect(bad.stderr.contains("1h30m"), "the accepted forms are listed: \(bad.stderr)")
+    }
+
+    @Test("--db naming a directory says so; --version names NonceStore and SQLite")
+    func directoryAndVersion() throws {
+        let directory = try TemporaryDirectory()
+        let result = try ChildProcess.nonce(["next", "--db", directory.url.path])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("is a directory"), "\(result.stderr)")
+        let version = try ChildProcess.nonce(["--version"])
+        #expect(version.status == 0)
+        #expect(version.stdout.contains("SQLite 3."), "\(version.stdout)")
+    }
+
+    @Test("a mistyped subcommand is named, with the nearest one; help for a missing one is an error")
+    func mistypedSubcommand() throws {
+        let typo = try ChildProcess.nonce(["nxt", "--db", "x.sqlite"])
+        #expect(typo.status != 0)
+        #expect(typo.stderr.contains("no subcommand 'nxt' (did you mean 'next'?)"), "\(typo.stderr)")
+        let help = try ChildProcess.nonce(["help", "nosuch"])
+        #expect(help.status != 0)
+        #expect(help.stderr.contains("no subcommand 'nosuch'"), "\(help.stderr)")
+    }
+
+    @Test("stats --prometheus prints 19-digit nonces exactly")
+    func prometheusExact() throws {
+        let directory = try TemporaryDirectory()
+        let next = try ChildProcess.nonce(["next", "--db", directory.database])
+        let nonce = next.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let metrics = try ChildProcess.nonce(["stats", "--prometheus", "--db", directory.database])
+        #expect(metrics.stdout.contains("noncestore_last_issued{stream=\"default\"} \(nonce)\n"), "\(metrics.stdout)")
+    }
+}
