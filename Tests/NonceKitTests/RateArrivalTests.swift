@@ -73,7 +73,7 @@ struct RateArrivalTests {
         let exchange = ExchangeModel(.pro)
         let (first, second) = try Self.bots(directory, clock: clock)
         defer { first.close(); second.close() }
-        var random = SplitMix(seed: seed)
+        var random = SeededGenerator(state: seed)
         for call in 0..<24 {
             let bot = call.isMultiple(of: 2) ? first : second
             let cost = random.next() % 3 == 0 ? CallCost.history : CallCost.standard
@@ -85,18 +85,5 @@ struct RateArrivalTests {
         }
         #expect(exchange.accepted == 24)
         #expect(exchange.refused == 0)
-    }
-
-    /// A small seeded generator, so each case replays exactly.
-    struct SplitMix {
-        var state: UInt64
-        init(seed: UInt64) { state = seed }
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
     }
 }

@@ -76,7 +76,7 @@ package final class FileRangeLock: Sendable {
     }
 
     #if os(Linux)
-    private static func range(type: Int16, offset: Int64) -> flock {
+    static func range(type: Int16, offset: Int64) -> flock {
         var lock = flock()
         lock.l_type = type
         lock.l_whence = Int16(SEEK_SET)
@@ -86,9 +86,10 @@ package final class FileRangeLock: Sendable {
         return lock
     }
 
-    /// `F_OFD_SETLK` from <fcntl.h>; Glibc's module hides it behind `_GNU_SOURCE`. The value
-    /// is the same on every Linux architecture (asm-generic/fcntl.h).
-    private static let setOFDLock: Int32 = 37
+    /// `F_OFD_SETLK` and `F_OFD_SETLKW` from <fcntl.h>; Glibc's module hides them behind
+    /// `_GNU_SOURCE`. The values are the same on every Linux architecture (asm-generic/fcntl.h).
+    static let setOFDLock: Int32 = 37
+    static let setOFDLockWait: Int32 = 38
     #endif
 }
 

@@ -39,7 +39,7 @@ package struct WriteTurn: Sendable {
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw LockFileError(path: path, errno: errno) }
         var request = Self.request()
-        if fcntl(fd, Self.setLock, &request) == 0 { return Held(descriptor: fd) }
+        if fcntl(fd, FileRangeLock.setOFDLock, &request) == 0 { return Held(descriptor: fd) }
         let code = errno
         guard code == EAGAIN || code == EACCES else {
             close(fd)
@@ -61,7 +61,7 @@ package struct WriteTurn: Sendable {
         DispatchQueue.global().async {
             var request = Self.request()
             var result: Int32
-            repeat { result = fcntl(fd, Self.setLockWait, &request) } while result != 0 && errno == EINTR
+            repeat { result = fcntl(fd, FileRangeLock.setOFDLockWait, &request) } while result != 0 && errno == EINTR
             let keep = state.withLock { state -> Bool in
                 guard state == .waiting, result == 0 else { return false }
                 state = .granted
@@ -80,18 +80,8 @@ package struct WriteTurn: Sendable {
     }
 
     private static func request() -> flock {
-        var lock = flock()
-        lock.l_type = Int16(F_WRLCK)
-        lock.l_whence = Int16(SEEK_SET)
-        lock.l_start = off_t(offset)
-        lock.l_len = 1
-        lock.l_pid = 0
-        return lock
+        FileRangeLock.range(type: Int16(F_WRLCK), offset: offset)
     }
 
-    /// `F_OFD_SETLK` and `F_OFD_SETLKW` from <fcntl.h>, hidden by Glibc's module behind
-    /// `_GNU_SOURCE`; the same on every Linux architecture.
-    private static let setLock: Int32 = 37
-    private static let setLockWait: Int32 = 38
     #endif
 }
