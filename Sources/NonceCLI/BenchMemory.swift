@@ -42,7 +42,9 @@ enum MemoryBench {
         guard child.terminationStatus == 0 else {
             throw BenchError("the memory run (a child process) failed with status \(child.terminationStatus)")
         }
-        return try JSONDecoder().decode(BenchMemory.self, from: data)
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return try decoder.decode(BenchMemory.self, from: data)
     }
 
     /// Issues `count` nonces with history on a fresh stream, sampling resident memory.

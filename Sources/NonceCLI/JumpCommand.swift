@@ -17,12 +17,16 @@ struct JumpCommand: ParsableCommand {
         try by.requirePositive("--by")
     }
 
+    @Flag(help: "Print JSON: {\"stream\": ..., \"floor\": ...}.")
+    var json = false
+
     @Option(help: "Why, recorded with the event.")
     var reason = "manual (nonce jump)"
 
     func run() throws {
         let manager = try options.openExistingManager()
         defer { manager.close() }
-        print(try manager.jump(by: by.duration, reason: reason))
+        let floor = try manager.jump(by: by.duration, reason: reason)
+        print(json ? try JSONOutput.encode(CommandResult(stream: manager.stream, floor: floor, keys: ["floor"])) : String(floor))
     }
 }

@@ -25,6 +25,9 @@ struct NextCommand: ParsableCommand {
 
     @OptionGroup(title: "Rate limiting") var limits: RateLimitOptions
 
+    @Flag(help: "Print JSON: {\"stream\": ..., \"nonces\": [...]}.")
+    var json = false
+
     func validate() throws {
         if let lease, !(Duration.milliseconds(1)...Duration.seconds(3600)).contains(lease.duration) {
             throw ValidationError("--lease must be between 1ms and 1h (a crash skips at most one lease of nonce space), not \(lease.text)")
@@ -39,6 +42,11 @@ struct NextCommand: ParsableCommand {
         limits.apply(to: &configuration)
         let manager = try NonceManager(path: options.path, configuration: configuration)
         defer { manager.close() }
+        if json {
+            let nonces = try (0..<count).map { _ in try manager.next(label: label, cost: limits.cost) }
+            print(try JSONOutput.encode(CommandResult(stream: manager.stream, nonces: nonces, keys: ["nonces"])))
+            return
+        }
         let output = OutputBuffer()
         for _ in 0..<count {
             output.appendLine(String(try manager.next(label: label, cost: limits.cost)))

@@ -17,10 +17,19 @@ struct RejectCommand: ParsableCommand {
     @Option(help: "The exchange's message, recorded with the event.")
     var reason = "EAPI:Invalid nonce"
 
+    @Flag(help: "Print JSON: rejections_in_a_row, jump_nanoseconds, floor (null when it did not move).")
+    var json = false
+
     func run() throws {
         let manager = try options.openExistingManager()
         defer { manager.close() }
         let action = try manager.recordRejection(reason: reason)
+        if json {
+            print(try JSONOutput.encode(CommandResult(
+                stream: manager.stream, floor: action.floor, jumpNanoseconds: action.jump.nanoseconds,
+                rejectionsInARow: action.rejectionsInARow, keys: ["floor", "jumpNanoseconds", "rejectionsInARow"])))
+            return
+        }
         var line = "rejections in a row: \(action.rejectionsInARow)"
         if let floor = action.floor { line += "; jumped \(action.jump), new floor \(floor)" } else { line += "; no jump yet" }
         print(line)
@@ -35,10 +44,14 @@ struct AcceptedCommand: ParsableCommand {
 
     @OptionGroup var options: DatabaseOptions
 
+    @Flag(help: "Print JSON: {\"stream\": ..., \"rejections_in_a_row\": 0}.")
+    var json = false
+
     func run() throws {
         let manager = try options.openExistingManager()
         defer { manager.close() }
         try manager.recordSuccess()
-        print("rejections in a row: 0")
+        print(json ? try JSONOutput.encode(CommandResult(stream: manager.stream, rejectionsInARow: 0, keys: ["rejectionsInARow"]))
+              : "rejections in a row: 0")
     }
 }

@@ -68,9 +68,11 @@ struct StatsCommand: ParsableCommand {
     }
 }
 
+/// The CLI's JSON: snake_case keys, as the SQL views name the same things.
 enum JSONOutput {
     static func encode(_ value: some Encodable) throws -> String {
         let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try encoder.encode(value), as: UTF8.self)
     }

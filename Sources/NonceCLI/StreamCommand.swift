@@ -27,12 +27,21 @@ struct StreamCommand: ParsableCommand {
         @Flag(help: "Let several processes issue from the stream.")
         var shared = false
 
+        @Flag(help: "Print JSON: stream, mode, created.")
+        var json = false
+
         func run() throws {
             let store = try database.openStore()
             let mode: StreamMode = shared ? .shared : .exclusive
-            let existed = try store.stream(named: name) != nil
-            let record = try store.openStream(named: name, mode: mode)
-            print(existed ? "stream '\(record.name)' already exists (\(record.mode.rawValue))" : "created \(record.mode.rawValue) stream '\(record.name)'")
+            let existing = try store.stream(named: name)
+            let record = try existing ?? store.openStream(named: name, mode: mode)
+            if json {
+                print(try JSONOutput.encode(CommandResult(stream: record.name, mode: record.mode.rawValue, created: existing == nil,
+                                                          keys: ["mode", "created"])))
+            } else {
+                print(existing != nil ? "stream '\(record.name)' already exists (\(record.mode.rawValue))"
+                                      : "created \(record.mode.rawValue) stream '\(record.name)'")
+            }
         }
     }
 
@@ -76,8 +85,15 @@ struct StreamCommand: ParsableCommand {
         @Argument(help: "exclusive or shared.")
         var mode: ModeArgument
 
+        @Flag(help: "Print JSON: stream, mode, changed.")
+        var json = false
+
         func run() throws {
             let changed = try database.openExistingStore().setMode(mode.mode, stream: name)
+            if json {
+                print(try JSONOutput.encode(CommandResult(stream: name, mode: mode.rawValue, changed: changed, keys: ["mode", "changed"])))
+                return
+            }
             print(changed ? "stream '\(name)' is now \(mode.rawValue)" : "stream '\(name)' already is \(mode.rawValue)")
         }
     }

@@ -51,6 +51,30 @@ public struct NonceStats: Sendable, Codable, Equatable {
     /// The lead over the wall clock as a duration.
     public var leadOverClock: Duration { .nanoseconds(leadOverClockNanoseconds) }
 
+    /// Writes every field, an absent one as `null` (rather than leaving the key out), so a
+    /// reader of the JSON finds the same keys whatever the stream's state.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(stream, forKey: .stream)
+        try container.encode(mode, forKey: .mode)
+        try container.encode(lastIssued, forKey: .lastIssued)
+        try container.encode(highWaterMark, forKey: .highWaterMark)
+        try container.encode(issuedTotal, forKey: .issuedTotal)
+        try container.encode(uncleanStops, forKey: .uncleanStops)
+        try container.encode(issuedThisProcess, forKey: .issuedThisProcess)
+        try container.encode(ratePerSecond, forKey: .ratePerSecond)
+        try container.encode(leadOverClockNanoseconds, forKey: .leadOverClockNanoseconds)
+        try container.encode(clockRegressions, forKey: .clockRegressions)
+        try container.encode(markRenewals, forKey: .markRenewals)
+        try container.encode(jumps, forKey: .jumps)
+        try container.encode(holderPID, forKey: .holderPID)
+        try container.encode(isHeld, forKey: .isHeld)
+        try container.encode(consecutiveRejections, forKey: .consecutiveRejections)
+        try container.encode(rejectionsTotal, forKey: .rejectionsTotal)
+        try container.encode(databaseBytes, forKey: .databaseBytes)
+        try container.encode(walBytes, forKey: .walBytes)
+    }
+
     /// Figures from the database alone, as `nonce stats` shows them for any stream.
     public init(record: StreamRecord, now: Int64, holderPID: Int32?) {
         stream = record.name

@@ -122,3 +122,33 @@ struct CLIConventionTests {
         #expect(metrics.stdout.contains("noncestore_last_issued{stream=\"default\"} \(nonce)\n"), "\(metrics.stdout)")
     }
 }
+
+@Suite("CLI JSON")
+struct CLIJSONTests {
+    static func object(_ result: ChildProcess.Result) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], "\(result.stderr)")
+    }
+
+    @Test("--json on every command that prints a result: snake_case keys, absent values as null")
+    func everyCommand() throws {
+        let directory = try TemporaryDirectory()
+        let db = ["--db", directory.database, "--stream", "k"]
+        let created = try Self.object(try ChildProcess.nonce(["stream", "create", "k", "--json", "--db", directory.database]))
+        #expect(created["created"] as? Bool == true && created["mode"] as? String == "exclusive")
+        let next = try Self.object(try ChildProcess.nonce(["next", "--count", "3", "--json"] + db))
+        #expect((next["nonces"] as? [NSNumber])?.count == 3)
+        let rejected = try Self.object(try ChildProcess.nonce(["reject", "--json"] + db))
+        #expect(rejected["rejections_in_a_row"] as? Int == 1)
+        #expect(rejected["floor"] is NSNull, "no jump yet: null, not a missing key")
+        let ok = try Self.object(try ChildProcess.nonce(["ok", "--json"] + db))
+        #expect(ok["rejections_in_a_row"] as? Int == 0)
+        let jumped = try Self.object(try ChildProcess.nonce(["jump", "--by", "1s", "--json"] + db))
+        #expect((jumped["floor"] as? NSNumber)?.int64Value ?? 0 > 0)
+        let switched = try Self.object(try ChildProcess.nonce(["stream", "set-mode", "k", "shared", "--json", "--db", directory.database]))
+        #expect(switched["changed"] as? Bool == true)
+        let stats = try Self.object(try ChildProcess.nonce(["stats", "--json"] + db))
+        #expect(stats["issued_total"] as? Int == 3)
+        #expect(stats["holder_pid"] is NSNull)
+        #expect(stats.keys.allSatisfy { $0 == $0.lowercased() })
+    }
+}

@@ -41,8 +41,8 @@ struct CommandTests {
         let stats = try ChildProcess.nonce(["stats", "--json"] + db)
         #expect(stats.status == 0)
         let object = try JSONSerialization.jsonObject(with: Data(stats.stdout.utf8)) as? [String: Any]
-        #expect(object?["issuedTotal"] as? Int == 5)
-        #expect((object?["lastIssued"] as? NSNumber)?.stringValue == issued.last)
+        #expect(object?["issued_total"] as? Int == 5)
+        #expect((object?["last_issued"] as? NSNumber)?.stringValue == issued.last)
         let history = try ChildProcess.nonce(["history", "--limit", "2", "--json"] + db)
         let rows = try JSONSerialization.jsonObject(with: Data(history.stdout.utf8)) as? [[String: Any]]
         #expect(rows?.count == 2)

@@ -40,8 +40,8 @@ struct ImportLegacyCommandTests {
         let files = try #require(report["files"] as? [[String: Any]])
         #expect(files.map { $0["format"] as? String } == ["global-text", "lock-file", "account-text"])
         #expect(files.map { $0["unit"] as? String } == ["ns", nil, "ms"])
-        #expect((report["floorAfter"] as? NSNumber)?.uint64Value == bot.value)
-        #expect((report["floorBefore"] as? NSNumber)?.int64Value == 0)
+        #expect((report["floor_after"] as? NSNumber)?.uint64Value == bot.value)
+        #expect((report["floor_before"] as? NSNumber)?.int64Value == 0)
         #expect(report["outcome"] as? String == "raised")
     }
 

@@ -175,8 +175,8 @@ struct BenchCommandTests {
             "exclusive, history on, 1 thread(s)", "exclusive, history on, 2 thread(s)",
             "bare transaction loop (baseline)", "shared stream, 1 process", "shared stream, 2 processes",
         ])
-        #expect(rows.allSatisfy { ($0["perSecond"] as? Double ?? 0) > 0 })
-        #expect(rows.filter { $0["baseline"] != nil }.allSatisfy { ($0["ratioToBaseline"] as? Double ?? 0) > 0 })
+        #expect(rows.allSatisfy { ($0["per_second"] as? Double ?? 0) > 0 })
+        #expect(rows.filter { $0["baseline"] != nil }.allSatisfy { ($0["ratio_to_baseline"] as? Double ?? 0) > 0 })
         let latencies = try #require(report["latencies"] as? [[String: Any]])
         #expect(latencies.map { $0["name"] as? String } == [
             "history off, 1 thread(s)", "history off, 2 thread(s)", "history on, 1 thread(s)", "history on, 2 thread(s)",
@@ -188,7 +188,7 @@ struct BenchCommandTests {
         #expect(((report["restart"] as? [String: Any])?["seconds"] as? Double ?? 0) > 0)
         let memory = try #require(report["memory"] as? [String: Any])
         #expect(memory["nonces"] as? Int == 30_000)
-        #expect((memory["peakResidentBytes"] as? Int ?? 0) >= (memory["residentAtStartBytes"] as? Int ?? .max))
+        #expect((memory["peak_resident_bytes"] as? Int ?? 0) >= (memory["resident_at_start_bytes"] as? Int ?? .max))
     }
 
     @Test("--only runs just the parts asked for")
