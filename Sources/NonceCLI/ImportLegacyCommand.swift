@@ -65,5 +65,7 @@ struct ImportLegacyCommand: ParsableCommand {
             throw LegacyImportError.rejected(rejected)
         }
         print(json ? try JSONOutput.encode(report) : report.text(database: options.path))
+        // A dry run is a check scripts can use: it fails when the real import would be refused.
+        if report.dryRun && report.outcome == .rejected { throw ExitCode(1) }
     }
 }

@@ -1,8 +1,10 @@
 /// The tick of a legacy nonce: the old managers wrote Unix times in milliseconds,
-/// microseconds or nanoseconds, sometimes under one file name.
+/// microseconds or nanoseconds, sometimes under one file name; python-kraken-sdk writes
+/// units of 10 ns (`time.time() * 1e8`, 18 digits today).
 public enum NonceUnit: String, Sendable, Codable, CaseIterable {
     case milliseconds = "ms"
     case microseconds = "us"
+    case tenNanoseconds = "10ns"
     case nanoseconds = "ns"
 
     /// Nanoseconds per tick.
@@ -10,15 +12,22 @@ public enum NonceUnit: String, Sendable, Codable, CaseIterable {
         switch self {
         case .milliseconds: 1_000_000
         case .microseconds: 1_000
+        case .tenNanoseconds: 10
         case .nanoseconds: 1
         }
     }
+
+    /// Added to a reading: an 18-digit value is also what a 19-digit nanosecond value
+    /// becomes when its last digit is cut off, so it is read as the top of its 10 ns tick,
+    /// at or above whichever it was.
+    var tickTop: Int64 { self == .tenNanoseconds ? 9 : 0 }
 
     /// How people write it.
     public var symbol: String {
         switch self {
         case .milliseconds: "ms"
         case .microseconds: "µs"
+        case .tenNanoseconds: "10 ns (python-kraken-sdk's unit)"
         case .nanoseconds: "ns"
         }
     }
@@ -26,7 +35,8 @@ public enum NonceUnit: String, Sendable, Codable, CaseIterable {
 
 /// The range of instants a legacy nonce can plausibly stand for: from Kraken's launch to a
 /// horizon ahead of now. A unit fits a value when the value, read in that unit, falls in
-/// it. The ranges of the three units are a thousandfold apart, so at most one fits.
+/// it. The units' ranges do not overlap while the horizon ends before the year 2400 (the
+/// closest pair, 10 ns and 1 ns, is tenfold apart), so at most one fits.
 public struct PlausibleTimes: Sendable, Equatable {
     /// 2013-01-01T00:00:00Z in nanoseconds: no Kraken nonce is older.
     public static let krakenLaunch: Int64 = 1_356_998_400_000_000_000
@@ -54,7 +64,9 @@ public struct PlausibleTimes: Sendable, Equatable {
         guard value <= UInt64(Int64.max) else { return .failure(.beyondInt64) }
         var readings: [String] = []
         for unit in NonceUnit.allCases {
-            let (scaled, overflow) = Int64(value).multipliedReportingOverflow(by: unit.nanoseconds)
+            let (product, overflow1) = Int64(value).multipliedReportingOverflow(by: unit.nanoseconds)
+            let (scaled, overflow2) = product.addingReportingOverflow(unit.tickTop)
+            let overflow = overflow1 || overflow2
             if overflow {
                 readings.append("as \(unit.symbol) past the year 2262 (2^63-1 ns)")
             } else if scaled < Self.krakenLaunch {

@@ -1,4 +1,5 @@
 import Foundation
+import NonceKit
 import NonceStore
 import NonceTestSupport
 import Testing
@@ -111,6 +112,18 @@ struct CLIConventionTests {
         let help = try ChildProcess.nonce(["help", "nosuch"])
         #expect(help.status != 0)
         #expect(help.stderr.contains("no subcommand 'nosuch'"), "\(help.stderr)")
+    }
+
+    @Test("import-legacy: an 18-digit value is python-kraken-sdk's 10 ns unit; a dry run that would be refused exits non-zero")
+    func importChecks() throws {
+        let directory = try TemporaryDirectory()
+        let value = String(SystemClock().now() / 10 - 100_000_000)   // 1 s ago, in 10 ns units
+        let sdk = try ChildProcess.nonce(["import-legacy", "--value", value, "--dry-run", "--db", directory.database])
+        #expect(sdk.status == 0, "\(sdk.stderr)")
+        #expect(sdk.stdout.contains("python-kraken-sdk"), "\(sdk.stdout)")
+        let refused = try ChildProcess.nonce(["import-legacy", "--value", "12345", "--dry-run", "--db", directory.database])
+        #expect(refused.status != 0, "\(refused.stdout)")
+        #expect(!FileManager.default.fileExists(atPath: directory.database))
     }
 
     @Test("stats --prometheus prints 19-digit nonces exactly")

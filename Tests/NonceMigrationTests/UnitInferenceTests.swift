@@ -27,13 +27,21 @@ struct UnitInferenceTests {
     @Test("a 19-digit ns value cut to 14 digits reads as ms centuries ahead and fits no unit")
     func truncatedNanoseconds() {
         let full = "1764000000000000000"
-        for digits in [14, 15, 17, 18] {
+        for digits in [14, 15, 17] {
             let result = times.normalize(full.prefix(digits))
             guard case .failure(.fitsNoUnit) = result else {
                 Issue.record("\(digits) digits: expected fitsNoUnit, got \(result)")
                 continue
             }
         }
+    }
+
+    @Test("18 digits read as python-kraken-sdk's 10 ns units, at the top of the tick (a cut-off ns value stays covered)")
+    func tenNanosecondUnits() throws {
+        let reading = try times.normalize("176400000000000000").get()
+        #expect(reading.unit == .tenNanoseconds)
+        #expect(reading.nanoseconds == 1_764_000_000_000_000_009)
+        #expect(reading.unit.symbol.contains("python-kraken-sdk"))
     }
 
     @Test("22 digits are beyond 2^64; 20 digits beyond 2^63-1")
