@@ -29,7 +29,9 @@ extension NonceManager {
         metrics.rejections.increment()
         let step = configuration.recovery.jump(afterRejection: count)
         guard step > .zero else { return RecoveryAction(rejectionsInARow: count, jump: .zero, floor: nil) }
-        logger.warning("the exchange rejected nonces; moving forward", metadata: ["in_a_row": "\(count)", "by": "\(step)"])
+        // A notice, not a warning: the caller gets the same facts back as the RecoveryAction
+        // (and `nonce reject` prints them), and the jump is recorded as an event.
+        logger.notice("the exchange rejected nonces; moving forward", metadata: ["in_a_row": "\(count)", "by": "\(step)"])
         let floor = try jump(by: step, reason: "recovery after \(count) rejection(s) in a row: \(reason)")
         return RecoveryAction(rejectionsInARow: count, jump: step, floor: floor)
     }

@@ -126,6 +126,15 @@ struct CLIConventionTests {
         #expect(!FileManager.default.fileExists(atPath: directory.database))
     }
 
+    @Test("one line per message: reject prints its jump once, with no log line repeating it")
+    func oneLinePerMessage() throws {
+        let directory = try TemporaryDirectory()
+        _ = try ChildProcess.nonce(["stream", "create", "default", "--db", directory.database])
+        let results = try (0..<3).map { _ in try ChildProcess.nonce(["reject", "--db", directory.database]) }
+        #expect(results[2].stdout.contains("jumped 10.0 seconds"), "\(results[2].stdout)")
+        #expect(results.allSatisfy { $0.stderr.isEmpty }, "\(results.map(\.stderr))")
+    }
+
     @Test("stats --prometheus prints 19-digit nonces exactly")
     func prometheusExact() throws {
         let directory = try TemporaryDirectory()
@@ -163,5 +172,9 @@ struct CLIJSONTests {
         #expect(stats["issued_total"] as? Int == 3)
         #expect(stats["holder_pid"] is NSNull)
         #expect(stats.keys.allSatisfy { $0 == $0.lowercased() })
+        let history = try #require(try JSONSerialization.jsonObject(
+            with: Data(try ChildProcess.nonce(["history", "--json"] + db).stdout.utf8)) as? [[String: Any]])
+        #expect(history.first?["label"] is NSNull)
+        #expect(history.first?["issued_at"] is NSNumber)
     }
 }

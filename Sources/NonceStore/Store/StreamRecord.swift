@@ -56,6 +56,16 @@ public struct HistoryEntry: Sendable, Equatable, Codable {
     public var pid: Int32
     /// The caller's label, such as the API method.
     public var label: String?
+
+    /// Writes every column, a missing label as `null`, as the view shows it.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(stream, forKey: .stream)
+        try container.encode(nonce, forKey: .nonce)
+        try container.encode(issuedAt, forKey: .issuedAt)
+        try container.encode(pid, forKey: .pid)
+        try container.encode(label, forKey: .label)
+    }
 }
 
 /// One row of the public `nonce_events` view.
