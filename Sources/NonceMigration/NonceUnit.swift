@@ -1,3 +1,5 @@
+import NonceStore
+
 /// The tick of a legacy nonce: the old managers wrote Unix times in milliseconds,
 /// microseconds or nanoseconds, sometimes under one file name; python-kraken-sdk writes
 /// units of 10 ns (`time.time() * 1e8`, 18 digits today).
@@ -78,15 +80,5 @@ public struct PlausibleTimes: Sendable, Equatable {
             }
         }
         return .failure(.fitsNoUnit(readings.joined(separator: ", ")))
-    }
-}
-
-extension Duration {
-    /// The duration in whole nanoseconds, clamped to `Int64`.
-    var wholeNanoseconds: Int64 {
-        let (seconds, attoseconds) = components
-        let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        if overflow { return seconds < 0 ? .min : .max }
-        return scaled.addingReportingOverflow(attoseconds / 1_000_000_000).overflow ? .max : scaled + attoseconds / 1_000_000_000
     }
 }

@@ -70,7 +70,7 @@ package struct WriteTurn: Sendable {
             if keep { done.signal() } else { close(fd) }
         }
         let left = deadline - ContinuousClock.now
-        let nanoseconds = left <= .zero ? 0 : Int(clamping: left.components.seconds * 1_000_000_000 + left.components.attoseconds / 1_000_000_000)
+        let nanoseconds = Int(clamping: max(0, left.wholeNanoseconds))
         if done.wait(timeout: .now() + .nanoseconds(nanoseconds)) == .success { return true }
         return state.withLock { state -> Bool in
             if state == .granted { return true }

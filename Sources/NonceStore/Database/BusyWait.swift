@@ -26,8 +26,7 @@ final class BusyWait {
     private var deadline: Int64?
 
     init(limit: Duration) {
-        let (seconds, attoseconds) = limit.components
-        self.limit = seconds >= Int64.max / 1_000_000_000 ? .max : max(0, seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+        self.limit = max(0, limit.wholeNanoseconds)
     }
 
     /// SQLite calls this with `attempt` 0 for the first failure of a lock attempt.
@@ -45,9 +44,7 @@ final class BusyWait {
 
     /// Bounds every wait until ``endWrite()`` by `remaining` from now.
     func beginWrite(remaining: Duration) {
-        let (seconds, attoseconds) = remaining.components
-        let span = seconds >= Int64.max / 1_000_000_000 ? Int64.max : max(0, seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
-        deadline = Self.monotonicNanoseconds().addingClamped(span)
+        deadline = Self.monotonicNanoseconds().addingClamped(max(0, remaining.wholeNanoseconds))
     }
 
     func endWrite() { deadline = nil }
@@ -69,13 +66,5 @@ extension Connection {
             guard let context else { return 0 }
             return Unmanaged<BusyWait>.fromOpaque(context).takeUnretainedValue().retry(attempt: attempt) ? 1 : 0
         }, Unmanaged.passUnretained(state).toOpaque())
-    }
-}
-
-extension Int64 {
-    /// `self + other`, stopping at the bounds instead of overflowing.
-    package func addingClamped(_ other: Int64) -> Int64 {
-        let (sum, overflow) = addingReportingOverflow(other)
-        return overflow ? (other > 0 ? .max : .min) : sum
     }
 }
