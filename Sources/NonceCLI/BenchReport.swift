@@ -8,6 +8,15 @@ struct BenchReport: Codable {
     var restart: BenchRestart?
     var memory: BenchMemory?
 
+    /// Writes a part left out with `--only` as `null` rather than leaving its key out.
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(results, forKey: .results)
+        try container.encode(latencies, forKey: .latencies)
+        try container.encode(restart, forKey: .restart)
+        try container.encode(memory, forKey: .memory)
+    }
+
     var text: String {
         var parts: [String] = []
         if !results.isEmpty { parts.append(BenchResult.table(results) + "\n") }

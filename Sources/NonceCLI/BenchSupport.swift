@@ -12,6 +12,17 @@ struct BenchResult: Codable {
     var ratioToBaseline: Double?
     var baseline: String?
 
+    /// Writes a baseline's missing ratio and baseline name as `null`: one shape for every row.
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(name, forKey: .name)
+        try container.encode(count, forKey: .count)
+        try container.encode(seconds, forKey: .seconds)
+        try container.encode(perSecond, forKey: .perSecond)
+        try container.encode(ratioToBaseline, forKey: .ratioToBaseline)
+        try container.encode(baseline, forKey: .baseline)
+    }
+
     /// Measures `run` (which returns seconds) against `baseline`.
     init(name: String, count: Int, baseline: BenchResult, _ run: () throws -> Double) rethrows {
         self.init(name: name, count: count, seconds: try run(), baseline: baseline)

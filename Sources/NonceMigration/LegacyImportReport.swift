@@ -29,6 +29,21 @@ public struct LegacyFileReport: Sendable, Codable, Equatable {
     public var status: Status
     /// Why it counts or not, for people.
     public var reason: String
+
+    /// Writes every field, an absent one as `null`, so readers see one shape.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(path, forKey: .path)
+        try container.encode(size, forKey: .size)
+        try container.encode(sha256, forKey: .sha256)
+        try container.encode(format, forKey: .format)
+        try container.encode(unit, forKey: .unit)
+        try container.encode(rawValues, forKey: .rawValues)
+        try container.encode(normalized, forKey: .normalized)
+        try container.encode(leadNanoseconds, forKey: .leadNanoseconds)
+        try container.encode(status, forKey: .status)
+        try container.encode(reason, forKey: .reason)
+    }
 }
 
 /// The outcome of an import or of its dry run, file by file.
@@ -62,4 +77,19 @@ public struct LegacyImportReport: Sendable, Codable, Equatable {
     public var judgedAt: Int64
     /// The lead over that clock a value may have without `--accept-future`, in nanoseconds.
     public var maxLeadNanoseconds: Int64
+
+    /// Writes every field, an absent one as `null`, so readers see one shape.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(importID, forKey: .importID)
+        try container.encode(stream, forKey: .stream)
+        try container.encode(dryRun, forKey: .dryRun)
+        try container.encode(outcome, forKey: .outcome)
+        try container.encode(files, forKey: .files)
+        try container.encode(floorBefore, forKey: .floorBefore)
+        try container.encode(floorAfter, forKey: .floorAfter)
+        try container.encode(floorSource, forKey: .floorSource)
+        try container.encode(judgedAt, forKey: .judgedAt)
+        try container.encode(maxLeadNanoseconds, forKey: .maxLeadNanoseconds)
+    }
 }

@@ -135,6 +135,19 @@ struct CLIConventionTests {
         #expect(results.allSatisfy { $0.stderr.isEmpty }, "\(results.map(\.stderr))")
     }
 
+    @Test("nonce manual writes the man page with every command, keeping the µ of µs")
+    func manualPage() throws {
+        let page = try ChildProcess.nonce(["manual"])
+        #expect(page.status == 0, "\(page.stderr)")
+        #expect(page.stdout.hasPrefix(".Dd "))
+        #expect(page.stdout.contains("ms, \\[u00B5]s, ns"), "µ written as a groff escape, not dropped")
+        #expect(!page.stdout.contains("ms, s, ns"))
+        for command in ["next", "stats", "history", "jump", "verify", "import-legacy", "\"stream create\"", "exec", "reject", "ok"] {
+            #expect(page.stdout.contains(".Ss \(command)\n"), "section for \(command)")
+        }
+        #expect(!page.stdout.contains("bench-memory-run"), "hidden commands stay hidden")
+    }
+
     @Test("stats --prometheus prints 19-digit nonces exactly")
     func prometheusExact() throws {
         let directory = try TemporaryDirectory()
@@ -176,5 +189,30 @@ struct CLIJSONTests {
             with: Data(try ChildProcess.nonce(["history", "--json"] + db).stdout.utf8)) as? [[String: Any]])
         #expect(history.first?["label"] is NSNull)
         #expect(history.first?["issued_at"] is NSNumber)
+    }
+
+    @Test("reports write absent values as null: import-legacy, verify, bench")
+    func reportsWriteNull() throws {
+        let directory = try TemporaryDirectory()
+        let value = String(SystemClock().now() / 1_000_000 - 1_000)
+        let dryRun = try Self.object(try ChildProcess.nonce(["import-legacy", "--value", value, "--dry-run", "--json",
+                                                             "--db", directory.database]))
+        #expect(dryRun["import_id"] is NSNull, "a dry run writes nothing, so no import id: \(dryRun)")
+        let file = try #require((dryRun["files"] as? [[String: Any]])?.first)
+        #expect(file["sha256"] is NSNull && file["size"] is NSNull, "a command-line value has no file: \(file)")
+        #expect(file["lead_nanoseconds"] is NSNull)
+
+        _ = try ChildProcess.nonce(["next", "--db", directory.database])
+        try NonceStore(path: directory.database).withConnection {
+            try $0.execute("UPDATE streams SET last_issued = high_water + 1")
+        }
+        let verify = try Self.object(try ChildProcess.nonce(["verify", "--json", "--db", directory.database]))
+        let problem = try #require((verify["problems"] as? [[String: Any]])?.first)
+        #expect(problem["stream"] as? String == "default")
+
+        let bench = try Self.object(try ChildProcess.nonce(["bench", "--only", "issuing", "--count", "1000", "--json"]))
+        #expect(bench["restart"] is NSNull && bench["memory"] is NSNull, "parts left out with --only: \(bench)")
+        let baseline = try #require((bench["results"] as? [[String: Any]])?.first)
+        #expect(baseline["ratio_to_baseline"] is NSNull && baseline["baseline"] is NSNull)
     }
 }

@@ -6,6 +6,13 @@ public struct VerificationReport: Sendable, Codable, Equatable {
         public var stream: String?
         public var message: String
         public var description: String { stream.map { "stream '\($0)': \(message)" } ?? message }
+
+        /// Writes `stream` as `null` for a problem of the whole file.
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(stream, forKey: .stream)
+            try container.encode(message, forKey: .message)
+        }
     }
 
     /// The streams that were checked.
