@@ -33,7 +33,8 @@ let package = Package(
             name: "NonceSchema",
             path: "Migrations",
             resources: [.embedInCode("0001_initial.sql"), .embedInCode("0002_shared_streams.sql"),
-                        .embedInCode("0003_key_protection.sql"), .embedInCode("0004_contract_jumps_and_counts.sql")],
+                        .embedInCode("0003_key_protection.sql"), .embedInCode("0004_contract_jumps_and_counts.sql"),
+                        .embedInCode("0005_floor_from_every_record.sql")],
             swiftSettings: swiftSettings
         ),
         // SQL only: connection, statements, migrations, and the store's tables.

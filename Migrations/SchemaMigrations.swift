@@ -19,6 +19,8 @@ public enum SchemaMigrations {
         SchemaMigration(version: 3, name: "0003_key_protection.sql", sql: text(PackageResources._003_key_protection_sql)),
         SchemaMigration(version: 4, name: "0004_contract_jumps_and_counts.sql",
                         sql: text(PackageResources._004_contract_jumps_and_counts_sql)),
+        SchemaMigration(version: 5, name: "0005_floor_from_every_record.sql",
+                        sql: text(PackageResources._005_floor_from_every_record_sql)),
     ]
 
     /// The newest schema version this build can read and write.

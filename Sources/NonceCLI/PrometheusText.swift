@@ -30,6 +30,8 @@ enum PrometheusText {
                help: "Nonces issued over the stream's life (a lower bound once unclean stops > 0).") { .integer($0.issuedTotal) },
         Family(name: "noncestore_unclean_stops_total", type: "counter",
                help: "Holders that stopped without releasing the stream.") { .integer($0.uncleanStops) },
+        Family(name: "noncestore_floor_repairs_total", type: "counter",
+               help: "Times the state row was found below the history and raised to it.") { .integer($0.floorRepairs) },
         Family(name: "noncestore_last_issued", type: "gauge", help: "The last nonce issued (ns since the epoch).") { .integer($0.lastIssued) },
         Family(name: "noncestore_high_water_mark", type: "gauge", help: "The durable ceiling restarts begin above.") { .integer($0.highWaterMark) },
         Family(name: "noncestore_lead_seconds", type: "gauge", help: "The last nonce's lead over the wall clock.") {

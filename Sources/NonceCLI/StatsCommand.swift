@@ -47,6 +47,8 @@ struct StatsCommand: ParsableCommand {
             ("clock regressions", String(stats.clockRegressions)),
             ("mark renewals", String(stats.markRenewals)),
             ("jumps", String(stats.jumps)),
+            ("floor repairs", stats.floorRepairs == 0 ? "0"
+                : "\(stats.floorRepairs) (the state was found below the history; see the floor_repair events)"),
             ("database size", Self.bytes(stats.databaseBytes) + " (write-ahead log " + Self.bytes(stats.walBytes) + ")"),
             ("rejections", "\(stats.consecutiveRejections) in a row, \(stats.rejectionsTotal) in total"),
             ("held by", stats.holderPID.map { "process \($0)" } ?? (stats.isHeld ? "shared by running processes" : "nobody")),

@@ -90,6 +90,9 @@ public final class NonceManager: Sendable {
             ?? store.openStream(named: configuration.stream, mode: .exclusive)
         let claim = try store.claim(opened, wait: configuration.claimWait, shared: opened.mode == .shared)
         let pid = getpid()
+        // The floor comes from every record: a state row below the stream's own history
+        // (lowered by hand, a damaged page) is raised to it before the first nonce.
+        let repair = try store.repairFloor(streamID: opened.id)
         // Read again under the claim: the previous holder's last writes are in now, and a
         // mode switch that won the race to the claim shows.
         guard var record = try store.stream(named: opened.name) else { throw StoreError.streamNotFound(opened.name, path: store.path) }
@@ -108,6 +111,11 @@ public final class NonceManager: Sendable {
         self.metrics = metrics
         limiter = RateLimiter(configuration: configuration, streamName: record.name, store: store, metrics: metrics)
         rejections = Mutex((record.consecutiveRejections, 0))
+        if let repair {
+            logger.warning("the stream's state was below its own history; issuing continues above the history", metadata: [
+                "state_floor": "\(repair.stateFloor)", "history_floor": "\(repair.historyFloor)",
+            ])
+        }
         switch record.mode {
         case .exclusive:
             if let previous = try store.setHolder(streamID: record.id, pid: pid) {

@@ -16,6 +16,9 @@ public struct NonceStats: Sendable, Codable, Equatable {
     /// power loss). Each such stop loses the count (and the history rows) of the nonces it
     /// issued in its last history flush interval, never their safety.
     public var uncleanStops: Int64
+    /// Times the stream's state row was found below its own history (lowered by hand or by a
+    /// damaged page) and raised to it; each is a `floor_repair` event in `nonce_events`.
+    public var floorRepairs: Int64
     /// Nonces this process issued (nil when read from the database alone).
     public var issuedThisProcess: Int64?
     /// This process's nonces per second since it opened the stream.
@@ -61,6 +64,7 @@ public struct NonceStats: Sendable, Codable, Equatable {
         try container.encode(highWaterMark, forKey: .highWaterMark)
         try container.encode(issuedTotal, forKey: .issuedTotal)
         try container.encode(uncleanStops, forKey: .uncleanStops)
+        try container.encode(floorRepairs, forKey: .floorRepairs)
         try container.encode(issuedThisProcess, forKey: .issuedThisProcess)
         try container.encode(ratePerSecond, forKey: .ratePerSecond)
         try container.encode(leadOverClockNanoseconds, forKey: .leadOverClockNanoseconds)
@@ -83,6 +87,7 @@ public struct NonceStats: Sendable, Codable, Equatable {
         highWaterMark = record.highWaterMark
         issuedTotal = record.issuedTotal
         uncleanStops = record.uncleanStops
+        floorRepairs = record.floorRepairs
         leadOverClockNanoseconds = record.floor == 0 ? 0 : record.floor - now
         clockRegressions = record.clockRegressions
         markRenewals = record.markRenewals

@@ -32,13 +32,7 @@ extension NonceStore {
     ) throws -> LegacyImportCommit {
         // Created inside this transaction, so a failed import leaves no stream behind.
         let now = WallClock.nanoseconds()
-        try connection.cachedStatement("""
-            INSERT INTO streams (name, mode, created_at, updated_at) VALUES (?, 'exclusive', ?, ?)
-            ON CONFLICT (name) DO NOTHING
-            """).execute([.text(name), .integer(now), .integer(now)])
-        guard let record = try connection.cachedStatement("SELECT \(Self.streamColumns) FROM streams WHERE name = ?")
-            .rows([.text(name)], Self.decodeStream).first
-        else { throw StoreError.streamNotFound(name, path: path) }
+        let record = try Self.createStreamIfMissing(named: name, mode: .exclusive, floor: floor, path: path, on: connection)
         // Held to the end of the transaction: no process can be issuing from a lease below
         // the new floor. The lock file is not SQLite's, and the attempt does not wait, so
         // taking it inside the transaction cannot deadlock.

@@ -2,7 +2,7 @@ extension NonceStore {
     static let streamColumns = """
         id, name, mode, last_issued, high_water, issued_total, mark_renewals,
         clock_regressions, jumps, holder_pid, created_at, updated_at, rejections_in_a_row, rejections_total,
-        unclean_stops
+        unclean_stops, floor_repairs
         """
 
     /// The stream called `name`, or nil when there is none.
@@ -29,14 +29,7 @@ extension NonceStore {
         try Self.validate(streamName: name)
         // Not synced on its own: the first lease, committed durably right after, syncs it too.
         return try writeTransaction(durable: false) { connection in
-            let now = WallClock.nanoseconds()
-            try connection.cachedStatement("""
-                INSERT INTO streams (name, mode, created_at, updated_at) VALUES (?, ?, ?, ?)
-                ON CONFLICT (name) DO NOTHING
-                """).execute([.text(name), .text(mode.rawValue), .integer(now), .integer(now)])
-            guard let record = try connection.cachedStatement("SELECT \(Self.streamColumns) FROM streams WHERE name = ?")
-                .rows([.text(name)], Self.decodeStream).first
-            else { throw StoreError.streamNotFound(name, path: path) }
+            let record = try Self.createStreamIfMissing(named: name, mode: mode, floor: nil, path: path, on: connection)
             guard record.mode == mode else {
                 throw StoreError.modeMismatch(stream: name, actual: record.mode, requested: mode)
             }
@@ -187,6 +180,7 @@ extension NonceStore {
             updatedAt: row.int64(at: 11),
             consecutiveRejections: row.int64(at: 12),
             rejectionsTotal: row.int64(at: 13),
-            uncleanStops: row.int64(at: 14))
+            uncleanStops: row.int64(at: 14),
+            floorRepairs: row.int64(at: 15))
     }
 }

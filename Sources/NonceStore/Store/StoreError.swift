@@ -22,6 +22,9 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case busy(path: String, waited: Duration, holder: String?)
     /// Another claim (in this process or another) holds the exclusive stream.
     case streamHeld(stream: String, holderPID: Int32?, database: String)
+    /// The stream is missing while history of a stream whose row is gone remains: created
+    /// from the clock, it could issue below nonces already sent.
+    case orphanedHistory(stream: String, largestNonce: Int64, path: String)
     /// Waited for a stream's claim and the holder kept it.
     case claimTimedOut(stream: String, holderPID: Int32?, database: String, waited: Duration)
 
@@ -53,6 +56,11 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case .streamHeld(let stream, let pid, let database):
             "stream '\(stream)' in '\(database)' is held by \(Self.holder(pid)); "
                 + "stop that process, use another stream, or wait for it"
+        case .orphanedHistory(let stream, let top, let path):
+            "no stream named '\(stream)' in '\(path)', but its history holds nonces of a stream whose row is gone, "
+                + "the largest \(top); a new stream would start from the clock, possibly below nonces already sent. "
+                + "To continue above them, create the stream with that floor: "
+                + "nonce import-legacy --value \(top) --stream '\(stream)' (it adopts that history)"
         case .claimTimedOut(let stream, let pid, let database, let waited):
             "stream '\(stream)' in '\(database)' is still held by \(Self.holder(pid)) after waiting \(waited)"
         }

@@ -39,6 +39,8 @@ public struct StreamRecord: Sendable, Equatable, Codable {
     /// Times a holder stopped without releasing the stream (kill -9, a crash, power loss):
     /// while above 0, ``issuedTotal`` is a lower bound.
     public var uncleanStops: Int64 = 0
+    /// Times the state row was found below the stream's own history and raised to it.
+    public var floorRepairs: Int64 = 0
 
     /// Everything at or below this value may have been sent to the exchange already.
     public var floor: Int64 { max(lastIssued, highWaterMark) }

@@ -1,0 +1,100 @@
+import Foundation
+import NonceKit
+import NonceMigration
+import NonceStore
+import NonceTestSupport
+import Testing
+
+/// The floor comes from every record: damage to the state row (written here with plain SQL,
+/// as a person or a failing disk would) never sends a nonce below the history.
+@Suite("The floor comes from every record")
+struct FloorFromEveryRecordTests {
+    static let hour: Int64 = 3_600_000_000_000
+
+    /// Issues `count` nonces on `stream`, closes, and returns the largest.
+    static func issue(_ count: Int, stream: String, mode: StreamMode, in directory: TemporaryDirectory) throws -> UInt64 {
+        let manager = try NonceManager(path: directory.database, configuration: .init(stream: stream, mode: mode))
+        defer { manager.close() }
+        var last: UInt64 = 0
+        for _ in 0..<count { last = try manager.next() }
+        return last
+    }
+
+    /// An hour of lead recorded in the history, then the state row lowered below it.
+    static func lowerState(of stream: String, in directory: TemporaryDirectory) throws {
+        try NonceStore(path: directory.database).withConnection {
+            try $0.execute("UPDATE streams SET last_issued = last_issued - \(hour), high_water = last_issued - \(hour) WHERE name = '\(stream)'")
+        }
+    }
+
+    @Test("an exclusive stream whose state was lowered by hand issues above its history, and says so",
+          arguments: [StreamMode.exclusive, .shared])
+    func loweredState(mode: StreamMode) throws {
+        let directory = try TemporaryDirectory()
+        let manager = try NonceManager(path: directory.database, configuration: .init(stream: "k", mode: mode))
+        try manager.jump(by: .seconds(3_600))
+        let top = try manager.next()
+        manager.close()
+        try Self.lowerState(of: "k", in: directory)
+
+        let reopened = try NonceManager(path: directory.database, configuration: .init(stream: "k", mode: mode))
+        defer { reopened.close() }
+        #expect(try reopened.next() > top, "the next nonce is above every nonce in the history")
+        #expect(reopened.stats().floorRepairs == 1)
+        let events = try NonceStore(path: directory.database).events(stream: "k", limit: 10)
+        #expect(events.contains { $0.kind == "floor_repair" && $0.detail.contains(String(top)) }, "\(events)")
+    }
+
+    @Test("a shared stream lowered while in use repairs in the SQL contract, for every client")
+    func sharedContractRepairs() throws {
+        let directory = try TemporaryDirectory()
+        let manager = try NonceManager(path: directory.database, configuration: .init(stream: "k", mode: .shared))
+        defer { manager.close() }
+        try manager.jump(by: .seconds(3_600))
+        let top = try manager.next()
+        try Self.lowerState(of: "k", in: directory)
+        #expect(try manager.next() > top, "the trigger takes the history's largest nonce as the floor")
+        #expect(try NonceStore(path: directory.database).stream(named: "k")?.floorRepairs == 1)
+    }
+
+    @Test("a stream with history cannot be deleted with plain SQL")
+    func deleteRefused() throws {
+        let directory = try TemporaryDirectory()
+        _ = try Self.issue(3, stream: "k", mode: .exclusive, in: directory)
+        let store = try NonceStore(path: directory.database)
+        #expect(throws: DatabaseError.self) {
+            try store.withConnection { try $0.execute("DELETE FROM streams WHERE name = 'k'") }
+        }
+        #expect(try store.stream(named: "k") != nil)
+    }
+
+    @Test("a stream row lost while its history remains is not recreated from the clock; an import above it continues")
+    func lostRowRefused() throws {
+        let directory = try TemporaryDirectory()
+        let manager = try NonceManager(path: directory.database, configuration: .init(stream: "k"))
+        try manager.jump(by: .seconds(3_600))
+        let top = try manager.next()
+        manager.close()
+        let store = try NonceStore(path: directory.database)
+        try store.withConnection { connection in
+            try connection.execute("DROP TRIGGER streams_keep_history")
+            try connection.execute("DELETE FROM streams WHERE name = 'k'")
+        }
+        do {
+            _ = try NonceManager(path: directory.database, configuration: .init(stream: "k"))
+            Issue.record("a stream was recreated from the clock below nonces already issued")
+        } catch let error as StoreError {
+            #expect(error == .orphanedHistory(stream: "k", largestNonce: Int64(top), path: store.path))
+            #expect(error.description.contains(String(top)) && error.description.contains("import-legacy --value"))
+        }
+        #expect(try store.stream(named: "k") == nil, "nothing was created")
+
+        let report = try LegacyImportPlan(paths: [], values: [String(top)], options: .init(stream: "k")).apply(to: store)
+        #expect(report.floorAfter == Int64(top))
+        let continued = try NonceManager(path: directory.database, configuration: .init(stream: "k"))
+        defer { continued.close() }
+        #expect(try continued.next() > top)
+        let verified = try store.verify()
+        #expect(verified.isValid, "the history was adopted by the new stream: \(verified.problems)")
+    }
+}
