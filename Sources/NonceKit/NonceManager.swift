@@ -132,7 +132,7 @@ public final class NonceManager: Sendable {
             engine = .shared(SharedIssuer(record: record, store: store, configuration: configuration, pid: pid, metrics: metrics))
             memoryIssuer = nil
             do {
-                interProcessAPILock = try FileRangeLock(path: store.lockFilePath, offset: store.apiLockOffset(for: record))
+                interProcessAPILock = try FileRangeLock(database: store.resolvedPath, offset: LockBytes.apiLock(streamID: record.id))
             } catch {
                 throw StoreError.cannotOpen(path: store.path, reason: error.description)
             }

@@ -118,11 +118,12 @@ struct CrashTests {
         // Held: a short wait is refused.
         #expect(try ChildProcess.nonce(["next", "--db", directory.database, "--wait", "200ms"]).status != 0)
         let waiter = try RunningChild(ChildProcess.nonce, ["next", "--db", directory.database, "--wait", "20s"])
-        // Once the waiter has the lock file open it is waiting for the claim: kill the holder then.
-        let lockFile = URL(fileURLWithPath: directory.database).resolvingSymlinksInPath().path + "-locks"
+        // Once the waiter has a lock descriptor of the database beside SQLite's and sleeps
+        // between claim attempts, it is waiting for the claim: kill the holder then.
+        let database = URL(fileURLWithPath: directory.database).resolvingSymlinksInPath().path
         let deadline = ContinuousClock.now + .seconds(20)
-        while !Self.hasOpen(lockFile, pid: waiter.pid), ContinuousClock.now < deadline { usleep(1_000) }
-        #expect(Self.hasOpen(lockFile, pid: waiter.pid), "\(waiter.failureReport)")
+        while !Self.isWaiting(waiter.pid, on: database), ContinuousClock.now < deadline { usleep(1_000) }
+        #expect(Self.isWaiting(waiter.pid, on: database), "\(waiter.failureReport)")
         holder.kill()
         let lines = waiter.remainingLines(quiet: .seconds(30))
         waiter.process.waitUntilExit()
@@ -130,9 +131,12 @@ struct CrashTests {
         #expect(lines.count == 1)
     }
 
-    /// True when process `pid` has `path` open.
-    static func hasOpen(_ path: String, pid: Int32) -> Bool {
+    /// True when process `pid` has `path` open twice (SQLite's descriptor and the claim's)
+    /// and is asleep between attempts.
+    static func isWaiting(_ pid: Int32, on path: String) -> Bool {
         let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")) ?? []
-        return fds.contains { (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\($0)")) == path }
+        let opened = fds.filter { (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\($0)")) == path }
+        let channel = (try? String(contentsOfFile: "/proc/\(pid)/wchan", encoding: .utf8)) ?? ""
+        return opened.count >= 2 && channel.contains("nanosleep")
     }
 }

@@ -59,6 +59,6 @@ struct ReadOnlyDirectoryTests {
         #expect(result.status != 0)
         #expect(result.stdout.isEmpty)
         #expect(result.stderr.contains(path), "\(result.stderr)")
-        #expect(result.stderr.contains("Permission denied"), "\(result.stderr)")
+        #expect(result.stderr.contains("its directory is not writable"), "\(result.stderr)")
     }
 }

@@ -21,7 +21,8 @@ import noncestore
 HERE = os.path.dirname(os.path.abspath(__file__))
 NONCE_BIN = os.environ.get("NONCE_BIN") or os.path.join(HERE, "..", "..", ".build", "debug", "nonce")
 F_OFD_GETLK = getattr(fcntl, "F_OFD_GETLK", 36)
-API_LOCK_BASE = 1 << 32
+CLAIM_BASE = 1 << 40
+API_LOCK_BASE = CLAIM_BASE + (1 << 32)
 
 
 def cli(*args, check=True, timeout=120):
@@ -55,13 +56,14 @@ def stop(child):
 
 def conflicting_lock(path, offset):
     """What an exclusive probe of byte `offset` of `path` meets: F_UNLCK when free, else the
-    holder's lock type (F_RDLCK or F_WRLCK). Probed from a descriptor of its own."""
-    fd = os.open(path, os.O_RDWR)
+    holder's lock type (F_RDLCK or F_WRLCK). Probed from a descriptor of its own, borrowed
+    from the module's pool: closing a descriptor of the database would drop SQLite's locks."""
+    key, fd = noncestore._borrow_descriptor(path)
     try:
         answer = fcntl.fcntl(fd, F_OFD_GETLK, struct.pack("hhqqi4x", fcntl.F_WRLCK, os.SEEK_SET, offset, 1, 0))
         return struct.unpack("hhqqi4x", answer)[0]
     finally:
-        os.close(fd)
+        noncestore._give_back(key, fd)
 
 
 class FakeClock:
@@ -160,7 +162,7 @@ class FreshDatabaseTests(unittest.TestCase):
         self.db = os.path.join(directory.name, "nonces.sqlite")
         cli("stream", "create", "other", "--shared", "--db", self.db)
         cli("stream", "create", "default", "--shared", "--db", self.db)
-        self.locks = os.path.realpath(self.db) + "-locks"
+        self.locks = os.path.realpath(self.db)
 
     def manager(self, **options):
         manager = noncestore.NonceStoreManager(db=self.db, stream=options.pop("stream", "default"), **options)
@@ -302,12 +304,12 @@ class FreshDatabaseTests(unittest.TestCase):
 
     def test_a_shared_claim_keeps_the_mode_while_a_manager_is_open(self):
         manager = self.manager()
-        self.assertEqual(conflicting_lock(self.locks, manager.stream_id), fcntl.F_RDLCK)
+        self.assertEqual(conflicting_lock(self.locks, CLAIM_BASE + manager.stream_id), fcntl.F_RDLCK)
         switch = cli("stream", "set-mode", "default", "exclusive", "--db", self.db, check=False)
         self.assertNotEqual(switch.returncode, 0, "the stream was switched under an open manager")
         self.assertEqual(self.state()["mode"], "shared")
         manager.close()
-        self.assertEqual(conflicting_lock(self.locks, manager.stream_id), fcntl.F_UNLCK)
+        self.assertEqual(conflicting_lock(self.locks, CLAIM_BASE + manager.stream_id), fcntl.F_UNLCK)
         cli("stream", "set-mode", "default", "exclusive", "--db", self.db)
         # Opening an exclusive stream takes no claim (it would keep its holder out); using it is refused.
         refused = self.manager()
@@ -450,11 +452,11 @@ class FreshDatabaseTests(unittest.TestCase):
 
     def test_a_newer_schema_is_refused(self):
         connection = sqlite3.connect(self.db)
-        connection.execute("PRAGMA user_version = 5")
+        connection.execute(f"PRAGMA user_version = {noncestore.SCHEMA_VERSION + 1}")
         connection.close()
         with self.assertRaises(noncestore.NonceStoreError) as raised:
             noncestore.NonceStoreManager(db=self.db, stream="default")
-        self.assertIn("schema version 5", str(raised.exception))
+        self.assertIn(f"schema version {noncestore.SCHEMA_VERSION + 1}", str(raised.exception))
         self.assertIn("newer", str(raised.exception))
         self.assertIn(self.db, str(raised.exception))
 

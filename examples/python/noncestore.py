@@ -23,10 +23,10 @@ The promises kept, as the Swift side keeps them (Linux only, Python 3.9+):
 - The API lock (`with get_kraken_api_lock(): ...`, `manager.api_lock()`): reentrant for the
   thread holding it, first come first served between the threads of this process (every
   manager of one stream in one process shares it), and exclusive across processes: an
-  open-file-description lock on byte 2^32 + stream_id of `<realpath of database>-locks`,
+  open-file-description lock on byte 2^40 + 2^32 + stream_id of the database file itself,
   the byte the Swift side locks. The kernel drops it if the process dies.
 - While a manager is open on a shared stream, the process holds the stream's claim byte
-  (offset stream_id in the same file) shared, as Swift processes do, so the stream cannot be
+  (2^40 + stream_id in the same file) shared, as Swift processes do, so the stream cannot be
   switched to exclusive under it.
 - Rate limiting (a tier configured): the counter in `rate_counters`, shared with every
   process and restart, taken and decayed with the same arithmetic as Swift; an API-lock
@@ -78,10 +78,13 @@ class NonceStoreTimeout(NonceStoreError, TimeoutError):
     """The API lock was not free within the timeout (in this process and across processes)."""
 
 
-# The newest schema this module knows (Migrations/0004_contract_jumps_and_counts.sql).
-SCHEMA_VERSION = 4
-# Stream ids stay far below 2**32; each shared stream's API lock is the byte at 2**32 + id.
-_API_LOCK_BASE = 1 << 32
+# The newest schema this module knows (Migrations/0005_floor_from_every_record.sql).
+SCHEMA_VERSION = 5
+# The locks sit on the database file itself, from byte 2**40 up, far above the 512 bytes
+# SQLite locks: a stream's claim at 2**40 + id, a shared stream's API lock at
+# 2**40 + 2**32 + id (stream ids stay far below 2**32), as Sources/NonceStore/Claims/LockBytes.swift.
+_CLAIM_BASE = 1 << 40
+_API_LOCK_BASE = _CLAIM_BASE + (1 << 32)
 
 # fcntl's names for the open-file-description locks (Python 3.9+ on Linux has them; the
 # values are the same on every Linux architecture, asm-generic/fcntl.h).
@@ -113,11 +116,47 @@ def _ofd_unlock(fd, offset):
         pass
 
 
-def _open_lock_file(path):
+# Descriptors of database files for the locks above, by (device, inode). They are never
+# closed while the process lives: closing any descriptor of a file drops every POSIX lock
+# the process holds on it, SQLite's own included. A lock given up returns its descriptor here.
+_descriptor_guard = threading.Lock()
+_descriptor_pool = {}
+
+
+def _borrow_descriptor(path):
+    """A descriptor of the database file at `path`, and the file's (device, inode)."""
     try:
-        return os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        info = os.stat(path)
+        key = (info.st_dev, info.st_ino)
+        with _descriptor_guard:
+            free = _descriptor_pool.get(key)
+            if free:
+                return key, free.pop()
+        fd = os.open(path, os.O_RDWR | os.O_CLOEXEC)
+        info = os.fstat(fd)
+        return (info.st_dev, info.st_ino), fd
     except OSError as error:
-        raise NonceStoreError(f"cannot open lock file '{path}': {error.strerror}") from error
+        raise NonceStoreError(f"cannot open '{path}' for its locks: {error.strerror}") from error
+
+
+def _give_back(key, fd):
+    with _descriptor_guard:
+        _descriptor_pool.setdefault(key, []).append(fd)
+
+
+def _drop_descriptors_in_child():
+    # A forked child shares these descriptions, and with them the parent's locks: it starts
+    # with none. Closing them here is safe, the child has no SQLite locks of its own yet.
+    for fds in _descriptor_pool.values():
+        for fd in fds:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+    _descriptor_pool.clear()
+
+
+os.register_at_fork(after_in_child=_drop_descriptors_in_child)
 
 
 # ---------------------------------------------------------------------------------------
@@ -271,7 +310,7 @@ class _StreamAPILock:
 
     def _lock_file(self, deadline):
         if self._fd is None:
-            self._fd = _open_lock_file(self.lock_path)
+            self._fd = _borrow_descriptor(self.lock_path)[1]
         if deadline is None:
             try:
                 fcntl.fcntl(self._fd, _F_OFD_SETLKW, _flock(fcntl.F_WRLCK, self.offset))
@@ -324,7 +363,7 @@ def _api_lock_for(real_db, stream, stream_id):
         key = (real_db, stream)
         lock = _api_locks.get(key)
         if lock is None or lock.offset != _API_LOCK_BASE + stream_id:
-            lock = _StreamAPILock(real_db + "-locks", _API_LOCK_BASE + stream_id)
+            lock = _StreamAPILock(real_db, _API_LOCK_BASE + stream_id)
             _api_locks[key] = lock
         return lock
 
@@ -436,7 +475,7 @@ class NonceStoreManager:
             raise NonceStoreError(f"no database at '{self.db}': create the stream with "
                                   f"'nonce stream create {self.stream} --shared --db {self.db}'")
         self.real_db = os.path.realpath(self.db)
-        self.lock_path = self.real_db + "-locks"
+        self.lock_path = self.real_db
         try:
             self._open()
         except BaseException:
@@ -586,11 +625,11 @@ class NonceStoreManager:
     def _claim(self):
         """Holds the stream's claim byte shared, as every Swift process on a shared stream
         does, then checks the mode again under it (a switch may have won the race)."""
-        fd = _open_lock_file(self.lock_path)
+        key, fd = _borrow_descriptor(self.lock_path)
         deadline = None if self._claim_wait is None else time.monotonic() + self._claim_wait
         pause = 200e-6
         try:
-            while not _try_ofd_lock(fd, fcntl.F_RDLCK, self.stream_id, self.lock_path):
+            while not _try_ofd_lock(fd, fcntl.F_RDLCK, _CLAIM_BASE + self.stream_id, self.lock_path):
                 left = None if deadline is None else deadline - time.monotonic()
                 if left is None or left <= 0:
                     holder = self._stream_row()
@@ -605,9 +644,10 @@ class NonceStoreManager:
             if row is None or row[0] != "shared":
                 raise self._exclusive_error() if row else NonceStoreError(f"no stream '{self.stream}' in '{self.db}'")
         except BaseException:
-            os.close(fd)
+            _ofd_unlock(fd, _CLAIM_BASE + self.stream_id)
+            _give_back(key, fd)
             raise
-        self._claim_fd = fd
+        self._claim_fd = (key, fd)
 
     def _require_shared(self):
         """Every use needs the claim: taken at opening, or now if the stream became shared since."""
@@ -762,7 +802,9 @@ class NonceStoreManager:
                 self._connection.close()
         with self._claim_guard:
             if self._claim_fd is not None:
-                os.close(self._claim_fd)  # drops the claim (this descriptor's lock)
+                key, fd = self._claim_fd
+                _ofd_unlock(fd, _CLAIM_BASE + self.stream_id)  # drops the claim
+                _give_back(key, fd)
                 self._claim_fd = None
 
     def __enter__(self):

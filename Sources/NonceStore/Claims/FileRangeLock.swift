@@ -4,34 +4,50 @@ import Glibc
 import Darwin
 #endif
 
-/// A lock on one byte of a lock file: one byte per stream (and one per stream's API lock).
-/// Exclusive, or shared with other shared holders.
+/// A lock on one byte of a database file: one byte per stream's claim and one per stream's
+/// API lock, far above the bytes SQLite locks. Exclusive, or shared with other shared
+/// holders.
 ///
-/// On Linux these are open-file-description locks (`F_OFD_SETLK`): they belong to this
-/// object's file descriptor, not to the process, so two claims in one process conflict as
-/// they would across processes, closing another descriptor does not drop them, and the
-/// kernel drops them when the process dies, kill -9 included. No lock outlives its holder.
-/// Darwin has no OFD locks; there each byte becomes a file of its own under `flock`,
-/// which has the same per-descriptor semantics.
+/// On Linux these are open-file-description locks (`F_OFD_SETLK`) on a descriptor of the
+/// database file itself (see ``LockDescriptor``): they belong to this object's descriptor,
+/// not to the process, so two claims in one process conflict as they would across
+/// processes, and the kernel drops them when the process dies, kill -9 included. No lock
+/// outlives its holder, and none can be sidestepped by deleting a file or by a hard link.
+/// Darwin has no OFD locks; there each byte becomes a file of its own beside the database
+/// under `flock`, which has the same per-descriptor semantics.
 package final class FileRangeLock: Sendable {
     package let path: String
     package let offset: Int64
+    #if os(Linux)
+    private let lent: LockDescriptor
+    private var descriptor: Int32 { lent.fd }
+    #else
     private let descriptor: Int32
+    #endif
 
-    package init(path: String, offset: Int64) throws(LockFileError) {
+    /// - Parameter database: the database file (on Linux, locked itself; on Darwin, the
+    ///   stem of the per-byte lock files).
+    package init(database: String, offset: Int64) throws(LockFileError) {
         #if os(Linux)
-        let file = path
+        lent = try LockDescriptor(database: database)
+        path = database
         #else
-        let file = "\(path).\(offset)"
-        #endif
+        let file = "\(database)-locks.\(offset)"
         let fd = open(file, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw LockFileError(path: file, errno: errno) }
-        self.path = file
+        path = file
+        descriptor = fd
+        #endif
         self.offset = offset
-        self.descriptor = fd
     }
 
-    deinit { close(descriptor) }
+    deinit {
+        #if os(Linux)
+        unlock()
+        #else
+        close(descriptor)
+        #endif
+    }
 
     /// The descriptor whose lock this is: a child process that inherits it holds the lock
     /// too, until the last descriptor of it is closed.
@@ -66,6 +82,20 @@ package final class FileRangeLock: Sendable {
         }
     }
 
+    /// True when a lock that conflicts with an exclusive one is held on this byte through
+    /// another descriptor, in any process. Takes nothing.
+    package func isLockedElsewhere() -> Bool {
+        #if os(Linux)
+        var probe = Self.range(type: Int16(F_WRLCK), offset: offset)
+        guard fcntl(descriptor, Self.getOFDLock, &probe) == 0 else { return false }
+        return probe.l_type != Int16(F_UNLCK)
+        #else
+        guard (try? tryLock()) == true else { return true }
+        unlock()
+        return false
+        #endif
+    }
+
     package func unlock() {
         #if os(Linux)
         var lock = Self.range(type: Int16(F_UNLCK), offset: offset)
@@ -88,14 +118,15 @@ package final class FileRangeLock: Sendable {
 
     /// `F_OFD_SETLK` and `F_OFD_SETLKW` from <fcntl.h>; Glibc's module hides them behind
     /// `_GNU_SOURCE`. The values are the same on every Linux architecture (asm-generic/fcntl.h).
+    static let getOFDLock: Int32 = 36
     static let setOFDLock: Int32 = 37
     static let setOFDLockWait: Int32 = 38
     #endif
 }
 
-/// A lock file could not be opened or locked.
+/// A database file could not be opened or locked for this package's own locks.
 package struct LockFileError: Error, CustomStringConvertible {
     package let path: String
     package let errno: Int32
-    package var description: String { "lock file '\(path)': \(String(cString: strerror(errno)))" }
+    package var description: String { "locking '\(path)': \(String(cString: strerror(errno)))" }
 }

@@ -1,7 +1,7 @@
-/// A process's hold on a stream: a lock on the stream's byte of the lock file
-/// beside the database (`<database>-locks`, named after the database's resolved path so
-/// that a symlink and its target share one lock). The kernel releases it when the process
-/// dies, so a kill -9 leaves no stale claim.
+/// A process's hold on a stream: a lock on the stream's byte of the database file itself
+/// (``LockBytes/claim(streamID:)``), so a symlink, a hard link and the file share one lock
+/// and no file beside it can be deleted to sidestep it. The kernel releases it when the
+/// process dies, so a kill -9 leaves no stale claim.
 ///
 /// The one issuer of an exclusive stream holds it exclusively; every process using a shared
 /// stream holds it shared, so that a mode switch (which needs it exclusively) cannot
@@ -19,7 +19,7 @@ public final class StreamClaim: Sendable {
     fileprivate init(record: StreamRecord, store: NonceStore, wait: Duration?, shared: Bool, holder: () -> Int32?) throws {
         stream = record.name
         do {
-            lock = try FileRangeLock(path: store.lockFilePath, offset: record.id)
+            lock = try FileRangeLock(database: store.resolvedPath, offset: LockBytes.claim(streamID: record.id))
             let acquired = try wait.map { try lock.lock(timeout: $0, shared: shared) } ?? lock.tryLock(shared: shared)
             if !acquired {
                 let holder = holder()
@@ -43,9 +43,6 @@ public final class StreamClaim: Sendable {
 }
 
 extension NonceStore {
-    /// The lock file that holds one byte per stream.
-    package var lockFilePath: String { resolvedPath + "-locks" }
-
     /// Claims `record`'s stream for this caller, waiting up to `wait` (nil: not at all).
     ///
     /// - Parameter shared: hold it alongside other shared holders (the processes of a
@@ -66,18 +63,10 @@ extension NonceStore {
     /// True when some live claim (exclusive or shared) holds `record`, in any process. A snapshot: the answer may
     /// change at once; take a claim to act on it.
     public func isHeld(_ record: StreamRecord) -> Bool {
-        guard let probe = try? FileRangeLock(path: lockFilePath, offset: record.id),
-              let free = try? probe.tryLock()
-        else { return false }
-        if free { probe.unlock() }
-        return !free
+        guard let probe = try? FileRangeLock(database: resolvedPath, offset: LockBytes.claim(streamID: record.id)) else {
+            return false
+        }
+        return probe.isLockedElsewhere()
     }
 }
 
-extension NonceStore {
-    /// Where a shared stream's cross-process API lock lives in the lock file: past every
-    /// stream's claim byte (stream ids stay far below 2^32).
-    package func apiLockOffset(for record: StreamRecord) -> Int64 {
-        (1 << 32) + record.id
-    }
-}

@@ -19,17 +19,49 @@ struct WriteLockHolder: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The process holding `database`'s write lock now, if another process holds it.
+    ///
+    /// Read from `/proc/locks`, not with `F_GETLK` on a descriptor of our own: closing any
+    /// descriptor of the `-shm` file would drop every POSIX lock this process holds on it,
+    /// SQLite's own included (its read marks and the lock that says the file is in use).
     static func find(database: String) -> WriteLockHolder? {
-        let fd = open(database + "-shm", O_RDONLY | O_CLOEXEC)
+        #if os(Linux)
+        var info = stat()
+        guard stat(database + "-shm", &info) == 0,
+              let table = Self.readProcFile("/proc/locks")
+        else { return nil }
+        let device = UInt64(info.st_dev)
+        let major = ((device >> 8) & 0xfff) | ((device >> 32) & ~UInt64(0xfff))
+        let minor = (device & 0xff) | ((device >> 12) & ~UInt64(0xff))
+        let file = String(major, radix: 16, uppercase: false).leftPadded(to: 2) + ":"
+            + String(minor, radix: 16, uppercase: false).leftPadded(to: 2) + ":" + String(info.st_ino)
+        for line in table.split(separator: "\n") where !line.contains("->") {
+            // "1: POSIX  ADVISORY  WRITE 4321 08:01:1234 120 120"
+            let fields = line.split(separator: " ")
+            guard fields.count >= 8, fields[1] == "POSIX", fields[3] == "WRITE", fields[5] == file,
+                  let start = Int64(fields[6]), let end = Int64(fields[7]), start <= 120, 120 <= end,
+                  let pid = Int32(fields[4]), pid > 0
+            else { continue }
+            return WriteLockHolder(pid: pid, activity: activity(of: pid))
+        }
+        return nil
+        #else
+        return nil
+        #endif
+    }
+
+    /// A small file of `/proc`, whole (its size reads as 0, so read until the end).
+    private static func readProcFile(_ path: String) -> String? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
-        var probe = flock()
-        probe.l_type = Int16(F_WRLCK)
-        probe.l_whence = Int16(SEEK_SET)
-        probe.l_start = 120
-        probe.l_len = 1
-        guard fcntl(fd, F_GETLK, &probe) == 0, probe.l_type != Int16(F_UNLCK), probe.l_pid > 0 else { return nil }
-        return WriteLockHolder(pid: probe.l_pid, activity: activity(of: probe.l_pid))
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count <= 0 { break }
+            bytes += chunk.prefix(count)
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     private static func activity(of pid: Int32) -> String? {
@@ -51,5 +83,12 @@ struct WriteLockHolder: Sendable, Equatable, CustomStringConvertible {
         #else
         return nil
         #endif
+    }
+}
+
+private extension String {
+    /// Zero-padded on the left, as `/proc/locks` prints device numbers (`%02x`).
+    func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
     }
 }

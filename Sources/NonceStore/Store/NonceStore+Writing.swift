@@ -24,7 +24,7 @@ extension NonceStore {
         let deadline = ContinuousClock.now + busyTimeout
         do {
             return try withConnection { connection in
-                guard let turn = try WriteTurn(path: lockFilePath).acquire(until: deadline) else { throw busyError() }
+                guard let turn = try WriteTurn(path: resolvedPath).acquire(until: deadline) else { throw busyError() }
                 defer { turn.release() }
                 connection.busyWait?.beginWrite(remaining: deadline - ContinuousClock.now)
                 defer { connection.busyWait?.endWrite() }

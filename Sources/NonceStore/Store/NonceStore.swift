@@ -81,10 +81,11 @@ public final class NonceStore: Sendable {
         self.path = path
         busyTimeout = configuration.busyTimeout
         if configuration.createIfMissing {
-            try Self.createFileIfMissing(path)
+            try Self.createDatabaseIfMissing(path, configuration: configuration)
         } else if access(path, F_OK) != 0 {
             throw StoreError.cannotOpen(path: path, reason: "no such file")
         }
+        try Self.checkFile(path)
         resolvedPath = realpath(path, nil).map { resolved in
             defer { free(resolved) }
             return String(cString: resolved)
@@ -108,15 +109,63 @@ public final class NonceStore: Sendable {
 
     // MARK: Opening
 
-    private static func createFileIfMissing(_ path: String) throws {
-        let fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        if fd >= 0 {
-            close(fd)
-            return
+    /// Creates the database complete or not at all: built under a temporary name beside
+    /// `path` (schema, WAL mode), then renamed into place unless a file appeared there. So an empty file at `path` is never
+    /// one of ours half made, and ``checkFile(_:)`` can refuse every empty file.
+    private static func createDatabaseIfMissing(_ path: String, configuration: Configuration) throws {
+        guard access(path, F_OK) != 0 else { return }
+        let slash = path.lastIndex(of: "/")
+        let directory = slash.map { String(path[..<$0]) } ?? "."
+        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        let temporary = "\(directory.isEmpty ? "/" : directory)/.\(name).creating-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        defer { for suffix in ["", "-wal", "-shm"] { unlink(temporary + suffix) } }
+        let fd = open(temporary, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            let code = errno
+            throw StoreError.cannotOpen(path: path, reason: code == EACCES || code == EROFS
+                ? "cannot create it: its directory is not writable" : String(cString: strerror(code)))
         }
-        let code = errno
-        guard code != EEXIST else { return }
-        throw StoreError.cannotOpen(path: path, reason: String(cString: strerror(code)))
+        close(fd)
+        do {
+            // Closed at the end of this scope: the log is checkpointed into the file.
+            let connection = try Connection(path: temporary, mode: .readWrite)
+            try prepare(connection, path: path, configuration: configuration)
+        } catch let error as DatabaseError {
+            throw StoreError.cannotOpen(path: path, reason: explain(error))
+        }
+        guard noncestore_rename_noreplace(temporary, path) == 0 else {
+            let code = errno
+            // Another process created it first: use theirs.
+            if code == EEXIST && access(path, F_OK) == 0 { return }
+            throw StoreError.cannotOpen(path: path, reason: code == EEXIST
+                ? "it is a symbolic link to a missing file" : String(cString: strerror(code)))
+        }
+        let directoryFD = open(directory.isEmpty ? "/" : directory, O_RDONLY | O_CLOEXEC)
+        if directoryFD >= 0 {
+            fsync(directoryFD)
+            close(directoryFD)
+        }
+    }
+
+    /// Refuses files that must not become (or be used as) a database:
+    /// - an empty file: NonceStore creates databases complete, so an empty one is not ours,
+    ///   or is one of ours truncated; opened, SQLite would start it afresh and delete a
+    ///   write-ahead log beside it that may hold the newest marks;
+    /// - a file with several hard links: SQLite keeps the log beside each name, so two names
+    ///   of one database corrupt it.
+    private static func checkFile(_ path: String) throws {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return }
+        if (info.st_mode & S_IFMT) == S_IFDIR {
+            throw StoreError.cannotOpen(path: path, reason: "it is a directory")
+        }
+        if info.st_size == 0 {
+            let beside = ["-wal", "-shm", "-locks"].filter { access(path + $0, F_OK) == 0 }
+            throw StoreError.emptyFile(path: path, besideFiles: beside.map { path + $0 })
+        }
+        if info.st_nlink > 1 {
+            throw StoreError.hardLinked(path: path, links: Int(info.st_nlink))
+        }
     }
 
     private static func prepare(_ connection: Connection, path: String, configuration: Configuration) throws {

@@ -6,6 +6,13 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case foreignDatabase(path: String)
     /// The database was written by a newer NonceStore. It was left untouched.
     case newerSchema(path: String, found: Int, supported: Int)
+    /// The file is empty. NonceStore creates databases complete, so an empty file is not
+    /// one of its databases, or is one truncated (`besideFiles` lists the `-wal`, `-shm` or
+    /// `-locks` files that say it was in use). It was left untouched.
+    case emptyFile(path: String, besideFiles: [String])
+    /// The database file has several hard links; SQLite keeps a log beside each name, so
+    /// using more than one name corrupts it.
+    case hardLinked(path: String, links: Int)
     /// The database could not be opened or prepared for writing.
     case cannotOpen(path: String, reason: String)
     /// A stream name that is empty, too long or has control characters.
@@ -38,6 +45,17 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case .newerSchema(let path, let found, let supported):
             "'\(path)' has schema version \(found), newer than this build supports (\(supported)); "
                 + "upgrade NonceStore to use it. The file was left untouched"
+        case .emptyFile(let path, let beside) where beside.isEmpty:
+            "'\(path)' is an empty file, not a NonceStore database (NonceStore creates its databases complete); "
+                + "it was left untouched. Give another path, or remove the file if nothing else uses it"
+        case .emptyFile(let path, let beside):
+            "'\(path)' is empty but \(beside.joined(separator: ", ")) beside it show it was a database in use: "
+                + "it was truncated or replaced, and its nonces' floor is gone from it. Nothing was touched. To start "
+                + "over, move all of these files aside and create the database with the last nonce the exchange "
+                + "accepted as its floor: nonce import-legacy --value NONCE --stream NAME"
+        case .hardLinked(let path, let links):
+            "'\(path)' has \(links) hard links: SQLite keeps its write-ahead log beside each name, so a database "
+                + "used through two names is corrupted. Remove the other links (a symbolic link is safe)"
         case .cannotOpen(let path, let reason):
             "cannot open database '\(path)': \(reason)"
         case .invalidStreamName(let name):

@@ -1,0 +1,85 @@
+import Foundation
+import NonceStore
+import NonceTestSupport
+import Testing
+
+/// Damage done beside a running holder, or to the file itself, by hand: no second issuer,
+/// no database made from a file that is not one.
+@Suite("Files damaged, deleted or linked by hand")
+struct TamperingTests {
+    @Test("the claim lives on the database file: no lock file to delete, and a second process is refused")
+    func noLockFileToDelete() throws {
+        let directory = try TemporaryDirectory()
+        let holder = try RunningChild(ChildProcess.helper, ["hold", directory.database, "default"])
+        defer { holder.kill() }
+        #expect(holder.readLine() == "ready \(holder.pid)")
+        // An admin clearing "stale lock files": there is nothing beside the database but SQLite's.
+        let beside = try FileManager.default.contentsOfDirectory(atPath: directory.url.path)
+        #expect(Set(beside).isSubset(of: ["nonces.sqlite", "nonces.sqlite-wal", "nonces.sqlite-shm"]), "\(beside)")
+        for name in beside where name.hasSuffix("-locks") { try FileManager.default.removeItem(atPath: directory.path(name)) }
+        let second = try ChildProcess.nonce(["next", "--db", directory.database])
+        #expect(second.status != 0)
+        #expect(second.stdout.isEmpty, "a second issuer got a nonce: \(second.stdout)")
+        #expect(second.stderr.contains("held by process \(holder.pid)"), "\(second.stderr)")
+    }
+
+    @Test("a symbolic link reaches the same claim; a hard link is refused before anything is read or written")
+    func links() throws {
+        let directory = try TemporaryDirectory()
+        let holder = try RunningChild(ChildProcess.helper, ["hold", directory.database, "default"])
+        defer { holder.kill() }
+        #expect(holder.readLine() == "ready \(holder.pid)")
+        let symlink = directory.path("symlink.sqlite")
+        try FileManager.default.createSymbolicLink(atPath: symlink, withDestinationPath: directory.database)
+        let viaSymlink = try ChildProcess.nonce(["next", "--db", symlink])
+        #expect(viaSymlink.status != 0 && viaSymlink.stdout.isEmpty)
+        #expect(viaSymlink.stderr.contains("held by process \(holder.pid)"), "\(viaSymlink.stderr)")
+
+        let hardLink = directory.path("hard.sqlite")
+        try #require(link(directory.database, hardLink) == 0)
+        let viaHardLink = try ChildProcess.nonce(["next", "--db", hardLink])
+        #expect(viaHardLink.status != 0 && viaHardLink.stdout.isEmpty)
+        #expect(viaHardLink.stderr.contains("has 2 hard links"), "\(viaHardLink.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: hardLink + "-wal"), "SQLite never opened the second name")
+    }
+
+    @Test("an empty file is never made a database: planted, behind a symlink, or a truncated database beside its log")
+    func emptyFiles() throws {
+        let directory = try TemporaryDirectory()
+        // Planted: an empty file someone else made, reached through a symlink given as --db.
+        let planted = directory.path("planted")
+        try #require(FileManager.default.createFile(atPath: planted, contents: Data()))
+        let symlink = directory.path("link.sqlite")
+        try FileManager.default.createSymbolicLink(atPath: symlink, withDestinationPath: planted)
+        let refused = try ChildProcess.nonce(["next", "--db", symlink])
+        #expect(refused.status != 0 && refused.stdout.isEmpty)
+        #expect(refused.stderr.contains("is an empty file, not a NonceStore database"), "\(refused.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: planted)).isEmpty, "left untouched")
+
+        // Truncated while its write-ahead log (which may hold the newest marks) remains.
+        let first = try ChildProcess.nonce(["next", "--db", directory.database])
+        try #require(first.status == 0)
+        if !FileManager.default.fileExists(atPath: directory.database + "-wal") {
+            try #require(FileManager.default.createFile(atPath: directory.database + "-wal", contents: Data([1])))
+        }
+        let log = try Data(contentsOf: URL(fileURLWithPath: directory.database + "-wal"))
+        try #require(truncate(directory.database, 0) == 0)
+        for command in [["next"], ["stats"]] {
+            let result = try ChildProcess.nonce(command + ["--db", directory.database])
+            #expect(result.status != 0 && result.stdout.isEmpty)
+            #expect(result.stderr.contains("-wal") && result.stderr.contains("import-legacy --value"), "\(result.stderr)")
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: directory.database + "-wal")) == log, "the log was kept")
+    }
+
+    @Test("a new database appears complete: no empty file and no temporary file is ever left")
+    func completeCreation() throws {
+        let directory = try TemporaryDirectory()
+        let store = try NonceStore(path: directory.database)
+        #expect(try store.streams().isEmpty)
+        var info = stat()
+        #expect(stat(directory.database, &info) == 0 && info.st_size > 0 && info.st_nlink == 1)
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory.url.path)
+        #expect(!names.contains { $0.contains("creating") }, "\(names)")
+    }
+}
