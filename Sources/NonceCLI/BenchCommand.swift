@@ -80,7 +80,7 @@ struct BenchCommand: ParsableCommand {
             progress.say("memory: \(memoryCount) nonces with history in a child process")
             report.memory = try MemoryBench.runChild(path: workspace.path("memory.sqlite"), count: memoryCount)
         }
-        print(json ? try JSONOutput.encode(report) : report.text)
+        try Output.line(json ? try JSONOutput.encode(report) : report.text)
     }
 
     private func issuing(workspace: BenchWorkspace, progress: BenchProgress) throws -> [BenchResult] {

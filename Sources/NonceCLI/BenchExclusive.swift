@@ -28,7 +28,7 @@ enum ExclusiveBench {
             }
         }
         // Closing writes the last history rows: part of the cost of recording them.
-        manager.close()
+        try manager.close()
         let seconds = (ContinuousClock.now - start).seconds
         if failures.load(ordering: .relaxed) > 0 { throw BenchError("\(failures.load(ordering: .relaxed)) nonces failed") }
         return seconds
@@ -38,7 +38,7 @@ enum ExclusiveBench {
     /// threads, on a fresh exclusive stream.
     static func latencies(path: String, stream: String, count: Int, history: NonceManager.HistoryMode, threads: Int) throws -> BenchLatency {
         let manager = try NonceManager(path: path, configuration: .init(stream: stream, history: history))
-        defer { manager.close() }
+        defer { try? manager.close() }
         let perThread = Mutex<[[Int64]]>([])
         let failures = Atomic<Int>(0)
         DispatchQueue.concurrentPerform(iterations: threads) { thread in
@@ -97,7 +97,7 @@ enum ExclusiveBench {
         let manager = try NonceManager(path: path, configuration: .init(stream: stream))
         _ = try manager.next()
         let seconds = (ContinuousClock.now - start).seconds
-        manager.close()
+        try manager.close()
         return seconds
     }
 }

@@ -58,7 +58,7 @@ enum MemoryBench {
             _ = try manager.next()
             if index % step == 0, let resident = ResidentMemory.current() { sampled.append(resident) }
         }
-        manager.close()
+        try manager.close()
         let seconds = (ContinuousClock.now - start).seconds
         let recorded = try NonceStore(path: path).stream(named: "bench-memory")?.issuedTotal ?? 0
         guard recorded == Int64(count) else { throw BenchError("the memory run recorded \(recorded) of \(count) nonces") }
@@ -77,7 +77,7 @@ struct BenchMemoryRunCommand: ParsableCommand {
     @Option var count = 1_000_000
 
     func run() throws {
-        print(try JSONOutput.encode(MemoryBench.run(path: database.path, count: count)))
+        try Output.line(try JSONOutput.encode(MemoryBench.run(path: database.path, count: count)))
     }
 }
 

@@ -127,7 +127,7 @@ enum SharedStreamBench {
     /// Seconds for `count` nonces from one manager on a shared stream.
     static func inProcess(path: String, count: Int) throws -> Double {
         let manager = try NonceManager(path: path, configuration: .init(stream: "bench-shared-1", mode: .shared))
-        defer { manager.close() }
+        defer { try? manager.close() }
         let start = ContinuousClock.now
         for _ in 0..<count { _ = try manager.next() }
         return (ContinuousClock.now - start).seconds

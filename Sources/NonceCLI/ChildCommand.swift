@@ -46,6 +46,9 @@ enum ChildCommand {
         sigemptyset(&defaults)
         sigemptyset(&none)
         for signal in forwardedSignals { sigaddset(&defaults, signal) }
+        // Ignored here so that a closed stdout is an error, not a sudden death; the command
+        // gets the action it would have had.
+        if Output.brokenPipeWasDefault { sigaddset(&defaults, SIGPIPE) }
         posix_spawnattr_setsigdefault(&attributes, &defaults)
         posix_spawnattr_setsigmask(&attributes, &none)
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))

@@ -41,7 +41,7 @@ struct ExecCommand: ParsableCommand {
         if let timeout { configuration.claimWait = timeout.duration }
         limits.apply(to: &configuration)
         let manager = try NonceManager(path: options.path, configuration: configuration)
-        defer { manager.close() }
+        defer { try? manager.close() }
         let status = try manager.withAPILock(timeout: timeout?.duration, label: label ?? command[0], cost: limits.cost) { nonce in
             var environment = ProcessInfo.processInfo.environment
             environment["NONCE"] = String(nonce)
@@ -54,6 +54,7 @@ struct ExecCommand: ParsableCommand {
                 return 127
             }
         }
+        try manager.close()
         if status != 0 { throw ExitCode(status) }
     }
 }

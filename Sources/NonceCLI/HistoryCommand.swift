@@ -24,12 +24,12 @@ struct HistoryCommand: ParsableCommand {
         guard try store.stream(named: options.stream) != nil else { throw StoreError.streamNotFound(options.stream, path: store.path) }
         let rows = try store.history(stream: options.stream, limit: limit)
         if json {
-            print(try JSONOutput.encode(rows))
+            try Output.line(try JSONOutput.encode(rows))
             return
         }
-        print("nonce\tissued_at\tpid\tlabel")
+        try Output.line("nonce\tissued_at\tpid\tlabel")
         for row in rows {
-            print("\(row.nonce)\t\(row.issuedAt)\t\(row.pid)\t\(row.label ?? "")")
+            try Output.line("\(row.nonce)\t\(row.issuedAt)\t\(row.pid)\t\(row.label ?? "")")
         }
     }
 }

@@ -61,10 +61,10 @@ struct ImportLegacyCommand: ParsableCommand {
                 report = try plan.apply(to: options.file.openStore())
             }
         } catch LegacyImportError.rejected(let rejected) {
-            print(json ? try JSONOutput.encode(rejected) : rejected.text(database: options.path))
+            try Output.line(json ? try JSONOutput.encode(rejected) : rejected.text(database: options.path))
             throw LegacyImportError.rejected(rejected)
         }
-        print(json ? try JSONOutput.encode(report) : report.text(database: options.path))
+        try Output.line(json ? try JSONOutput.encode(report) : report.text(database: options.path))
         // A dry run is a check scripts can use: it fails when the real import would be refused.
         if report.dryRun && report.outcome == .rejected { throw ExitCode(1) }
     }

@@ -25,8 +25,9 @@ struct JumpCommand: ParsableCommand {
 
     func run() throws {
         let manager = try options.openExistingManager()
-        defer { manager.close() }
+        defer { try? manager.close() }
         let floor = try manager.jump(by: by.duration, reason: reason)
-        print(json ? try JSONOutput.encode(CommandResult(stream: manager.stream, floor: floor, keys: ["floor"])) : String(floor))
+        try Output.line(json ? try JSONOutput.encode(CommandResult(stream: manager.stream, floor: floor, keys: ["floor"])) : String(floor))
+        try manager.close()
     }
 }

@@ -8,6 +8,6 @@ struct ManualCommand: ParsableCommand {
     )
 
     func run() throws {
-        print(try ManualPage(dumpedHelp: NonceCommand._dumpHelp()).text, terminator: "")
+        try Output.write(try ManualPage(dumpedHelp: NonceCommand._dumpHelp()).text)
     }
 }

@@ -41,17 +41,20 @@ struct NextCommand: ParsableCommand {
         if let lease { configuration.leaseSpan = lease.duration }
         limits.apply(to: &configuration)
         let manager = try NonceManager(path: options.path, configuration: configuration)
-        defer { manager.close() }
+        defer { try? manager.close() }
         if json {
             let nonces = try (0..<count).map { _ in try manager.next(label: label, cost: limits.cost) }
-            print(try JSONOutput.encode(CommandResult(stream: manager.stream, nonces: nonces, keys: ["nonces"])))
+            try Output.line(try JSONOutput.encode(CommandResult(stream: manager.stream, nonces: nonces, keys: ["nonces"])))
+            try manager.close()
             return
         }
         let output = OutputBuffer()
         for _ in 0..<count {
-            output.appendLine(String(try manager.next(label: label, cost: limits.cost)))
+            try output.appendLine(String(try manager.next(label: label, cost: limits.cost)))
         }
-        output.flush()
+        try output.flush()
+        // Reports a history write that failed during the run (a full disk): exit non-zero.
+        try manager.close()
     }
 }
 

@@ -26,6 +26,7 @@ struct NonceCommand: ParsableCommand {
             handler.logLevel = .warning
             return handler
         }
+        Output.ignoreBrokenPipe()
         do {
             let arguments = GlobalOptions.movedAfterSubcommand(Array(CommandLine.arguments.dropFirst()))
             try checkSubcommand(arguments)

@@ -42,10 +42,10 @@ struct PruneCommand: ParsableCommand {
         let cutoff = olderThan.map { SystemClock().now() - $0.duration.nanoseconds }
         let results = try streams.map { try store.pruneHistory(stream: $0, issuedBefore: cutoff, keep: keep) }
         if json {
-            print(try JSONOutput.encode(results))
+            try Output.line(try JSONOutput.encode(results))
         } else {
             for result in results {
-                print("stream '\(result.stream)': deleted \(result.deleted) history row(s), \(result.remaining) left")
+                try Output.line("stream '\(result.stream)': deleted \(result.deleted) history row(s), \(result.remaining) left")
             }
         }
     }

@@ -22,17 +22,19 @@ struct RejectCommand: ParsableCommand {
 
     func run() throws {
         let manager = try options.openExistingManager()
-        defer { manager.close() }
+        defer { try? manager.close() }
         let action = try manager.recordRejection(reason: reason)
         if json {
-            print(try JSONOutput.encode(CommandResult(
+            try Output.line(try JSONOutput.encode(CommandResult(
                 stream: manager.stream, floor: action.floor, jumpNanoseconds: action.jump.nanoseconds,
                 rejectionsInARow: action.rejectionsInARow, keys: ["floor", "jumpNanoseconds", "rejectionsInARow"])))
+            try manager.close()
             return
         }
         var line = "rejections in a row: \(action.rejectionsInARow)"
         if let floor = action.floor { line += "; jumped \(action.jump), new floor \(floor)" } else { line += "; no jump yet" }
-        print(line)
+        try Output.line(line)
+        try manager.close()
     }
 }
 
@@ -49,9 +51,10 @@ struct AcceptedCommand: ParsableCommand {
 
     func run() throws {
         let manager = try options.openExistingManager()
-        defer { manager.close() }
+        defer { try? manager.close() }
         try manager.recordSuccess()
-        print(json ? try JSONOutput.encode(CommandResult(stream: manager.stream, rejectionsInARow: 0, keys: ["rejectionsInARow"]))
+        try Output.line(json ? try JSONOutput.encode(CommandResult(stream: manager.stream, rejectionsInARow: 0, keys: ["rejectionsInARow"]))
               : "rejections in a row: 0")
+        try manager.close()
     }
 }

@@ -26,12 +26,12 @@ struct StatsCommand: ParsableCommand {
     func run() throws {
         let store = try options.openExistingStore()
         if prometheus {
-            print(PrometheusText.render(try store.streams().map { try NonceManager.stats(of: $0.name, in: store) }))
+            try Output.line(PrometheusText.render(try store.streams().map { try NonceManager.stats(of: $0.name, in: store) }))
             return
         }
         let stats = try NonceManager.stats(of: options.stream, in: store)
         if json {
-            print(try JSONOutput.encode(stats))
+            try Output.line(try JSONOutput.encode(stats))
             return
         }
         let rows: [(String, String)] = [
@@ -55,7 +55,7 @@ struct StatsCommand: ParsableCommand {
         ]
         let width = rows.map(\.0.count).max() ?? 0
         for (name, value) in rows {
-            print(name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + value)
+            try Output.line(name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + value)
         }
     }
 

@@ -36,10 +36,10 @@ struct StreamCommand: ParsableCommand {
             let existing = try store.stream(named: name)
             let record = try existing ?? store.openStream(named: name, mode: mode)
             if json {
-                print(try JSONOutput.encode(CommandResult(stream: record.name, mode: record.mode.rawValue, created: existing == nil,
+                try Output.line(try JSONOutput.encode(CommandResult(stream: record.name, mode: record.mode.rawValue, created: existing == nil,
                                                           keys: ["mode", "created"])))
             } else {
-                print(existing != nil ? "stream '\(record.name)' already exists (\(record.mode.rawValue))"
+                try Output.line(existing != nil ? "stream '\(record.name)' already exists (\(record.mode.rawValue))"
                                       : "created \(record.mode.rawValue) stream '\(record.name)'")
             }
         }
@@ -57,7 +57,7 @@ struct StreamCommand: ParsableCommand {
             let store = try database.openExistingStore()
             let stats = try store.streams().map { try NonceManager.stats(of: $0.name, in: store) }
             if json {
-                print(try JSONOutput.encode(stats))
+                try Output.line(try JSONOutput.encode(stats))
                 return
             }
             let rows = [["STREAM", "MODE", "LAST ISSUED", "ISSUED", "HELD BY"]] + stats.map { stats in
@@ -66,7 +66,7 @@ struct StreamCommand: ParsableCommand {
             }
             let widths = (0..<5).map { column in rows.map { $0[column].count }.max() ?? 0 }
             for row in rows {
-                print(zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  "))
+                try Output.line(zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  "))
             }
         }
     }
@@ -91,10 +91,10 @@ struct StreamCommand: ParsableCommand {
         func run() throws {
             let changed = try database.openExistingStore().setMode(mode.mode, stream: name)
             if json {
-                print(try JSONOutput.encode(CommandResult(stream: name, mode: mode.rawValue, changed: changed, keys: ["mode", "changed"])))
+                try Output.line(try JSONOutput.encode(CommandResult(stream: name, mode: mode.rawValue, changed: changed, keys: ["mode", "changed"])))
                 return
             }
-            print(changed ? "stream '\(name)' is now \(mode.rawValue)" : "stream '\(name)' already is \(mode.rawValue)")
+            try Output.line(changed ? "stream '\(name)' is now \(mode.rawValue)" : "stream '\(name)' already is \(mode.rawValue)")
         }
     }
 }

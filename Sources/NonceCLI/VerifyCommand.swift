@@ -25,12 +25,12 @@ struct VerifyCommand: ParsableCommand {
         // No stream named: every stream, as the help says.
         let report = try store.verify(stream: all || !options.namesStream ? nil : options.stream)
         if json {
-            print(try JSONOutput.encode(report))
+            try Output.line(try JSONOutput.encode(report))
         } else if report.isValid {
-            print("ok: \(report.streamsChecked.count) stream(s), \(report.historyRowsChecked) history row(s) checked")
+            try Output.line("ok: \(report.streamsChecked.count) stream(s), \(report.historyRowsChecked) history row(s) checked")
         } else {
-            print("FAILED: \(report.problems.count) problem(s)")
-            for problem in report.problems { print("- \(problem)") }
+            try Output.line("FAILED: \(report.problems.count) problem(s)")
+            for problem in report.problems { try Output.line("- \(problem)") }
         }
         if !report.isValid { throw ExitCode(1) }
     }

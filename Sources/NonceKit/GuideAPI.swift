@@ -47,12 +47,14 @@ public enum GlobalNonceManager {
     }
 
     /// Closes the process-wide manager and forgets it; the next use opens a new one.
-    public static func reset() {
+    ///
+    /// - Throws: what ``NonceManager/close()`` reports (a failed history write).
+    public static func reset() throws(NonceError) {
         let manager = current.withLock { manager in
             defer { manager = nil }
             return manager
         }
-        manager?.close()
+        try manager?.close()
     }
 }
 

@@ -63,8 +63,9 @@ extension IssuerCore {
                 state.restore(snapshot)
                 // Clear only a request this round took on, so the next nonce asks again.
                 if target != nil { state.renewalPending = false }
-                if hasRows {
-                    // Fail closed: a nonce whose history cannot be written is not issued.
+                // Fail closed: a nonce whose history cannot be written is not issued. A failed
+                // final write is kept too, for close() to report.
+                if hasRows || releasing, state.failure == nil {
                     state.failure = .historyWriteFailed(stream: streamName, database: store.path, reason: "\(error)")
                 }
             }

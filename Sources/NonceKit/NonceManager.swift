@@ -139,7 +139,7 @@ public final class NonceManager: Sendable {
         }
     }
 
-    deinit { close() }
+    deinit { try? close() }
 
     /// Returns the next nonce: strictly greater than every nonce this stream has issued, in
     /// any process, before or after any crash.
@@ -220,22 +220,29 @@ public final class NonceManager: Sendable {
     }
 
     /// Writes the remaining history and counters, and releases the stream. Called by
-    /// `deinit` too; calling it twice does nothing. Issuing after `close()` throws.
-    public func close() {
+    /// `deinit` too (which cannot report); calling it twice does nothing. Issuing after
+    /// `close()` throws.
+    ///
+    /// - Throws: ``NonceError/historyWriteFailed(stream:database:reason:)`` when any history
+    ///   or counter write of this manager's life failed (a full disk), this last one
+    ///   included: the nonces issued were covered by a durable mark, but the history misses
+    ///   some of them. The stream is released all the same.
+    public func close() throws(NonceError) {
         let first = closeOnce.withLock { closed in
             defer { closed = true }
             return !closed
         }
         guard first else { return }
+        defer { claim.release() }
         switch engine {
         case .leased(let core, let writer, _):
             core.state.withLock { $0.closed = true }
             writer.stop()
             core.writeBehind(releasing: true)
             _ = try? store.setHolder(streamID: core.streamID, pid: nil)
+            if let failure = core.state.withLock({ $0.failure }) { throw failure }
         case .shared(let issuer):
             issuer.close()
         }
-        claim.release()
     }
 }

@@ -64,7 +64,7 @@ struct CrashTests {
         let clock: any NonceClock = scenario.frozenClock ? ManualClock(nanoseconds: frozenAt) : SystemClock()
         let manager = try NonceManager(path: directory.database, configuration: .init(clock: clock))
         let next = try manager.next()
-        manager.close()
+        try manager.close()
         #expect(next > largestSeen)
         #expect(totalSeen > 0)
         let report = try NonceStore(path: directory.database).verify()
@@ -81,7 +81,7 @@ struct CrashTests {
         printed += child.remainingLines().count
         let manager = try NonceManager(path: directory.database)
         let stats = manager.stats()
-        manager.close()
+        try manager.close()
         #expect(stats.uncleanStops == 1)
         #expect(stats.issuedTotal <= Int64(printed) + 1)
         let events = try NonceStore(path: directory.database).events(stream: "default", limit: 100)
@@ -89,7 +89,7 @@ struct CrashTests {
         // The manager above closed cleanly: the next one finds nothing to count.
         let again = try NonceManager(path: directory.database)
         #expect(again.stats().uncleanStops == 1)
-        again.close()
+        try again.close()
         let text = try ChildProcess.nonce(["stats", "--db", directory.database])
         #expect(text.stdout.contains("at least"), "\(text.stdout)")
     }
@@ -136,7 +136,9 @@ struct CrashTests {
     static func isWaiting(_ pid: Int32, on path: String) -> Bool {
         let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")) ?? []
         let opened = fds.filter { (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\($0)")) == path }
-        let channel = (try? String(contentsOfFile: "/proc/\(pid)/wchan", encoding: .utf8)) ?? ""
+        // Read to the end: /proc files report a size of 0.
+        let channel = FileHandle(forReadingAtPath: "/proc/\(pid)/wchan")
+            .map { String(decoding: $0.readDataToEndOfFile(), as: UTF8.self) } ?? ""
         return opened.count >= 2 && channel.contains("nanosleep")
     }
 }

@@ -10,7 +10,7 @@ struct APILockTests {
     func serializes() throws {
         let directory = try TemporaryDirectory()
         let manager = try NonceManager(path: directory.database)
-        defer { manager.close() }
+        defer { try? manager.close() }
         let probe = OverlapProbe()
         let sent = Mutex<[UInt64]>([])
         DispatchQueue.concurrentPerform(iterations: 400) { _ in
@@ -30,7 +30,7 @@ struct APILockTests {
     func reentrant() throws {
         let directory = try TemporaryDirectory()
         let manager = try NonceManager(path: directory.database)
-        defer { manager.close() }
+        defer { try? manager.close() }
         let (outer, inner) = try manager.withAPILock { outer in
             (outer, try manager.withAPILock { inner in inner })
         }
@@ -41,7 +41,7 @@ struct APILockTests {
     func timeout() throws {
         let directory = try TemporaryDirectory()
         let manager = try NonceManager(path: directory.database)
-        defer { manager.close() }
+        defer { try? manager.close() }
         let holding = DispatchSemaphore(value: 0), done = DispatchSemaphore(value: 0)
         Thread {
             try? manager.withAPILock { _ in
@@ -63,7 +63,7 @@ struct APILockTests {
     func asyncForm() async throws {
         let directory = try TemporaryDirectory()
         let manager = try NonceManager(path: directory.database)
-        defer { manager.close() }
+        defer { try? manager.close() }
         let probe = OverlapProbe()
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<100 {
@@ -105,7 +105,7 @@ struct APILockTests {
     func structuredChildRefused() async throws {
         let directory = try TemporaryDirectory()
         let manager = try NonceManager(path: directory.database)
-        defer { manager.close() }
+        defer { try? manager.close() }
         let (asyncLetError, groupError) = try await manager.withAPILock { _ in
             async let child: NonceError? = Self.nonceError { try await manager.withAPILock { _ in await Task.yield() } }
             let asyncLetError = await child
@@ -129,7 +129,7 @@ struct APILockTests {
     func unstructuredTasksWait() async throws {
         let directory = try TemporaryDirectory()
         let manager = try NonceManager(path: directory.database)
-        defer { manager.close() }
+        defer { try? manager.close() }
         let order = EventLog()
         let (calling, call) = AsyncStream<Void>.makeStream()
         let (inherited, detached) = try await manager.withAPILock { _ in

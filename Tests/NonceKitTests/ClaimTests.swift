@@ -14,17 +14,17 @@ struct ClaimTests {
         #expect(error?.description.contains("process \(getpid())") == true)
         // Another stream in the same file is free.
         let other = try NonceManager(path: directory.database, configuration: .init(stream: "other"))
-        other.close()
-        first.close()
+        try other.close()
+        try first.close()
         let second = try NonceManager(path: directory.database)
-        second.close()
+        try second.close()
     }
 
     @Test("waiting for a claim times out with a clear error")
     func claimWaitTimesOut() throws {
         let directory = try TemporaryDirectory()
         let first = try NonceManager(path: directory.database)
-        defer { first.close() }
+        defer { try? first.close() }
         let error = #expect(throws: StoreError.self) {
             try NonceManager(path: directory.database, configuration: .init(claimWait: .milliseconds(50)))
         }
@@ -38,7 +38,7 @@ struct ClaimTests {
         _ = try manager.next()
         let store = try NonceStore(path: directory.database)
         #expect(try NonceManager.stats(of: "default", in: store).holderPID == getpid())
-        manager.close()
+        try manager.close()
         #expect(try NonceManager.stats(of: "default", in: store).holderPID == nil)
     }
 }

@@ -12,7 +12,7 @@ struct FailureTests {
         // No history: the only writes that can fail are the mark renewals under test.
         let manager = try NonceManager(
             path: directory.database, configuration: .init(leaseSpan: .milliseconds(10), history: .off, clock: clock))
-        defer { manager.close() }
+        defer { try? manager.close() }
         // From now on every attempt to raise the mark fails inside SQLite.
         let saboteur = try NonceStore(path: directory.database)
         try saboteur.withConnection { connection in
@@ -57,8 +57,32 @@ struct FailureTests {
             return
         }
         #expect(reason.contains("full"))
-        manager.close()
+        #expect(throws: NonceError.self, "close() reports the failed history write") { try manager.close() }
         let record = try #require(try NonceStore(path: directory.database).stream(named: "default"))
         #expect(issued.allSatisfy { Int64($0) <= record.highWaterMark })
+    }
+
+    @Test("close() reports a history write that failed after the last nonce, so a short run cannot end as a success")
+    func closeReportsFailedHistory() throws {
+        let directory = try TemporaryDirectory()
+        _ = try NonceStore(path: directory.database).openStream(named: "default", mode: .exclusive)
+        let store = try NonceStore(path: directory.database)
+        let manager = try NonceManager(store: store)
+        // From here the file cannot grow: the history of the next nonces has nowhere to go.
+        try store.withConnection { connection in
+            let pages = try connection.scalarInt64("PRAGMA page_count") ?? 0
+            try connection.execute("PRAGMA max_page_count = \(pages)")
+        }
+        for _ in 0..<5_000 { _ = try? manager.next() }
+        do {
+            try manager.close()
+            Issue.record("close() returned normally although the history could not be written")
+        } catch {
+            guard case .historyWriteFailed = error else {
+                Issue.record("expected historyWriteFailed, got \(error)")
+                return
+            }
+        }
+        #expect(!store.isHeld(try #require(try store.stream(named: "default"))), "the stream is released all the same")
     }
 }

@@ -14,7 +14,7 @@ struct FloorFromEveryRecordTests {
     /// Issues `count` nonces on `stream`, closes, and returns the largest.
     static func issue(_ count: Int, stream: String, mode: StreamMode, in directory: TemporaryDirectory) throws -> UInt64 {
         let manager = try NonceManager(path: directory.database, configuration: .init(stream: stream, mode: mode))
-        defer { manager.close() }
+        defer { try? manager.close() }
         var last: UInt64 = 0
         for _ in 0..<count { last = try manager.next() }
         return last
@@ -34,11 +34,11 @@ struct FloorFromEveryRecordTests {
         let manager = try NonceManager(path: directory.database, configuration: .init(stream: "k", mode: mode))
         try manager.jump(by: .seconds(3_600))
         let top = try manager.next()
-        manager.close()
+        try manager.close()
         try Self.lowerState(of: "k", in: directory)
 
         let reopened = try NonceManager(path: directory.database, configuration: .init(stream: "k", mode: mode))
-        defer { reopened.close() }
+        defer { try? reopened.close() }
         #expect(try reopened.next() > top, "the next nonce is above every nonce in the history")
         #expect(reopened.stats().floorRepairs == 1)
         let events = try NonceStore(path: directory.database).events(stream: "k", limit: 10)
@@ -49,7 +49,7 @@ struct FloorFromEveryRecordTests {
     func sharedContractRepairs() throws {
         let directory = try TemporaryDirectory()
         let manager = try NonceManager(path: directory.database, configuration: .init(stream: "k", mode: .shared))
-        defer { manager.close() }
+        defer { try? manager.close() }
         try manager.jump(by: .seconds(3_600))
         let top = try manager.next()
         try Self.lowerState(of: "k", in: directory)
@@ -74,7 +74,7 @@ struct FloorFromEveryRecordTests {
         let manager = try NonceManager(path: directory.database, configuration: .init(stream: "k"))
         try manager.jump(by: .seconds(3_600))
         let top = try manager.next()
-        manager.close()
+        try manager.close()
         let store = try NonceStore(path: directory.database)
         try store.withConnection { connection in
             try connection.execute("DROP TRIGGER streams_keep_history")
@@ -92,7 +92,7 @@ struct FloorFromEveryRecordTests {
         let report = try LegacyImportPlan(paths: [], values: [String(top)], options: .init(stream: "k")).apply(to: store)
         #expect(report.floorAfter == Int64(top))
         let continued = try NonceManager(path: directory.database, configuration: .init(stream: "k"))
-        defer { continued.close() }
+        defer { try? continued.close() }
         #expect(try continued.next() > top)
         let verified = try store.verify()
         #expect(verified.isValid, "the history was adopted by the new stream: \(verified.problems)")

@@ -10,11 +10,11 @@ struct GuideAPITests {
     /// Sets up the global manager on a fresh database for one test, and tears it down.
     static func withGlobal(clock: (any NonceClock)? = nil, _ body: (TemporaryDirectory) throws -> Void) throws {
         let directory = try TemporaryDirectory()
-        GlobalNonceManager.reset()
+        try GlobalNonceManager.reset()
         var configuration = GlobalNonceManager.guideConfiguration
         if let clock { configuration.clock = clock }
         try GlobalNonceManager.configure(path: directory.database, configuration: configuration)
-        defer { GlobalNonceManager.reset() }
+        defer { try? GlobalNonceManager.reset() }
         try body(directory)
     }
 
@@ -83,8 +83,8 @@ struct GuideAPITests {
     @Test("without configure(), the first use opens $NONCE_DB")
     func fromEnvironment() throws {
         let directory = try TemporaryDirectory()
-        GlobalNonceManager.reset()
-        defer { GlobalNonceManager.reset() }
+        try GlobalNonceManager.reset()
+        defer { try? GlobalNonceManager.reset() }
         setenv("NONCE_DB", directory.database, 1)
         defer { unsetenv("NONCE_DB") }
         #expect(try getGlobalNonceManager().store.path == directory.database)

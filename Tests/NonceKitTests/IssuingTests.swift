@@ -11,7 +11,7 @@ struct IssuingTests {
     func nanosecondPrecision() throws {
         let directory = try TemporaryDirectory()
         let manager = try NonceManager(path: directory.database)
-        defer { manager.close() }
+        defer { try? manager.close() }
         let before = SystemClock().now()
         let nonce = try manager.next()
         #expect(String(nonce).count == 19)
@@ -38,7 +38,7 @@ struct IssuingTests {
             thread.start()
         }
         group.wait()
-        manager.close()
+        try manager.close()
         let all = results.withLock { $0 }
         for sequence in all {
             #expect(sequence.count == perThread)
@@ -65,7 +65,7 @@ struct IssuingTests {
                 largest = nonce
             }
             #expect(manager.stats().issuedTotal == Int64(round * 1_000))
-            manager.close()
+            try manager.close()
         }
     }
 
@@ -82,7 +82,7 @@ struct IssuingTests {
             previous = nonce
         }
         #expect(manager.stats().clockRegressions == 20)
-        manager.close()
+        try manager.close()
         let store = try NonceStore(path: directory.database)
         #expect(try store.stream(named: "default")?.clockRegressions == 20)
         #expect(try store.events(stream: "default", limit: 10).contains { $0.kind == "clock_regression" })
@@ -92,7 +92,7 @@ struct IssuingTests {
     func jumpForward() throws {
         let directory = try TemporaryDirectory()
         let manager = try NonceManager(path: directory.database)
-        defer { manager.close() }
+        defer { try? manager.close() }
         let before = try manager.next()
         let floor = try manager.jump(by: .seconds(60), reason: "test")
         #expect(floor >= before + 60_000_000_000)
@@ -115,10 +115,10 @@ struct IssuingTests {
             #expect(newest?.nonce == Int64(nonce))
             #expect(newest?.label == "AddOrder")
         }
-        synchronous.close()
+        try synchronous.close()
         let off = try NonceManager(path: directory.database, configuration: .init(stream: "quiet", history: .off))
         for _ in 0..<100 { _ = try off.next() }
-        off.close()
+        try off.close()
         #expect(try reader.historySummary(stream: "quiet").count == 0)
         #expect(try reader.stream(named: "quiet")?.issuedTotal == 100)
         #expect(try reader.verify().isValid)
@@ -130,7 +130,7 @@ struct IssuingTests {
         let manager = try NonceManager(path: directory.database, configuration: .init(
             historyBatchSize: 8, historyFlushInterval: .seconds(5), historyBufferLimit: 16))
         for _ in 0..<5_000 { _ = try manager.next() }
-        manager.close()
+        try manager.close()
         let store = try NonceStore(path: directory.database)
         #expect(try store.historySummary(stream: "default").count == 5_000)
     }
@@ -140,7 +140,7 @@ struct IssuingTests {
         let directory = try TemporaryDirectory()
         let clock = ManualClock(nanoseconds: Int64.max - 3)
         let manager = try NonceManager(path: directory.database, configuration: .init(clock: clock))
-        defer { manager.close() }
+        defer { try? manager.close() }
         var issued = 0
         var failure: NonceError?
         while failure == nil && issued < 10 {
@@ -155,7 +155,7 @@ struct IssuingTests {
     func closed() throws {
         let directory = try TemporaryDirectory()
         let manager = try NonceManager(path: directory.database)
-        manager.close()
+        try manager.close()
         #expect(throws: NonceError.self) { try manager.next() }
     }
 }

@@ -12,7 +12,7 @@ struct MaintenanceTests {
         let manager = try NonceManager(path: directory.database)
         var issued: [UInt64] = []
         for _ in 0..<5_000 { issued.append(try manager.next()) }
-        manager.close()
+        try manager.close()
         let store = try NonceStore(path: directory.database)
         let before = try #require(try store.stream(named: "default"))
         let result = try store.pruneHistory(stream: "default", issuedBefore: nil, keep: 100, chunk: 700)
@@ -24,7 +24,7 @@ struct MaintenanceTests {
         #expect(try store.events(stream: "default", limit: 1).first?.kind == "prune")
         let next = try NonceManager(path: directory.database)
         #expect(try next.next() > issued.last!)
-        next.close()
+        try next.close()
     }
 
     @Test("--older-than deletes by issue time")
@@ -35,7 +35,7 @@ struct MaintenanceTests {
         for _ in 0..<100 { _ = try manager.next() }
         clock.advance(by: .seconds(7_200))
         for _ in 0..<50 { _ = try manager.next() }
-        manager.close()
+        try manager.close()
         let store = try NonceStore(path: directory.database)
         let result = try store.pruneHistory(stream: "default", issuedBefore: clock.now() - 3_600_000_000_000, keep: nil)
         #expect(result.deleted == 100 && result.remaining == 50)
@@ -56,7 +56,7 @@ struct MaintenanceTests {
             try store.pruneHistory(stream: "default", issuedBefore: nil, keep: 1_000, chunk: 5_000)
             passes += 1
         }
-        manager.close()
+        try manager.close()
         #expect(passes > 0)
         let record = try #require(try store.stream(named: "default"))
         #expect(record.issuedTotal == 200_000)
@@ -70,7 +70,7 @@ struct MaintenanceTests {
         let directory = try TemporaryDirectory()
         let manager = try NonceManager(path: directory.database, configuration: .init(
             historyFlushInterval: .milliseconds(10), historyRetention: HistoryRetention(keep: 500, interval: .milliseconds(20))))
-        defer { manager.close() }
+        defer { try? manager.close() }
         for _ in 0..<30_000 { _ = try manager.next() }
         let store = try NonceStore(path: directory.database)
         let deadline = ContinuousClock.now + .seconds(10)
@@ -87,7 +87,7 @@ struct MaintenanceTests {
         // Default buffer: issuing fills chunks faster than one transaction writes them.
         let manager = try NonceManager(path: directory.database, configuration: .init(
             historyRetention: HistoryRetention(keep: 1_000, interval: .milliseconds(5))))
-        defer { manager.close() }
+        defer { try? manager.close() }
         let store = try NonceStore(path: directory.database)
         let deadline = ContinuousClock.now + .seconds(20)
         var prunes: Int64 = 0
@@ -106,7 +106,7 @@ struct MaintenanceTests {
     func walStaysBounded() throws {
         let directory = try TemporaryDirectory()
         let manager = try NonceManager(path: directory.database, configuration: .init(historyFlushInterval: .milliseconds(5)))
-        defer { manager.close() }
+        defer { try? manager.close() }
         // A long-lived reader in another process, like an open sqlite3 shell mid-query.
         let reader = try RunningChild(ChildProcess.helper, ["readhold", directory.database, "default"])
         #expect(reader.readLine() == "reading")

@@ -25,7 +25,7 @@ struct MetricsTests {
         for _ in 0..<500 { _ = try manager.next() }
         try manager.jump(by: .seconds(1))
         for _ in 0..<3 { try manager.recordRejection() }
-        manager.close()
+        try manager.close()
         #expect(metrics.counterTotal(label: "noncestore_issued_total", dimensions: dimensions) == 500)
         #expect(metrics.counterTotal(label: "noncestore_jumps_total", dimensions: dimensions) == 2)
         #expect(metrics.counterTotal(label: "noncestore_rejections_total", dimensions: dimensions) == 3)
@@ -44,7 +44,7 @@ struct MetricsTests {
         let limit = RateLimit(maximum: 1, decayPerSecond: 20)
         let manager = try NonceManager(
             path: directory.database, configuration: .init(stream: stream, mode: .shared, rateLimit: limit))
-        defer { manager.close() }
+        defer { try? manager.close() }
         for _ in 0..<5 { _ = try manager.next() }
         #expect(try metrics.expectTimer("noncestore_issue_seconds", dimensions).values.count == 5)
         #expect(metrics.counterTotal(label: "noncestore_rate_limit_waits_total", dimensions: dimensions) >= 1)

@@ -53,7 +53,7 @@ struct RateArrivalTests {
         let clock = SimulatedClock()
         let exchange = ExchangeModel(.pro)
         let (slow, quick) = try Self.bots(directory, clock: clock)
-        defer { slow.close(); quick.close() }
+        defer { try? slow.close(); try? quick.close() }
         try slow.withAPILock { _ in
             clock.advance(by: .milliseconds(500))
             exchange.arrive(cost: CallCost.standard, at: clock.now())
@@ -72,7 +72,7 @@ struct RateArrivalTests {
         let clock = SimulatedClock()
         let exchange = ExchangeModel(.pro)
         let (first, second) = try Self.bots(directory, clock: clock)
-        defer { first.close(); second.close() }
+        defer { try? first.close(); try? second.close() }
         var random = SeededGenerator(state: seed)
         for call in 0..<24 {
             let bot = call.isMultiple(of: 2) ? first : second

@@ -40,7 +40,7 @@ struct RateLimitTests {
         let directory = try TemporaryDirectory()
         let clock = ManualClock()
         let manager = try NonceManager(path: directory.database, configuration: .init(clock: clock, rateLimit: .starter))
-        defer { manager.close() }
+        defer { try? manager.close() }
         for _ in 0..<15 { _ = try manager.next() }
         #expect(clock.sleepers == 0)
         let limited = Background { try manager.next() }
@@ -63,7 +63,7 @@ struct RateLimitTests {
         let directory = try TemporaryDirectory()
         let clock = ManualClock()
         let manager = try NonceManager(path: directory.database, configuration: .init(clock: clock, rateLimit: .pro))
-        defer { manager.close() }
+        defer { try? manager.close() }
         for _ in 0..<10 { _ = try manager.next(cost: CallCost.history) }
         let limited = Background { try manager.next(cost: CallCost.history) }
         #expect(Self.waitForSleeper(clock))
@@ -78,7 +78,7 @@ struct RateLimitTests {
         let configuration = NonceManager.Configuration(stream: "k", mode: .shared, clock: clock, rateLimit: .intermediate)
         let first = try NonceManager(path: directory.database, configuration: configuration)
         let second = try NonceManager(path: directory.database, configuration: configuration)
-        defer { first.close(); second.close() }
+        defer { try? first.close(); try? second.close() }
         for _ in 0..<20 { _ = try first.next() }
         let limited = Background { try second.next() }
         #expect(Self.waitForSleeper(clock))
@@ -95,7 +95,7 @@ struct RateLimitTests {
         let directory = try TemporaryDirectory()
         let clock = ManualClock()
         let manager = try NonceManager(path: directory.database, configuration: .init(clock: clock, burstProtection: .startup))
-        defer { manager.close() }
+        defer { try? manager.close() }
         for _ in 0..<3 { _ = try manager.next() }
         for _ in 0..<100 { _ = try manager.getNonce(applyRateLimiting: false) }
         let limited = Background { try manager.next() }
@@ -113,7 +113,7 @@ struct RateLimitTests {
         let directory = try TemporaryDirectory()
         let clock = ManualClock()
         let manager = try NonceManager(path: directory.database, configuration: .init(clock: clock, rateLimit: .starter))
-        defer { manager.close() }
+        defer { try? manager.close() }
         for _ in 0..<15 { try await manager.waitForRateLimit() }
         let waiter = Task { try await manager.withAPILock { nonce async in nonce } }
         while clock.sleepers == 0 { try await Task.sleep(for: .milliseconds(1)) }

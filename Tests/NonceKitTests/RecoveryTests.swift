@@ -11,7 +11,7 @@ struct RecoveryTests {
         let directory = try TemporaryDirectory()
         let clock = ManualClock()
         let manager = try NonceManager(path: directory.database, configuration: .init(clock: clock))
-        defer { manager.close() }
+        defer { try? manager.close() }
         let expected: [Duration] = [.zero, .zero, .seconds(10), .seconds(20), .seconds(30), .seconds(60), .seconds(60)]
         for (index, step) in expected.enumerated() {
             let before = try manager.next()
@@ -44,7 +44,7 @@ struct RecoveryTests {
         do {
             let manager = try NonceManager(path: directory.database)
             for _ in 0..<3 { try manager.recordRejection() }
-            manager.close()
+            try manager.close()
         }
         let reopened = try NonceManager(path: directory.database)
         #expect(reopened.stats().consecutiveRejections == 3)
@@ -52,7 +52,7 @@ struct RecoveryTests {
         try reopened.recordSuccess()
         #expect(try reopened.recordRejection().rejectionsInARow == 1)
         #expect(reopened.stats().rejectionsTotal == 5)
-        reopened.close()
+        try reopened.close()
         let events = try NonceStore(path: directory.database).events(stream: "default", limit: 100)
         #expect(events.contains { $0.kind == "recovered" && $0.detail.contains("after 4 rejection(s)") })
     }
@@ -62,7 +62,7 @@ struct RecoveryTests {
         let directory = try TemporaryDirectory()
         let first = try NonceManager(path: directory.database, configuration: .init(stream: "k", mode: .shared))
         let second = try NonceManager(path: directory.database, configuration: .init(stream: "k", mode: .shared))
-        defer { first.close(); second.close() }
+        defer { try? first.close(); try? second.close() }
         try first.recordRejection()
         try second.recordRejection()
         #expect(try first.recordRejection().jump == .seconds(10))
@@ -75,7 +75,7 @@ struct RecoveryTests {
         let directory = try TemporaryDirectory()
         let schedule = RecoverySchedule(steps: [.seconds(1)], thereafter: .seconds(5))
         let manager = try NonceManager(path: directory.database, configuration: .init(recovery: schedule))
-        defer { manager.close() }
+        defer { try? manager.close() }
         #expect(try manager.recordRejection().jump == .seconds(1))
         #expect(try manager.recordRejection().jump == .seconds(5))
     }

@@ -22,8 +22,8 @@ struct SharedStreamTests {
         #expect(try store.stream(named: "k")?.issuedTotal == 200)
         #expect(first.stats().issuedThisProcess == 100)
         #expect(first.stats().isHeld)
-        first.close()
-        second.close()
+        try first.close()
+        try second.close()
         #expect(try store.verify().isValid)
     }
 
@@ -32,7 +32,7 @@ struct SharedStreamTests {
         let directory = try TemporaryDirectory()
         let shared = try NonceManager(path: directory.database, configuration: .init(stream: "s", mode: .shared))
         let exclusive = try NonceManager(path: directory.database, configuration: .init(stream: "e"))
-        defer { shared.close(); exclusive.close() }
+        defer { try? shared.close(); try? exclusive.close() }
         let refusedExclusive = #expect(throws: StoreError.self) {
             try NonceManager(path: directory.database, configuration: .init(stream: "s", mode: .exclusive))
         }
@@ -44,7 +44,7 @@ struct SharedStreamTests {
         // Without a mode, a manager takes the stream as it is.
         let asItIs = try NonceManager(path: directory.database, configuration: .init(stream: "s"))
         #expect(asItIs.mode == .shared)
-        asItIs.close()
+        try asItIs.close()
     }
 
     @Test("the mode can switch only while no process holds the stream")
@@ -54,11 +54,11 @@ struct SharedStreamTests {
         let shared = try NonceManager(store: store, configuration: .init(stream: "k", mode: .shared))
         let whileShared = #expect(throws: StoreError.self) { try store.setMode(.exclusive, stream: "k") }
         #expect(whileShared?.description.contains("held") == true)
-        shared.close()
+        try shared.close()
         #expect(try store.setMode(.exclusive, stream: "k"))
         let exclusive = try NonceManager(store: store, configuration: .init(stream: "k"))
         #expect(throws: StoreError.self) { try store.setMode(.shared, stream: "k") }
-        exclusive.close()
+        try exclusive.close()
         #expect(try store.setMode(.shared, stream: "k"))
         #expect(try store.setMode(.shared, stream: "k") == false)
         #expect(try store.events(stream: "k", limit: 10).filter { $0.kind == "mode" }.count == 2)
@@ -75,7 +75,7 @@ struct SharedStreamTests {
         try store.apply(change, durable: true)
         try store.setMode(.shared, stream: "k")
         let manager = try NonceManager(store: store, configuration: .init(stream: "k"))
-        defer { manager.close() }
+        defer { try? manager.close() }
         #expect(try manager.next() > UInt64(leased))
     }
 
@@ -83,7 +83,7 @@ struct SharedStreamTests {
     func jump() throws {
         let directory = try TemporaryDirectory()
         let manager = try NonceManager(path: directory.database, configuration: .init(stream: "k", mode: .shared))
-        defer { manager.close() }
+        defer { try? manager.close() }
         let before = try manager.next()
         let floor = try manager.jump(by: .seconds(60), reason: "test")
         #expect(floor >= before + 60_000_000_000)
@@ -97,7 +97,7 @@ struct SharedStreamTests {
     func apiLockThreads() throws {
         let directory = try TemporaryDirectory()
         let manager = try NonceManager(path: directory.database, configuration: .init(stream: "k", mode: .shared))
-        defer { manager.close() }
+        defer { try? manager.close() }
         let probe = OverlapProbe()
         DispatchQueue.concurrentPerform(iterations: 4) { _ in
             for _ in 0..<10 {
