@@ -116,6 +116,19 @@ public final class NonceManager: Sendable {
                 "state_floor": "\(repair.stateFloor)", "history_floor": "\(repair.historyFloor)",
             ])
         }
+        // A host whose clock is behind what earlier processes saw: issuing is safe (it
+        // continues above the floor), but the clock is wrong and every nonce will run ahead
+        // of it, so it is counted and recorded, not only logged.
+        let now = configuration.clock.now()
+        let recorded = try store.lastClockReading(streamID: record.id)
+        if recorded - now > configuration.leaseSpan.nanoseconds {
+            try store.recordClockBehind(streamID: record.id, now: now, recorded: recorded, pid: pid)
+            record.clockRegressions += 1
+            metrics.clockRegressions.increment()
+            logger.warning("this host's clock is behind the clock readings recorded for the stream", metadata: [
+                "behind_ns": "\(recorded - now)",
+            ])
+        }
         switch record.mode {
         case .exclusive:
             if let previous = try store.setHolder(streamID: record.id, pid: pid) {

@@ -39,27 +39,29 @@ final class SharedIssuer: Sendable {
     }
 
     func issue(label: String?) throws(NonceError) -> Int64 {
-        let (now, regressed) = try local.withLock { local throws(NonceError) -> (Int64, Bool) in
+        let (now, stepBack) = try local.withLock { local throws(NonceError) -> (Int64, Int64?) in
             if local.closed { throw .closed(stream: streamName) }
             let now = clock.now()
-            let regressed = now < local.previousClock
-            if regressed { local.clockRegressions += 1 }
+            let stepBack = now < local.previousClock ? local.previousClock - now : nil
+            if stepBack != nil { local.clockRegressions += 1 }
             local.previousClock = now
-            return (now, regressed)
+            return (now, stepBack)
         }
-        if regressed {
-            logger.warning("the clock stepped back; nonces continue above the last one", metadata: ["now": "\(now)"])
+        if let stepBack {
+            logger.warning("the clock stepped back; nonces continue above the last one", metadata: [
+                "now": "\(now)", "step_back_ns": "\(stepBack)",
+            ])
         }
         let nonce: Int64
         let started = ContinuousClock.now
         do {
-            nonce = try store.issueShared(stream: streamName, now: now, pid: pid, label: label, clockRegressed: regressed)
+            nonce = try store.issueShared(stream: streamName, now: now, pid: pid, label: label, clockStepBack: stepBack)
         } catch {
             throw .issueFailed(stream: streamName, database: store.path, reason: "\(error)")
         }
         metrics.issueLatency.recordNanoseconds((ContinuousClock.now - started).nanoseconds)
         metrics.issued.increment()
-        if regressed { metrics.clockRegressions.increment() }
+        if stepBack != nil { metrics.clockRegressions.increment() }
         local.withLock { $0.issued += 1 }
         return nonce
     }

@@ -88,3 +88,30 @@ extension NonceStore {
         return try select.rows([.text(name)], decodeStream).first ?? record
     }
 }
+
+extension NonceStore {
+    /// The latest wall-clock reading any process recorded for a stream: its `updated_at` and
+    /// the `issued_at` of its newest history row (one seek on `history_stream_nonce`).
+    public func lastClockReading(streamID: Int64) throws -> Int64 {
+        try withConnection { connection in
+            try connection.cachedStatement("""
+                SELECT max(s.updated_at, coalesce((SELECT h.issued_at FROM history AS h WHERE h.stream_id = s.id
+                                                   ORDER BY h.nonce DESC LIMIT 1), 0))
+                FROM streams AS s WHERE s.id = ?
+                """).rows([.integer(streamID)]) { $0.int64(at: 0) }.first ?? 0
+        }
+    }
+
+    /// Records that a process starts with its clock behind what earlier processes recorded
+    /// for the stream: counted in `clock_regressions`, with a `clock_regression` event.
+    public func recordClockBehind(streamID: Int64, now: Int64, recorded: Int64, pid: Int32) throws {
+        try writeTransaction(durable: false) { connection in
+            try connection.cachedStatement("UPDATE streams SET clock_regressions = clock_regressions + 1 WHERE id = ?")
+                .execute([.integer(streamID)])
+            try connection.cachedStatement("INSERT INTO events (stream_id, at, kind, detail) VALUES (?, ?, 'clock_regression', ?)")
+                .execute([.integer(streamID), .integer(now), .text(
+                    "process \(pid) started with its clock \(recorded - now) ns behind the latest clock reading recorded "
+                        + "for the stream (\(recorded)): a host with a wrong clock; nonces continue above the floor")])
+        }
+    }
+}

@@ -8,18 +8,24 @@ extension NonceStore {
     ///
     /// - Parameters:
     ///   - now: the caller's clock, in nanoseconds since the epoch.
-    ///   - clockRegressed: the caller saw its clock step back since its previous nonce;
-    ///     counted in `clock_regressions` in the same transaction.
+    ///   - clockStepBack: how far the caller saw its clock step back since its previous
+    ///     nonce, in nanoseconds, if it did: counted in `clock_regressions` and recorded as a
+    ///     `clock_regression` event in the same transaction.
     /// - Throws: ``StoreError/modeMismatch(stream:actual:requested:)`` for an exclusive
     ///   stream, ``StoreError/streamNotFound(_:path:)``, or
     ///   ``StoreError/writeFailed(path:reason:)``; no nonce is issued then.
-    public func issueShared(stream name: String, now: Int64, pid: Int32, label: String?, clockRegressed: Bool = false) throws -> Int64 {
+    public func issueShared(stream name: String, now: Int64, pid: Int32, label: String?, clockStepBack: Int64? = nil) throws -> Int64 {
         try sharedWrite(stream: name) { connection in
             try connection.cachedStatement("INSERT INTO nonce_requests (stream, requested_at, pid, label) VALUES (?, ?, ?, ?)")
                 .execute([.text(name), .integer(now), .integer(Int64(pid)), label.map { .text($0) } ?? .null])
-            if clockRegressed {
+            if let clockStepBack {
                 try connection.cachedStatement("UPDATE streams SET clock_regressions = clock_regressions + 1 WHERE name = ?")
                     .execute([.text(name)])
+                try connection.cachedStatement("""
+                    INSERT INTO events (stream_id, at, kind, detail)
+                    SELECT id, ?, 'clock_regression', ? FROM streams WHERE name = ?
+                    """).execute([.integer(now), .text("process \(pid): the clock stepped back by \(clockStepBack) ns; "
+                        + "nonces continued above the last one"), .text(name)])
             }
             return try connection.cachedStatement("SELECT last_issued FROM streams WHERE name = ?")
                 .rows([.text(name)]) { $0.int64(at: 0) }.first ?? 0
