@@ -1,6 +1,7 @@
 /// What a nonce file's bytes hold, before units are decided.
 public enum LegacyContent: Sendable, Equatable {
-    /// No value: an empty file, whitespace, or only zero bytes (an interrupted plain write).
+    /// No value: an empty file or whitespace (an interrupted plain write). NUL bytes are not
+    /// "nothing": they are ``LegacyValueProblem/onlyZeroBytes``.
     case empty
     /// The decimal integers, one per non-blank line, as written.
     case values([String])
@@ -15,7 +16,11 @@ public enum LegacyContent: Sendable, Equatable {
         for line in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
             lineNumber += 1
             let trimmed = Array(line.drop(while: Self.isBlank).reversed().drop(while: Self.isBlank).reversed())
-            if trimmed.isEmpty || trimmed.allSatisfy({ $0 == 0 }) { continue }
+            if trimmed.isEmpty { continue }
+            if trimmed.allSatisfy({ $0 == 0 }) {
+                self = .invalid(.onlyZeroBytes)
+                return
+            }
             guard trimmed.allSatisfy({ (0x30...0x39).contains($0) }) else {
                 self = .invalid(.notANumber(line: lineNumber, text: Self.printable(trimmed)))
                 return

@@ -17,15 +17,20 @@ struct LegacyFileReader {
         var prefix: [UInt8]
     }
 
-    /// Reads `path`. Non-blocking open and a regular-file check first, so that a FIFO with a
-    /// nonce file's name cannot hang the import.
+    /// Reads `path`. What it is and how large comes first, from `stat`, before it is opened:
+    /// a FIFO, a device or a directory with a nonce file's name is never opened (opening a
+    /// device can act on it), and a 64 GiB sparse file is never read or hashed.
     static func load(_ path: String) -> Result<Contents, LegacyValueProblem> {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return .failure(.unreadable(errorText())) }
+        if let kind = notRegular(info) { return .failure(.notARegularFile(kind)) }
+        if Int64(info.st_size) > largestNonceFile { return .failure(.tooLarge(bytes: Int64(info.st_size))) }
         let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
         guard fd >= 0 else { return .failure(.unreadable(errorText())) }
         defer { close(fd) }
-        var info = stat()
+        // Swapped between stat and open: judge what was opened.
         guard fstat(fd, &info) == 0 else { return .failure(.unreadable(errorText())) }
-        guard (info.st_mode & S_IFMT) == S_IFREG else { return .failure(.unreadable("not a regular file")) }
+        if let kind = notRegular(info) { return .failure(.notARegularFile(kind)) }
         var hasher = SHA256()
         var prefix: [UInt8] = []
         var size: Int64 = 0
@@ -43,10 +48,25 @@ struct LegacyFileReader {
                 prefix += chunk.prefix(Int(largestNonceFile) - prefix.count)
             }
             size += Int64(count)
+            // Grew while being read: stop at once rather than read on without bound.
+            if size > largestNonceFile { return .failure(.tooLarge(bytes: size)) }
         }
         return .success(Contents(size: size, sha256: hasher.finalizeHex(), prefix: prefix))
     }
 
     private static func errorText() -> String { String(cString: strerror(errno)) }
+
+    /// What a file that is not a regular one is, in words; nil for a regular file.
+    static func notRegular(_ info: stat) -> String? {
+        switch info.st_mode & S_IFMT {
+        case S_IFREG: nil
+        case S_IFDIR: "a directory"
+        case S_IFIFO: "a FIFO (named pipe)"
+        case S_IFCHR: "a character device"
+        case S_IFBLK: "a block device"
+        case S_IFSOCK: "a socket"
+        default: "not a regular file"
+        }
+    }
 }
 

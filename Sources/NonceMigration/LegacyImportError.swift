@@ -3,8 +3,8 @@
 public enum LegacyImportError: Error, Sendable, CustomStringConvertible {
     /// A path given to the import does not exist.
     case pathNotFound(String)
-    /// A directory could not be listed.
-    case cannotList(String, reason: String)
+    /// A value given on the command line is empty or blank.
+    case emptyValue
     /// Nothing to import: no paths and no values.
     case nothingGiven
     /// Files with suspect values; the report lists every file and why.
@@ -14,8 +14,8 @@ public enum LegacyImportError: Error, Sendable, CustomStringConvertible {
         switch self {
         case .pathNotFound(let path):
             return "no such file or directory: '\(path)'; nothing was imported"
-        case .cannotList(let path, let reason):
-            return "cannot list directory '\(path)': \(reason); nothing was imported"
+        case .emptyValue:
+            return "an empty value was given (--value ''): give the nonce, digits only; nothing was imported"
         case .nothingGiven:
             return "give at least one legacy file or directory (or a value)"
         case .rejected(let report):

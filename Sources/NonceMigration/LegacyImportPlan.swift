@@ -24,6 +24,8 @@ public struct LegacyImportPlan: Sendable {
         throws(LegacyImportError)
     {
         guard !paths.isEmpty || !values.isEmpty else { throw .nothingGiven }
+        // A blank value is a mistake (an unset shell variable), not "no nonce".
+        if values.contains(where: { $0.allSatisfy(\.isWhitespace) }) { throw .emptyValue }
         self.options = options
         let now = options.now ?? WallClock.nanoseconds()
         judgedAt = now
@@ -55,6 +57,11 @@ private struct ValueJudge {
         var report = LegacyFileReport(
             path: candidate.path, size: nil, sha256: nil, format: candidate.kind.name, unit: nil, rawValues: [],
             normalized: nil, leadNanoseconds: nil, status: .ignored, reason: "")
+        if let problem = candidate.problem {
+            report.format = "directory"
+            reject(&report, problem)
+            return report
+        }
         switch candidate.kind {
         case .unrecognized:
             report.size = (try? FileManager.default.attributesOfItem(atPath: candidate.path)[.size] as? NSNumber)?.int64Value
@@ -72,6 +79,7 @@ private struct ValueJudge {
         case .nonce(_, let copy):
             switch LegacyFileReader.load(candidate.path) {
             case .failure(let problem):
+                if case .tooLarge(let bytes) = problem { report.size = bytes }
                 reject(&report, problem)
             case .success(let contents):
                 report.size = contents.size
@@ -120,6 +128,12 @@ private struct ValueJudge {
             report.leadNanoseconds = lead > 0 ? lead : nil
             var notes: [String] = []
             if values.count > 1 { notes.append("the largest of \(values.count) values") }
+            // Units come from the magnitude, so padding changes nothing; said, because no old
+            // manager wrote it and a person may want to know who did.
+            if let padded = values.first(where: { $0.count > 1 && $0.hasPrefix("0") }) {
+                let zeros = padded.prefix { $0 == "0" }.count
+                notes.append("written with \(zeros) leading zero(s), read as its number")
+            }
             if case .backup(let epoch?) = copy { notes.append("a backup from \(Self.date(epochSeconds: epoch))") }
             if lead > 0 { notes.append("\(LeadText.describe(lead)) ahead of the clock") }
             let maxLead = options.maxLead.wholeNanoseconds

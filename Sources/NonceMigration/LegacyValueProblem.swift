@@ -14,6 +14,13 @@ public enum LegacyValueProblem: Error, Sendable, Equatable, CustomStringConverti
     case tooLarge(bytes: Int64)
     /// The file could not be read.
     case unreadable(String)
+    /// A directory, FIFO, device or socket with a nonce file's name.
+    case notARegularFile(String)
+    /// Only NUL bytes where a value should be: a write lost in a crash (the file's length
+    /// survived, its bytes did not), whose value may have been the newest.
+    case onlyZeroBytes
+    /// A directory the import was to search could not be listed.
+    case cannotList(String)
 
     public var description: String {
         switch self {
@@ -31,6 +38,13 @@ public enum LegacyValueProblem: Error, Sendable, Equatable, CustomStringConverti
             "\(bytes) bytes: far too large for a nonce file"
         case .unreadable(let reason):
             "cannot be read: \(reason)"
+        case .notARegularFile(let kind):
+            "\(kind), not a file, under a nonce file's name: the value it should hold is not there"
+        case .onlyZeroBytes:
+            "holds only NUL bytes where a value should be: a write lost in a crash, and that value may have been "
+                + "the newest"
+        case .cannotList(let reason):
+            "a directory that cannot be listed (\(reason)): its nonce files cannot be read"
         }
     }
 

@@ -86,4 +86,32 @@ struct ImportLegacyCommandTests {
         let imported = try ChildProcess.nonce(["import-legacy", bot.root, "--db", directory.database])
         #expect(imported.status == 0, "\(imported.stderr)")
     }
+
+    @Test("an unreadable data/ is named in the report; with --skip-invalid the import goes on without it",
+          .enabled(if: Unprivileged.isAvailable))
+    func unreadableData() throws {
+        let directory = try TemporaryDirectory()
+        let bot = try Self.bot(directory, lead: .zero)
+        try String(bot.value / 1_000_000).write(toFile: bot.root + "/kraken_nonce.txt", atomically: false, encoding: .utf8)
+        // Everything readable by the unprivileged user but data/ itself.
+        for path in [directory.url.path, bot.root] { chmod(path, 0o755) }
+        chmod(bot.root + "/kraken_nonce.txt", 0o644)
+        chmod(bot.root + "/data", 0o000)
+        defer { chmod(bot.root + "/data", 0o755) }
+        let database = directory.path("never-created.sqlite")
+
+        let stopped = try Unprivileged.nonce(["import-legacy", bot.root, "--dry-run", "--json", "--db", database])
+        #expect(stopped.status != 0)
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(stopped.stdout.utf8)) as? [String: Any], "\(stopped.stderr)")
+        let files = try #require(report["files"] as? [[String: Any]])
+        let data = try #require(files.first { $0["path"] as? String == bot.root + "/data" }, "\(files)")
+        #expect(data["status"] as? String == "rejected")
+        #expect((data["reason"] as? String)?.contains("cannot be listed") == true, "\(data)")
+
+        let skipped = try Unprivileged.nonce(["import-legacy", bot.root, "--dry-run", "--skip-invalid", "--json", "--db", database])
+        #expect(skipped.status == 0, "\(skipped.stderr)")
+        let goneOn = try #require(try JSONSerialization.jsonObject(with: Data(skipped.stdout.utf8)) as? [String: Any])
+        #expect((goneOn["floor_after"] as? NSNumber)?.int64Value ?? 0 > 0, "the file outside data/ still counts")
+        #expect(!FileManager.default.fileExists(atPath: database))
+    }
 }

@@ -5,33 +5,20 @@ import Testing
 
 @Suite("A read-only directory")
 struct ReadOnlyDirectoryTests {
-    /// `setpriv` from the PATH, if there is one.
-    static let setpriv: URL? = (ProcessInfo.processInfo.environment["PATH"] ?? "")
-        .split(separator: ":")
-        .map { URL(fileURLWithPath: String($0)).appendingPathComponent("setpriv") }
-        .first { FileManager.default.isExecutableFile(atPath: $0.path) }
-
-    /// Runs `nonce` as a user who cannot write to `directory`. Root ignores permissions, so
-    /// as root the command runs as `nobody` through setpriv (util-linux).
+    /// Runs `nonce` as a user who cannot write to `directory` (see ``Unprivileged``).
     private func runWithoutWriteAccess(_ arguments: [String], in directory: TemporaryDirectory) throws -> ChildProcess.Result {
-        guard getuid() == 0 else {
-            chmod(directory.url.path, 0o555)
-            return try ChildProcess.nonce(arguments)
+        if getuid() == 0 {
+            for name in try FileManager.default.contentsOfDirectory(atPath: directory.url.path) {
+                chown(directory.path(name), Unprivileged.nobody, Unprivileged.nobody)
+            }
+            chown(directory.url.path, Unprivileged.nobody, Unprivileged.nobody)
         }
-        let nobody: UInt32 = 65534
-        for name in try FileManager.default.contentsOfDirectory(atPath: directory.url.path) {
-            chown(directory.path(name), nobody, nobody)
-        }
-        chown(directory.url.path, nobody, nobody)
         chmod(directory.url.path, 0o555)
-        let setpriv = try #require(Self.setpriv, "setpriv (util-linux) is needed to drop root's privileges")
-        return try ChildProcess.run(setpriv, [
-            "--reuid=\(nobody)", "--regid=\(nobody)", "--clear-groups", ChildProcess.nonce.path,
-        ] + arguments)
+        return try Unprivileged.nonce(arguments)
     }
 
     @Test("issuing fails with an error naming the database, and prints no nonce",
-          .enabled(if: getuid() != 0 || setpriv != nil))
+          .enabled(if: Unprivileged.isAvailable))
     func existingDatabase() throws {
         let directory = try TemporaryDirectory()
         let first = try ChildProcess.nonce(["next", "--db", directory.database])
@@ -51,7 +38,7 @@ struct ReadOnlyDirectoryTests {
     }
 
     @Test("a new database cannot be created there: a clear error",
-          .enabled(if: getuid() != 0 || setpriv != nil))
+          .enabled(if: Unprivileged.isAvailable))
     func newDatabase() throws {
         let directory = try TemporaryDirectory()
         let path = directory.path("new.sqlite")

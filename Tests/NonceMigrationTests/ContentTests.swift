@@ -16,9 +16,14 @@ struct ContentTests {
             == .values(["1764000000000", "1764000000500", "1763999999000"]))
     }
 
-    @Test("empty, blank and zero-filled files carry no value", arguments: [[], Array(" \n\r\n".utf8), [0, 0, 0, 0], [0, 10, 0]])
+    @Test("empty and blank files carry no value", arguments: [[], Array(" \n\r\n".utf8)])
     func empty(bytes: [UInt8]) {
         #expect(LegacyContent(bytes: bytes) == .empty)
+    }
+
+    @Test("NUL bytes where a value should be are suspect, not nothing", arguments: [[0, 0, 0, 0], [0, 10, 0], Array("1764000000000\n".utf8) + [0, 0]])
+    func zeroFilled(bytes: [UInt8]) {
+        #expect(LegacyContent(bytes: bytes) == .invalid(.onlyZeroBytes))
     }
 
     @Test("anything but whole decimal numbers is invalid, naming the line", arguments: [

@@ -14,7 +14,7 @@ struct StreamChangeTests {
         #expect(throws: StoreError.modeMismatch(stream: "kraken-main", actual: .exclusive, requested: .shared)) {
             try store.openStream(named: "kraken-main", mode: .shared)
         }
-        #expect(throws: StoreError.invalidStreamName("")) { try store.openStream(named: "", mode: .exclusive) }
+        #expect(throws: StoreError.invalidStreamName("", reason: "it is empty")) { try store.openStream(named: "", mode: .exclusive) }
     }
 
     @Test("history rows land exactly, in order, whether they fill multi-row groups or not", arguments: [1, 63, 64, 65, 200])

@@ -160,8 +160,7 @@ extension NonceStore {
     }
 
     static func validate(streamName name: String) throws {
-        guard (1...200).contains(name.count), !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
-        else { throw StoreError.invalidStreamName(name) }
+        if let reason = StreamName.problem(with: name) { throw StoreError.invalidStreamName(name, reason: reason) }
     }
 
     static func decodeStream(_ row: Statement) -> StreamRecord {

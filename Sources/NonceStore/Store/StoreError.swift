@@ -15,8 +15,9 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case hardLinked(path: String, links: Int)
     /// The database could not be opened or prepared for writing.
     case cannotOpen(path: String, reason: String)
-    /// A stream name that is empty, too long or has control characters.
-    case invalidStreamName(String)
+    /// A stream name that is empty, too long (as seen or as stored), or holds invisible or
+    /// control characters; `reason` says which.
+    case invalidStreamName(String, reason: String)
     /// No stream has that name.
     case streamNotFound(String, path: String)
     /// The stream exists in another mode than the one asked for.
@@ -58,8 +59,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
                 + "used through two names is corrupted. Remove the other links (a symbolic link is safe)"
         case .cannotOpen(let path, let reason):
             "cannot open database '\(path)': \(reason)"
-        case .invalidStreamName(let name):
-            "invalid stream name '\(name)': use 1 to 200 printable characters"
+        case .invalidStreamName(let name, let reason):
+            "invalid stream name '\(StreamName.shown(name))': \(reason); use 1 to 200 visible characters"
         case .streamNotFound(let name, let path):
             "no stream named '\(name)' in '\(path)'"
         case .modeMismatch(let stream, let actual, let requested):
