@@ -82,4 +82,25 @@ struct TamperingTests {
         let names = try FileManager.default.contentsOfDirectory(atPath: directory.url.path)
         #expect(!names.contains { $0.contains("creating") }, "\(names)")
     }
+
+    @Test("root reading another user's database adds no file of its own, and leaves the owner able to issue",
+          .enabled(if: getuid() == 0 && Unprivileged.isAvailable))
+    func rootReadsAnotherUsersDatabase() throws {
+        let directory = try TemporaryDirectory()
+        chmod(directory.url.path, 0o777)
+        let created = try Unprivileged.nonce(["next", "--db", directory.database])
+        try #require(created.status == 0, "\(created.stderr)")
+        for command in [["stats"], ["history"], ["verify"], ["stream", "list"]] {
+            let read = try ChildProcess.nonce(command + ["--db", directory.database])
+            #expect(read.status == 0, "\(read.stderr)")
+        }
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory.url.path)
+        #expect(Set(names).isSubset(of: ["nonces.sqlite", "nonces.sqlite-wal", "nonces.sqlite-shm"]), "\(names)")
+        for name in names {
+            var info = stat()
+            #expect(stat(directory.path(name), &info) == 0 && info.st_uid == Unprivileged.nobody, "\(name) is owned by \(info.st_uid)")
+        }
+        let again = try Unprivileged.nonce(["next", "--db", directory.database])
+        #expect(again.status == 0, "the owner is not locked out: \(again.stderr)")
+    }
 }

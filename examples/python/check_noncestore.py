@@ -450,6 +450,17 @@ class FreshDatabaseTests(unittest.TestCase):
         self.assertEqual(len(results), 1)
         self.assertGreater(manager.get_nonce(), results[0])
 
+    def test_an_empty_file_beside_a_log_is_refused_and_the_log_kept(self):
+        path = self.db + ".empty"
+        open(path, "wb").close()
+        with open(path + "-wal", "wb") as log:
+            log.write(b"newest marks")
+        with self.assertRaises(noncestore.NonceStoreError) as raised:
+            noncestore.NonceStoreManager(db=path, stream="default")
+        self.assertIn("was a database in use", str(raised.exception))
+        with open(path + "-wal", "rb") as log:
+            self.assertEqual(log.read(), b"newest marks")
+
     def test_a_newer_schema_is_refused(self):
         connection = sqlite3.connect(self.db)
         connection.execute(f"PRAGMA user_version = {noncestore.SCHEMA_VERSION + 1}")

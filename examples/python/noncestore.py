@@ -116,6 +116,22 @@ def _ofd_unlock(fd, offset):
         pass
 
 
+def _check_database_file(path):
+    """Refuses, before SQLite sees it, what the Swift side refuses: an empty file (SQLite
+    would start it afresh and delete a write-ahead log beside it that may hold the newest
+    marks) and a file with several hard links (SQLite keeps a log beside each name)."""
+    info = os.stat(path)
+    if info.st_size == 0:
+        beside = [path + suffix for suffix in ("-wal", "-shm", "-locks") if os.path.exists(path + suffix)]
+        if beside:
+            raise NonceStoreError(f"'{path}' is empty but {', '.join(beside)} beside it show it was a database in use: "
+                                  f"it was truncated or replaced. Nothing was touched; see 'Starting over' in the README")
+        raise NonceStoreError(f"'{path}' is an empty file, not a NonceStore database; it was left untouched")
+    if info.st_nlink > 1:
+        raise NonceStoreError(f"'{path}' has {info.st_nlink} hard links: SQLite keeps its write-ahead log beside each "
+                              f"name, so a database used through two names is corrupted. Remove the other links")
+
+
 # Descriptors of database files for the locks above, by (device, inode). They are never
 # closed while the process lives: closing any descriptor of a file drops every POSIX lock
 # the process holds on it, SQLite's own included. A lock given up returns its descriptor here.
@@ -474,6 +490,7 @@ class NonceStoreManager:
         if not os.path.exists(self.db):
             raise NonceStoreError(f"no database at '{self.db}': create the stream with "
                                   f"'nonce stream create {self.stream} --shared --db {self.db}'")
+        _check_database_file(self.db)
         self.real_db = os.path.realpath(self.db)
         self.lock_path = self.real_db
         try:
