@@ -227,6 +227,13 @@ struct WriteWaitTests {
         #expect(refused.stdout.isEmpty)
         #expect(refused.stderr.contains("whole wait of 0.7 seconds"), "\(refused.stderr)")
         #expect(refused.stderr.contains("process \(holder.pid) (stopped inside its transaction)"), "\(refused.stderr)")
+        // Reading takes no write lock: the stopped holder does not hold it up.
+        for command in [["stats", "--stream", "s"], ["history", "--stream", "s"], ["stream", "list"], ["verify"]] {
+            let reading = ContinuousClock.now
+            let read = try ChildProcess.nonce(command + ["--wait", "5s", "--db", directory.database])
+            #expect(read.status == 0, "\(command): \(read.stderr)")
+            #expect(ContinuousClock.now - reading < .seconds(5), "\(command) waited for the write lock")
+        }
         kill(holder.pid, SIGCONT)
         holder.kill()
         let admitted = try ChildProcess.nonce(["next", "--stream", "s", "--db", directory.database])
