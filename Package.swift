@@ -12,7 +12,6 @@ let package = Package(
     name: "NonceStore",
     platforms: [.macOS(.v15)],
     products: [
-        .library(name: "NonceStore", targets: ["NonceStore"]),
         .library(name: "NonceKit", targets: ["NonceKit"]),
         .library(name: "NonceMigration", targets: ["NonceMigration"]),
         .executable(name: "nonce", targets: ["NonceCLI"]),
@@ -99,6 +98,14 @@ let package = Package(
                 "NonceKit", "NonceStore", "NonceTestSupport",
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        // Compiled as if it were another package: it sees only the public API, and checks
+        // that nothing there can lower a stream's floor while a manager holds it.
+        .testTarget(
+            name: "PublicAPITests",
+            dependencies: ["NonceKit", "NonceMigration", "NonceTestSupport"],
+            packageAccess: false,
             swiftSettings: swiftSettings
         ),
         // Real processes: the CLI, kill -9 crash cycles, claims across processes.

@@ -40,8 +40,15 @@ extension NonceManager {
         public var clock: any NonceClock
         /// Where the manager logs clock regressions, renewals and failures.
         public var logger: Logger
-        /// Settings for the SQLite connection.
-        public var store: NonceStore.Configuration
+        /// How long a write waits for its turn at the database's write lock while other
+        /// processes hold it; a write fails only when the whole wait passed with no turn.
+        public var databaseWait: Duration
+        /// Create the database when the file is missing (false: a missing file is an error).
+        public var createIfMissing: Bool
+        /// The database connection's settings.
+        package var store: NonceStore.Configuration {
+            NonceStore.Configuration(busyTimeout: databaseWait, createIfMissing: createIfMissing)
+        }
         /// The exchange's call counter to stay under (``RateLimit/starter`` and so on); nil
         /// applies none. Kept in the database: shared by every process and restart.
         public var rateLimit: RateLimit?
@@ -66,7 +73,8 @@ extension NonceManager {
             claimWait: Duration? = nil,
             clock: any NonceClock = SystemClock(),
             logger: Logger = Logger(label: "NonceStore"),
-            store: NonceStore.Configuration = NonceStore.Configuration(),
+            databaseWait: Duration = .seconds(10),
+            createIfMissing: Bool = true,
             rateLimit: RateLimit? = nil,
             burstProtection: BurstProtection? = nil,
             recovery: RecoverySchedule = .standard,
@@ -83,7 +91,8 @@ extension NonceManager {
             self.claimWait = claimWait
             self.clock = clock
             self.logger = logger
-            self.store = store
+            self.databaseWait = databaseWait
+            self.createIfMissing = createIfMissing
             self.rateLimit = rateLimit
             self.burstProtection = burstProtection
             self.recovery = recovery

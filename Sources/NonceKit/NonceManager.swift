@@ -43,7 +43,7 @@ public final class NonceManager: Sendable {
     /// The stream this manager issues from.
     public let stream: String
     /// The store the manager writes to.
-    public let store: NonceStore
+    package let store: NonceStore
     /// How the stream is shared.
     public let mode: StreamMode
     let engine: Engine
@@ -84,7 +84,7 @@ public final class NonceManager: Sendable {
     ///   `configuration.mode` is set and the stream is in the other mode;
     ///   ``StoreError/streamHeld(stream:holderPID:database:)`` when another process holds
     ///   an exclusive stream.
-    public init(store: NonceStore, configuration: Configuration = Configuration()) throws {
+    package init(store: NonceStore, configuration: Configuration = Configuration()) throws {
         let opened = try configuration.mode.map { try store.openStream(named: configuration.stream, mode: $0) }
             ?? store.stream(named: configuration.stream)
             ?? store.openStream(named: configuration.stream, mode: .exclusive)

@@ -1,15 +1,33 @@
 import Foundation
-public import NonceStore
+package import NonceStore
 
 extension LegacyImportPlan {
-    /// Writes the import: raises the stream's floor to ``floor`` and records every file and
-    /// an `import` event, all in one durable transaction (see
-    /// ``NonceStore/recordLegacyImport(id:stream:files:floor:summary:)``).
+    /// Writes the import into the database at `path`, creating it (and the stream) when
+    /// missing: raises the stream's floor to ``floor`` (it only ever rises) and records every
+    /// file and an `import` event, in one durable transaction. An exclusive stream is claimed
+    /// for that transaction, so the import is refused while a process issues from it.
+    ///
+    /// - Parameter wait: how long to wait for a turn at the database's write lock.
+    /// - Throws: ``LegacyImportError/rejected(_:)`` when a file holds a suspect value, before
+    ///   the database is touched (or created); `StoreError` when the stream is held by a
+    ///   running process or the write fails. Nothing is written in either case.
+    public func apply(toDatabaseAt path: String, wait: Duration = .seconds(10)) throws -> LegacyImportReport {
+        try checkAccepted()
+        return try apply(to: NonceStore(path: path, configuration: .init(busyTimeout: wait)))
+    }
+
+    /// What ``apply(toDatabaseAt:wait:)`` would do, writing nothing and creating nothing.
+    public func preview(databaseAt path: String, wait: Duration = .seconds(10)) throws -> LegacyImportReport {
+        let exists = access(path, F_OK) == 0
+        return try preview(against: exists ? NonceStore(path: path, configuration: .init(busyTimeout: wait, createIfMissing: false)) : nil)
+    }
+
+    /// Writes the import through an open store (see ``apply(toDatabaseAt:wait:)``).
     ///
     /// - Throws: ``LegacyImportError/rejected(_:)`` when a file holds a suspect value, before
     ///   the store is touched; ``StoreError`` when the stream is held by a running process
     ///   or the write fails. Nothing is written in either case.
-    public func apply(to store: NonceStore) throws -> LegacyImportReport {
+    package func apply(to store: NonceStore) throws -> LegacyImportReport {
         try checkAccepted()
         let id = UUID().uuidString.lowercased()
         let commit = try store.recordLegacyImport(
@@ -22,14 +40,14 @@ extension LegacyImportPlan {
     }
 
     /// Throws ``LegacyImportError/rejected(_:)`` when a file holds a suspect value: what
-    /// ``apply(to:)`` checks first. Call it before opening (and so creating) a database.
+    /// ``apply(toDatabaseAt:wait:)`` checks first. Call it before opening (and so creating) a database.
     public func checkAccepted() throws(LegacyImportError) {
         guard rejected.isEmpty else { throw .rejected(report(dryRun: false, outcome: .rejected)) }
     }
 
-    /// What ``apply(to:)`` would do, writing nothing. `store` is nil when the database does
+    /// What an import would do, writing nothing. `store` is nil when the database does
     /// not exist yet (the floor before is then 0).
-    public func preview(against store: NonceStore?) throws -> LegacyImportReport {
+    package func preview(against store: NonceStore?) throws -> LegacyImportReport {
         guard rejected.isEmpty else { return report(dryRun: true, outcome: .rejected) }
         let before = try store?.stream(named: options.stream)?.floor ?? 0
         let seen = try store?.wasImported(files.map(\.record), stream: options.stream) ?? false

@@ -10,9 +10,9 @@
 /// Whoever changes an exclusive stream's floor from outside its issuing process (the
 /// legacy importer, a mode switch) takes the claim first, so it can never race a holder
 /// that issues from memory.
-public final class StreamClaim: Sendable {
+package final class StreamClaim: Sendable {
     /// The stream held.
-    public let stream: String
+    package let stream: String
     private let lock: FileRangeLock
 
     /// - Parameter holder: reads the holder's pid for the error; called only on failure.
@@ -37,7 +37,7 @@ public final class StreamClaim: Sendable {
     package var fileDescriptor: Int32 { lock.fileDescriptor }
 
     /// Releases the claim (also released when this object goes away, or the process dies).
-    public func release() {
+    package func release() {
         lock.unlock()
     }
 }
@@ -50,7 +50,7 @@ extension NonceStore {
     /// - Throws: ``StoreError/streamHeld(stream:holderPID:database:)`` or
     ///   ``StoreError/claimTimedOut(stream:holderPID:database:waited:)`` while another
     ///   claim holds it, in this process or another.
-    public func claim(_ record: StreamRecord, wait: Duration? = nil, shared: Bool = false) throws -> StreamClaim {
+    package func claim(_ record: StreamRecord, wait: Duration? = nil, shared: Bool = false) throws -> StreamClaim {
         try StreamClaim(record: record, store: self, wait: wait, shared: shared) { (try? stream(named: record.name))?.holderPID }
     }
 
@@ -62,7 +62,7 @@ extension NonceStore {
 
     /// True when some live claim (exclusive or shared) holds `record`, in any process. A snapshot: the answer may
     /// change at once; take a claim to act on it.
-    public func isHeld(_ record: StreamRecord) -> Bool {
+    package func isHeld(_ record: StreamRecord) -> Bool {
         guard let probe = try? FileRangeLock(database: resolvedPath, offset: LockBytes.claim(streamID: record.id)) else {
             return false
         }

@@ -59,7 +59,7 @@ final class BusyWait {
 extension Connection {
     /// Waits up to `wait` for other connections' locks, retrying at a short flat interval
     /// (see ``BusyWait``) instead of SQLite's growing backoff.
-    public func setBusyWait(_ wait: Duration) {
+    package func setBusyWait(_ wait: Duration) {
         let state = BusyWait(limit: wait)
         busyWait = state
         sqlite3_busy_handler(handle, { context, attempt in

@@ -1,7 +1,7 @@
 /// How a transaction takes its locks.
 ///
 /// Related SQLite documentation: <https://sqlite.org/lang_transaction.html>
-public enum TransactionKind: Sendable {
+package enum TransactionKind: Sendable {
     /// Takes the write lock at once. Every read-modify-write uses this: a deferred
     /// transaction that reads and then writes can fail with `SQLITE_BUSY` without
     /// waiting for the busy timeout.
@@ -15,7 +15,7 @@ extension Connection {
     ///
     /// - Parameter durable: when true the commit syncs the write-ahead log to disk
     ///   (`synchronous=FULL`), so the change survives a power loss, not only a process crash.
-    public func transaction<T>(
+    package func transaction<T>(
         _ kind: TransactionKind = .immediate,
         durable: Bool = false,
         _ body: () throws -> T

@@ -7,16 +7,16 @@ import CSQLite
 /// reason.
 ///
 /// Related SQLite documentation: <https://sqlite.org/c3ref/sqlite3.html>
-public final class Connection {
+package final class Connection {
     /// The path the connection was opened with.
-    public let path: String
+    package let path: String
     let handle: OpaquePointer
     private var cachedStatements: [String: Statement] = [:]
     /// The busy handler's state; kept here because SQLite holds only an unretained pointer.
     var busyWait: BusyWait?
 
     /// How a connection opens its file.
-    public enum OpenMode: Sendable {
+    package enum OpenMode: Sendable {
         /// Read and write, creating the file when missing.
         case readWriteCreate
         /// Read and write an existing file.
@@ -35,7 +35,7 @@ public final class Connection {
 
     /// Opens the database at `path`. SQLite reads nothing yet: a file that is not a database
     /// is only detected by the first statement.
-    public init(path: String, mode: OpenMode = .readWriteCreate) throws(DatabaseError) {
+    package init(path: String, mode: OpenMode = .readWriteCreate) throws(DatabaseError) {
         var handle: OpaquePointer?
         let flags = mode.flags | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
         let code = sqlite3_open_v2(path, &handle, flags, nil)
@@ -54,7 +54,7 @@ public final class Connection {
     }
 
     /// Runs one or more statements that take no arguments.
-    public func execute(_ sql: String) throws(DatabaseError) {
+    package func execute(_ sql: String) throws(DatabaseError) {
         var message: UnsafeMutablePointer<CChar>?
         let code = sqlite3_exec(handle, sql, nil, nil, &message)
         guard code == SQLITE_OK else {
@@ -67,13 +67,13 @@ public final class Connection {
     }
 
     /// Prepares a new statement.
-    public func prepare(_ sql: String) throws(DatabaseError) -> Statement {
+    package func prepare(_ sql: String) throws(DatabaseError) -> Statement {
         try Statement(sql: sql, connection: handle)
     }
 
     /// Returns a statement prepared once and kept for the connection's lifetime: the way to
     /// run hot-path SQL without re-parsing it.
-    public func cachedStatement(_ sql: String) throws(DatabaseError) -> Statement {
+    package func cachedStatement(_ sql: String) throws(DatabaseError) -> Statement {
         if let statement = cachedStatements[sql] { return statement }
         let statement = try prepare(sql)
         cachedStatements[sql] = statement
@@ -81,7 +81,7 @@ public final class Connection {
     }
 
     /// Runs `sql` with `values` and returns the first column of the first row, if any.
-    public func scalarInt64(_ sql: String, _ values: [DatabaseValue] = []) throws(DatabaseError) -> Int64? {
+    package func scalarInt64(_ sql: String, _ values: [DatabaseValue] = []) throws(DatabaseError) -> Int64? {
         let statement = try cachedStatement(sql)
         defer { statement.reset() }
         try statement.bind(values)
@@ -90,7 +90,7 @@ public final class Connection {
     }
 
     /// Runs `sql` with `values` and returns the first column of the first row as text.
-    public func scalarText(_ sql: String, _ values: [DatabaseValue] = []) throws(DatabaseError) -> String? {
+    package func scalarText(_ sql: String, _ values: [DatabaseValue] = []) throws(DatabaseError) -> String? {
         let statement = try cachedStatement(sql)
         defer { statement.reset() }
         try statement.bind(values)
@@ -99,5 +99,5 @@ public final class Connection {
     }
 
     /// True while a transaction is open on this connection.
-    public var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
+    package var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
 }

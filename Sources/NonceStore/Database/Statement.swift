@@ -7,9 +7,9 @@ import CSQLite
 /// thread at a time, under whatever lock guards the connection.
 ///
 /// Related SQLite documentation: <https://sqlite.org/c3ref/stmt.html>
-public final class Statement {
+package final class Statement {
     /// The SQL text this statement was prepared from.
-    public let sql: String
+    package let sql: String
     private let handle: OpaquePointer
     private let connection: OpaquePointer
 
@@ -29,24 +29,24 @@ public final class Statement {
     // MARK: Binding (1-based indexes, as in SQLite)
 
     /// Binds an integer to parameter `index` (1-based).
-    public func bind(_ value: Int64, at index: Int32) throws(DatabaseError) {
+    package func bind(_ value: Int64, at index: Int32) throws(DatabaseError) {
         try check(sqlite3_bind_int64(handle, index, value))
     }
 
     /// Binds text, or NULL when `value` is nil, to parameter `index` (1-based).
-    public func bind(_ value: String?, at index: Int32) throws(DatabaseError) {
+    package func bind(_ value: String?, at index: Int32) throws(DatabaseError) {
         guard let value else { return try check(sqlite3_bind_null(handle, index)) }
         try check(sqlite3_bind_text(handle, index, value, -1, Self.transient))
     }
 
     /// Binds an integer, or NULL when `value` is nil, to parameter `index` (1-based).
-    public func bind(_ value: Int64?, at index: Int32) throws(DatabaseError) {
+    package func bind(_ value: Int64?, at index: Int32) throws(DatabaseError) {
         guard let value else { return try check(sqlite3_bind_null(handle, index)) }
         try bind(value, at: index)
     }
 
     /// Binds each value in order, starting at parameter 1.
-    public func bind(_ values: [DatabaseValue]) throws(DatabaseError) {
+    package func bind(_ values: [DatabaseValue]) throws(DatabaseError) {
         for (offset, value) in values.enumerated() {
             let index = Int32(offset + 1)
             switch value {
@@ -62,7 +62,7 @@ public final class Statement {
 
     /// Advances to the next row. Returns false once the statement is done.
     @discardableResult
-    public func step() throws(DatabaseError) -> Bool {
+    package func step() throws(DatabaseError) -> Bool {
         let code = sqlite3_step(handle)
         switch code {
         case SQLITE_ROW: return true
@@ -75,19 +75,19 @@ public final class Statement {
     }
 
     /// Makes the statement ready to run again; bindings are kept.
-    public func reset() {
+    package func reset() {
         sqlite3_reset(handle)
     }
 
     /// Binds `values`, runs the statement to completion, and resets it.
-    public func execute(_ values: [DatabaseValue] = []) throws(DatabaseError) {
+    package func execute(_ values: [DatabaseValue] = []) throws(DatabaseError) {
         defer { reset() }
         try bind(values)
         while try step() {}
     }
 
     /// Binds `values`, collects every row through `row`, and resets the statement.
-    public func rows<T>(_ values: [DatabaseValue] = [], _ row: (Statement) throws(DatabaseError) -> T) throws(DatabaseError) -> [T] {
+    package func rows<T>(_ values: [DatabaseValue] = [], _ row: (Statement) throws(DatabaseError) -> T) throws(DatabaseError) -> [T] {
         defer { reset() }
         try bind(values)
         var result: [T] = []
@@ -98,28 +98,28 @@ public final class Statement {
     // MARK: Columns (0-based indexes, as in SQLite)
 
     /// The integer in column `index` (0-based) of the current row; 0 for NULL.
-    public func int64(at index: Int32) -> Int64 {
+    package func int64(at index: Int32) -> Int64 {
         sqlite3_column_int64(handle, index)
     }
 
     /// The floating-point value in column `index`; 0 for NULL.
-    public func double(at index: Int32) -> Double {
+    package func double(at index: Int32) -> Double {
         sqlite3_column_double(handle, index)
     }
 
     /// The integer in column `index`, or nil for NULL.
-    public func optionalInt64(at index: Int32) -> Int64? {
+    package func optionalInt64(at index: Int32) -> Int64? {
         isNull(at: index) ? nil : int64(at: index)
     }
 
     /// The text in column `index`, or nil for NULL.
-    public func text(at index: Int32) -> String? {
+    package func text(at index: Int32) -> String? {
         guard let bytes = sqlite3_column_text(handle, index) else { return nil }
         return String(cString: bytes)
     }
 
     /// True when column `index` of the current row is NULL.
-    public func isNull(at index: Int32) -> Bool {
+    package func isNull(at index: Int32) -> Bool {
         sqlite3_column_type(handle, index) == SQLITE_NULL
     }
 
@@ -134,7 +134,7 @@ public final class Statement {
 }
 
 /// A value bound to a statement parameter.
-public enum DatabaseValue: Sendable, Equatable {
+package enum DatabaseValue: Sendable, Equatable {
     case null
     case integer(Int64)
     case text(String)
@@ -142,6 +142,6 @@ public enum DatabaseValue: Sendable, Equatable {
 }
 
 extension DatabaseValue: ExpressibleByIntegerLiteral, ExpressibleByStringLiteral {
-    public init(integerLiteral value: Int64) { self = .integer(value) }
-    public init(stringLiteral value: String) { self = .text(value) }
+    package init(integerLiteral value: Int64) { self = .integer(value) }
+    package init(stringLiteral value: String) { self = .text(value) }
 }

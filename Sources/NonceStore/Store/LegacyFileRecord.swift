@@ -1,25 +1,25 @@
-/// One legacy file examined by an import: a row of the public `legacy_imports` view.
-public struct LegacyFileRecord: Sendable, Equatable, Codable {
+/// One legacy file examined by an import: a row of the package `legacy_imports` view.
+package struct LegacyFileRecord: Sendable, Equatable, Codable {
     /// The file's absolute path when it was read.
-    public var path: String
+    package var path: String
     /// Its size in bytes (nil for a value given on the command line).
-    public var size: Int64?
+    package var size: Int64?
     /// Lower-case hex SHA-256 of its bytes (nil for a value given on the command line).
-    public var sha256: String?
+    package var sha256: String?
     /// The detected format, such as `account-text` or `platform-state.bak`.
-    public var format: String
+    package var format: String
     /// The unit inferred from the value's magnitude: `ms`, `us` or `ns`.
-    public var unit: String?
+    package var unit: String?
     /// The value(s) as written, one per line.
-    public var rawValue: String?
+    package var rawValue: String?
     /// The value in nanoseconds (the largest, when the file held several).
-    public var normalized: Int64?
+    package var normalized: Int64?
     /// Whether the value counted towards the floor.
-    public var accepted: Bool
+    package var accepted: Bool
     /// Why it counted or not, for people.
-    public var reason: String
+    package var reason: String
 
-    public init(
+    package init(
         path: String, size: Int64?, sha256: String?, format: String, unit: String?,
         rawValue: String?, normalized: Int64?, accepted: Bool, reason: String
     ) {
@@ -36,12 +36,12 @@ public struct LegacyFileRecord: Sendable, Equatable, Codable {
 }
 
 /// What ``NonceStore/recordLegacyImport(id:stream:files:floor:summary:)`` did.
-public struct LegacyImportCommit: Sendable, Equatable {
+package struct LegacyImportCommit: Sendable, Equatable {
     /// The stream's floor (`max(last_issued, high_water)`) before the import; 0 for a new stream.
-    public var floorBefore: Int64
+    package var floorBefore: Int64
     /// The floor after it: never below ``floorBefore``.
-    public var floorAfter: Int64
+    package var floorAfter: Int64
     /// False when the same files had been imported before and the floor did not move:
     /// nothing was written.
-    public var recorded: Bool
+    package var recorded: Bool
 }

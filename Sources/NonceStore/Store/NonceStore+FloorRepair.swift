@@ -1,11 +1,11 @@
 /// A stream whose state row was below its own history, brought back up.
-public struct FloorRepair: Sendable, Equatable {
+package struct FloorRepair: Sendable, Equatable {
     /// The stream repaired.
-    public var stream: String
+    package var stream: String
     /// The floor the state row gave: `max(last_issued, high_water)`.
-    public var stateFloor: Int64
+    package var stateFloor: Int64
     /// The largest nonce in the stream's history: the floor now.
-    public var historyFloor: Int64
+    package var historyFloor: Int64
 }
 
 extension NonceStore {
@@ -22,7 +22,7 @@ extension NonceStore {
     /// SQL contract's trigger on every nonce.
     ///
     /// - Returns: what was repaired, or nil when the state row already covered the history.
-    public func repairFloor(streamID: Int64) throws -> FloorRepair? {
+    package func repairFloor(streamID: Int64) throws -> FloorRepair? {
         try writeTransaction(durable: true) { connection in
             guard let record = try connection.cachedStatement("SELECT \(Self.streamColumns) FROM streams WHERE id = ?")
                 .rows([.integer(streamID)], Self.decodeStream).first,
@@ -92,7 +92,7 @@ extension NonceStore {
 extension NonceStore {
     /// The latest wall-clock reading any process recorded for a stream: its `updated_at` and
     /// the `issued_at` of its newest history row (one seek on `history_stream_nonce`).
-    public func lastClockReading(streamID: Int64) throws -> Int64 {
+    package func lastClockReading(streamID: Int64) throws -> Int64 {
         try withConnection { connection in
             try connection.cachedStatement("""
                 SELECT max(s.updated_at, coalesce((SELECT h.issued_at FROM history AS h WHERE h.stream_id = s.id
@@ -104,7 +104,7 @@ extension NonceStore {
 
     /// Records that a process starts with its clock behind what earlier processes recorded
     /// for the stream: counted in `clock_regressions`, with a `clock_regression` event.
-    public func recordClockBehind(streamID: Int64, now: Int64, recorded: Int64, pid: Int32) throws {
+    package func recordClockBehind(streamID: Int64, now: Int64, recorded: Int64, pid: Int32) throws {
         try writeTransaction(durable: false) { connection in
             try connection.cachedStatement("UPDATE streams SET clock_regressions = clock_regressions + 1 WHERE id = ?")
                 .execute([.integer(streamID)])

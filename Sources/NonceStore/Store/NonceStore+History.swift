@@ -1,6 +1,6 @@
 extension NonceStore {
     /// The newest `limit` history rows of `stream`, newest first.
-    public func history(stream: String, limit: Int) throws -> [HistoryEntry] {
+    package func history(stream: String, limit: Int) throws -> [HistoryEntry] {
         try withConnection { connection in
             try connection.cachedStatement("""
                 SELECT s.name, h.nonce, h.issued_at, h.pid, h.label
@@ -15,7 +15,7 @@ extension NonceStore {
     }
 
     /// How many history rows `stream` has, and the largest nonce among them.
-    public func historySummary(stream: String) throws -> (count: Int64, maximum: Int64?) {
+    package func historySummary(stream: String) throws -> (count: Int64, maximum: Int64?) {
         try withConnection { connection in
             let statement = try connection.cachedStatement("""
                 SELECT count(*), max(h.nonce) FROM history AS h JOIN streams AS s ON s.id = h.stream_id
@@ -29,7 +29,7 @@ extension NonceStore {
     }
 
     /// The newest `limit` events of `stream`, newest first.
-    public func events(stream: String, limit: Int) throws -> [EventEntry] {
+    package func events(stream: String, limit: Int) throws -> [EventEntry] {
         try withConnection { connection in
             try connection.cachedStatement("""
                 SELECT s.name, e.at, e.kind, e.detail

@@ -17,7 +17,7 @@ extension NonceStore {
     /// - Throws: ``StoreError/streamHeld(stream:holderPID:database:)`` while a process
     ///   holds the exclusive stream, ``StoreError/writeFailed(path:reason:)`` when the
     ///   write fails (a full disk); nothing is written then.
-    public func recordLegacyImport(
+    package func recordLegacyImport(
         id: String, stream name: String, files: [LegacyFileRecord], floor: Int64?, summary: String
     ) throws -> LegacyImportCommit {
         try Self.validate(streamName: name)
@@ -68,7 +68,7 @@ extension NonceStore {
 
     /// True when an earlier import of `stream` recorded every one of `files` with the same
     /// checksum and outcome: importing them again would add nothing. A dry run asks this.
-    public func wasImported(_ files: [LegacyFileRecord], stream name: String) throws -> Bool {
+    package func wasImported(_ files: [LegacyFileRecord], stream name: String) throws -> Bool {
         guard let record = try stream(named: name) else { return files.isEmpty }
         return try withConnection { connection in
             try Self.allRecorded(files, streamID: record.id, on: connection)

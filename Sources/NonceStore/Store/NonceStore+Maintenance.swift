@@ -23,7 +23,7 @@ public struct PruneResult: Sendable, Equatable, Codable {
 
 extension NonceStore {
     /// The sizes of the database file and its write-ahead log.
-    public func fileSizes() -> StoreFileSizes {
+    package func fileSizes() -> StoreFileSizes {
         StoreFileSizes(database: Self.size(of: path), wal: Self.size(of: path + "-wal"))
     }
 
@@ -35,7 +35,7 @@ extension NonceStore {
     /// repeat. Rows go in chunks of `chunk`, each its own short transaction, so issuing
     /// processes wait at most one chunk for the write lock. A `prune` event records it.
     @discardableResult
-    public func pruneHistory(stream name: String, issuedBefore: Int64?, keep: Int64?, chunk: Int = 20_000) throws -> PruneResult {
+    package func pruneHistory(stream name: String, issuedBefore: Int64?, keep: Int64?, chunk: Int = 20_000) throws -> PruneResult {
         guard let record = try stream(named: name) else { throw StoreError.streamNotFound(name, path: path) }
         // The cutoff for `keep`: history nonces increase in issue order, so the newest rows
         // are the largest nonces, found through the (stream_id, nonce) index.
@@ -93,7 +93,7 @@ extension NonceStore {
     /// - Returns: true when every frame was copied; false when a reader's snapshot still
     ///   needs some (a long-lived reader, such as an open `sqlite3` shell, starves checkpoints).
     @discardableResult
-    public func checkpoint() throws -> Bool {
+    package func checkpoint() throws -> Bool {
         try withConnection { connection in
             // Row: busy flag, frames in the log, frames checkpointed.
             let row = try connection.prepare("PRAGMA wal_checkpoint(PASSIVE)").rows { ($0.int64(at: 1), $0.int64(at: 2)) }.first

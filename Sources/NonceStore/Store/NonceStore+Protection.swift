@@ -2,7 +2,7 @@ extension NonceStore {
     /// Counts an "invalid nonce" rejection of `stream`: one more in a row, one more in total.
     ///
     /// - Returns: the rejections in a row, this one included.
-    public func recordRejection(stream name: String, at now: Int64, detail: String) throws -> Int64 {
+    package func recordRejection(stream name: String, at now: Int64, detail: String) throws -> Int64 {
         try protectionWrite(stream: name) { connection, id in
             try connection.cachedStatement("""
                 UPDATE streams SET rejections_in_a_row = rejections_in_a_row + 1, rejections_total = rejections_total + 1,
@@ -22,7 +22,7 @@ extension NonceStore {
     ///
     /// - Returns: how many rejections in a row there were.
     @discardableResult
-    public func recordSuccess(stream name: String, at now: Int64) throws -> Int64 {
+    package func recordSuccess(stream name: String, at now: Int64) throws -> Int64 {
         try protectionWrite(stream: name) { connection, id in
             let count = try connection.cachedStatement("SELECT rejections_in_a_row FROM streams WHERE id = ?")
                 .rows([.integer(id)]) { $0.int64(at: 0) }.first ?? 0
@@ -42,7 +42,7 @@ extension NonceStore {
     ///
     /// - Returns: 0 when the cost was added; otherwise the nanoseconds until it would fit
     ///   (nothing is added then: ask again after waiting).
-    public func takeRateCounter(stream name: String, cost: Double, maximum: Double, decayPerSecond: Double, now: Int64) throws -> Int64 {
+    package func takeRateCounter(stream name: String, cost: Double, maximum: Double, decayPerSecond: Double, now: Int64) throws -> Int64 {
         try protectionWrite(stream: name, durable: false) { connection, id in
             let saved = try connection.cachedStatement("SELECT level, updated_at FROM rate_counters WHERE stream_id = ?")
                 .rows([.integer(id)]) { ($0.double(at: 0), $0.int64(at: 1)) }.first
@@ -62,7 +62,7 @@ extension NonceStore {
     /// ``takeRateCounter(stream:cost:maximum:decayPerSecond:now:)`` charged it when the nonce
     /// was taken. Adds back what the counter decayed since then, at most `cost`, so the
     /// counter is never below the exchange's.
-    public func holdRateCharge(stream name: String, cost: Double, decayPerSecond: Double, takenAt: Int64, now: Int64) throws {
+    package func holdRateCharge(stream name: String, cost: Double, decayPerSecond: Double, takenAt: Int64, now: Int64) throws {
         try protectionWrite(stream: name, durable: false) { connection, id in
             let saved = try connection.cachedStatement("SELECT level, updated_at FROM rate_counters WHERE stream_id = ?")
                 .rows([.integer(id)]) { ($0.double(at: 0), $0.int64(at: 1)) }.first
@@ -88,16 +88,16 @@ extension NonceStore {
 }
 
 /// The arithmetic of a counter that rises by each call's cost and decays continuously.
-public enum RateCounterMath {
+package enum RateCounterMath {
     /// `level` at `from`, decayed at `perSecond` until `to`. A clock that stepped back
     /// decays nothing (it never raises the counter either).
-    public static func decayed(level: Double, from: Int64, to: Int64, perSecond: Double) -> Double {
+    package static func decayed(level: Double, from: Int64, to: Int64, perSecond: Double) -> Double {
         let elapsed = Double(max(0, to - from)) / 1e9
         return max(0, level - elapsed * perSecond)
     }
 
     /// Nanoseconds until `cost` fits under `maximum`, or 0 when it fits now.
-    public static func wait(level: Double, cost: Double, maximum: Double, perSecond: Double) -> Int64 {
+    package static func wait(level: Double, cost: Double, maximum: Double, perSecond: Double) -> Int64 {
         let excess = level + cost - maximum
         // A hair of tolerance: decimal rates (0.33/s) leave binary remainders.
         guard excess > 1e-9 else { return 0 }

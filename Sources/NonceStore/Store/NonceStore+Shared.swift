@@ -14,7 +14,7 @@ extension NonceStore {
     /// - Throws: ``StoreError/modeMismatch(stream:actual:requested:)`` for an exclusive
     ///   stream, ``StoreError/streamNotFound(_:path:)``, or
     ///   ``StoreError/writeFailed(path:reason:)``; no nonce is issued then.
-    public func issueShared(stream name: String, now: Int64, pid: Int32, label: String?, clockStepBack: Int64? = nil) throws -> Int64 {
+    package func issueShared(stream name: String, now: Int64, pid: Int32, label: String?, clockStepBack: Int64? = nil) throws -> Int64 {
         try sharedWrite(stream: name) { connection in
             try connection.cachedStatement("INSERT INTO nonce_requests (stream, requested_at, pid, label) VALUES (?, ?, ?, ?)")
                 .execute([.text(name), .integer(now), .integer(Int64(pid)), label.map { .text($0) } ?? .null])
@@ -35,7 +35,7 @@ extension NonceStore {
     /// Moves a shared stream forward through the SQL contract's `nonce_jumps` view (migration
     /// 4): its floor becomes `max(floor, now) + nanoseconds`, durably, with a `jump` event.
     /// Returns the new floor; every later nonce is above it.
-    public func jumpShared(stream name: String, by nanoseconds: Int64, now: Int64, reason: String) throws -> Int64 {
+    package func jumpShared(stream name: String, by nanoseconds: Int64, now: Int64, reason: String) throws -> Int64 {
         try sharedWrite(stream: name) { connection in
             try connection.cachedStatement("INSERT INTO nonce_jumps (stream, by_ns, requested_at, reason) VALUES (?, ?, ?, ?)")
                 .execute([.text(name), .integer(nanoseconds), .integer(now), .text(reason)])
@@ -50,7 +50,7 @@ extension NonceStore {
     /// - Returns: false when the stream already was in `mode` (nothing written).
     /// - Throws: ``StoreError/streamHeld(stream:holderPID:database:)`` while held.
     @discardableResult
-    public func setMode(_ mode: StreamMode, stream name: String) throws -> Bool {
+    package func setMode(_ mode: StreamMode, stream name: String) throws -> Bool {
         try sharedWrite(stream: name) { connection in
             guard let record = try connection.cachedStatement("SELECT \(Self.streamColumns) FROM streams WHERE name = ?")
                 .rows([.text(name)], Self.decodeStream).first

@@ -6,7 +6,7 @@ extension NonceStore {
         """
 
     /// The stream called `name`, or nil when there is none.
-    public func stream(named name: String) throws -> StreamRecord? {
+    package func stream(named name: String) throws -> StreamRecord? {
         try withConnection { connection in
             try connection.cachedStatement("SELECT \(Self.streamColumns) FROM streams WHERE name = ?")
                 .rows([.text(name)], Self.decodeStream).first
@@ -14,7 +14,7 @@ extension NonceStore {
     }
 
     /// Every stream, by name.
-    public func streams() throws -> [StreamRecord] {
+    package func streams() throws -> [StreamRecord] {
         try withConnection { connection in
             try connection.cachedStatement("SELECT \(Self.streamColumns) FROM streams ORDER BY name")
                 .rows([], Self.decodeStream)
@@ -25,7 +25,7 @@ extension NonceStore {
     ///
     /// - Throws: ``StoreError/modeMismatch(stream:actual:requested:)`` when it exists in
     ///   the other mode.
-    public func openStream(named name: String, mode: StreamMode) throws -> StreamRecord {
+    package func openStream(named name: String, mode: StreamMode) throws -> StreamRecord {
         try Self.validate(streamName: name)
         // Not synced on its own: the first lease, committed durably right after, syncs it too.
         return try writeTransaction(durable: false) { connection in
@@ -47,7 +47,7 @@ extension NonceStore {
     ///
     /// - Returns: the pid of a holder that stopped uncleanly, if one did.
     @discardableResult
-    public func setHolder(streamID: Int64, pid: Int32?) throws -> Int32? {
+    package func setHolder(streamID: Int64, pid: Int32?) throws -> Int32? {
         try writeTransaction(durable: false) { connection in
             let previous = try connection.cachedStatement("SELECT holder_pid FROM streams WHERE id = ?")
                 .rows([.integer(streamID)]) { $0.optionalInt64(at: 0) }.first ?? nil
@@ -68,7 +68,7 @@ extension NonceStore {
     ///
     /// - Parameter durable: sync the commit to disk (`synchronous=FULL`). Required whenever
     ///   the change raises a high-water mark that a nonce is about to be issued under.
-    public func apply(_ change: StreamChange, durable: Bool) throws {
+    package func apply(_ change: StreamChange, durable: Bool) throws {
         guard !change.isEmpty else { return }
         try writeTransaction(durable: durable) { connection in
             try Self.apply(change, on: connection)

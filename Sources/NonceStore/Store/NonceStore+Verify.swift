@@ -28,7 +28,7 @@ extension NonceStore {
     /// against the invariants the store promises:
     /// - history nonces are unique and strictly increasing in issue order;
     /// - the largest history nonce <= `last_issued` <= the high-water mark.
-    public func verify(stream: String? = nil) throws -> VerificationReport {
+    package func verify(stream: String? = nil) throws -> VerificationReport {
         try withConnection { connection in
             try connection.transaction(.deferred) {
                 var problems: [VerificationReport.Problem] = []

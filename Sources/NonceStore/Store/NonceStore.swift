@@ -34,21 +34,21 @@ import Darwin
 /// - ``wasImported(_:stream:)``
 /// ### Checking
 /// - ``verify(stream:)``
-public final class NonceStore: Sendable {
+package final class NonceStore: Sendable {
     /// Connection settings.
-    public struct Configuration: Sendable {
+    package struct Configuration: Sendable {
         /// How long one write waits for its turn at the database's write lock while other
         /// connections hold it, retrying at a short flat interval; a write fails with
         /// ``StoreError/busy(path:waited:)`` only when the whole wait passed without a turn.
-        public var busyTimeout: Duration = .seconds(10)
+        package var busyTimeout: Duration = .seconds(10)
         /// Runs on the connection after it is opened and before migrations: a place for
         /// pragmas such as `max_page_count`.
-        public var prepareDatabase: (@Sendable (Connection) throws -> Void)?
+        package var prepareDatabase: (@Sendable (Connection) throws -> Void)?
         /// Create the file when it is missing. Read-only tools turn this off, so that a
         /// mistyped path is an error rather than a new empty database.
-        public var createIfMissing: Bool
+        package var createIfMissing: Bool
 
-        public init(
+        package init(
             busyTimeout: Duration = .seconds(10),
             createIfMissing: Bool = true,
             prepareDatabase: (@Sendable (Connection) throws -> Void)? = nil
@@ -60,14 +60,14 @@ public final class NonceStore: Sendable {
     }
 
     /// What the write-ahead log is trimmed back to after a checkpoint: 16 MiB.
-    public static let walSizeLimit: Int64 = 16 << 20
+    package static let walSizeLimit: Int64 = 16 << 20
 
     /// How long a write waits for the write lock (``Configuration/busyTimeout``).
-    public let busyTimeout: Duration
+    package let busyTimeout: Duration
     /// The database file's path, as given.
-    public let path: String
+    package let path: String
     /// The path with symlinks and `..` resolved: what identifies the file, for locks.
-    public let resolvedPath: String
+    package let resolvedPath: String
     /// Guards `connection`: SQLite connections are opened without their own mutex.
     private let lock = Mutex(())
     /// Only touched inside `lock`, which is what makes the class `Sendable`.
@@ -77,7 +77,7 @@ public final class NonceStore: Sendable {
     ///
     /// A file that is not an SQLite database, or whose schema is newer than this build, is
     /// refused with ``StoreError`` and left byte-for-byte untouched.
-    public init(path: String, configuration: Configuration = Configuration()) throws {
+    package init(path: String, configuration: Configuration = Configuration()) throws {
         self.path = path
         busyTimeout = configuration.busyTimeout
         if configuration.createIfMissing {

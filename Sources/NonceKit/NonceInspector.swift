@@ -1,0 +1,65 @@
+public import NonceStore
+
+/// A read-only view of a NonceStore database: what `nonce stats`, `history`, `verify` and
+/// `prune` show and do, for any stream, while other processes issue.
+///
+/// It cannot issue, move a high-water mark, claim or release a stream, or write history:
+/// the only change it makes is ``pruneHistory(of:issuedBefore:keep:)``, which deletes old
+/// history rows and never the state that keeps nonces increasing. Issuing goes through
+/// ``NonceManager``.
+///
+/// ```swift
+/// let inspector = try NonceInspector(path: "nonces.sqlite")
+/// for stats in try inspector.streams() { print(stats.stream, stats.lastIssued) }
+/// ```
+public final class NonceInspector: Sendable {
+    package let store: NonceStore
+    private let clock: any NonceClock
+
+    /// The database file, as given.
+    public var path: String { store.path }
+
+    /// Opens the database at `path`, which must exist: a mistyped path is an error, never a
+    /// new database.
+    ///
+    /// - Parameter wait: how long a read or a prune waits for other processes' writes.
+    public init(path: String, wait: Duration = .seconds(10), clock: any NonceClock = SystemClock()) throws {
+        store = try NonceStore(path: path, configuration: .init(busyTimeout: wait, createIfMissing: false))
+        self.clock = clock
+    }
+
+    /// Every stream's figures, by name.
+    public func streams() throws -> [NonceStats] {
+        try store.streams().map { try stats(of: $0.name) }
+    }
+
+    /// `stream`'s figures as the database holds them, without claiming it.
+    ///
+    /// - Throws: ``StoreError/streamNotFound(_:path:)`` when there is no such stream.
+    public func stats(of stream: String) throws -> NonceStats {
+        try NonceManager.stats(of: stream, in: store, clock: clock)
+    }
+
+    /// The newest `limit` issued nonces of `stream`, newest first.
+    public func history(of stream: String, limit: Int) throws -> [HistoryEntry] {
+        guard try store.stream(named: stream) != nil else { throw StoreError.streamNotFound(stream, path: store.path) }
+        return try store.history(stream: stream, limit: limit)
+    }
+
+    /// The newest `limit` events of `stream` (jumps, clock regressions, imports, repairs), newest first.
+    public func events(of stream: String, limit: Int) throws -> [EventEntry] {
+        try store.events(stream: stream, limit: limit)
+    }
+
+    /// SQLite's `integrity_check` and the invariants of every stream, or of `stream` alone.
+    public func verify(stream: String? = nil) throws -> VerificationReport {
+        try store.verify(stream: stream)
+    }
+
+    /// Deletes `stream`'s history rows issued before `issuedBefore` (nanoseconds since the
+    /// epoch), or all but the newest `keep`, or both limits together. The stream's state,
+    /// and so its floor, is untouched.
+    public func pruneHistory(of stream: String, issuedBefore: Int64? = nil, keep: Int64? = nil) throws -> PruneResult {
+        try store.pruneHistory(stream: stream, issuedBefore: issuedBefore, keep: keep)
+    }
+}
