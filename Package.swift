@@ -14,6 +14,7 @@ let package = Package(
     products: [
         .library(name: "NonceKit", targets: ["NonceKit"]),
         .library(name: "NonceMigration", targets: ["NonceMigration"]),
+        .library(name: "NonceKitTesting", targets: ["NonceKitTesting"]),
         .executable(name: "nonce", targets: ["NonceCLI"]),
     ],
     dependencies: [
@@ -58,6 +59,13 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Test doubles for code built on NonceKit (a clock that moves when told), shipped
+        // apart as swift-nio ships NIOEmbedded.
+        .target(
+            name: "NonceKitTesting",
+            dependencies: ["NonceKit"],
+            swiftSettings: swiftSettings
+        ),
         // The `nonce` command: parse, call the manager, print.
         .executableTarget(
             name: "NonceCLI",
@@ -72,7 +80,7 @@ let package = Package(
         // A child process for the crash and cross-process tests; not a product.
         .executableTarget(
             name: "NonceTestHelper",
-            dependencies: ["NonceKit", "NonceStore"],
+            dependencies: ["NonceKit", "NonceKitTesting", "NonceStore"],
             swiftSettings: swiftSettings
         ),
         // Temporary directories and child processes, shared by the test targets.
@@ -95,7 +103,7 @@ let package = Package(
         .testTarget(
             name: "NonceKitTests",
             dependencies: [
-                "NonceKit", "NonceStore", "NonceTestSupport",
+                "NonceKit", "NonceKitTesting", "NonceStore", "NonceTestSupport",
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
             ],
             swiftSettings: swiftSettings
@@ -111,7 +119,7 @@ let package = Package(
         // Real processes: the CLI, kill -9 crash cycles, claims across processes.
         .testTarget(
             name: "NonceCLITests",
-            dependencies: ["NonceKit", "NonceStore", "NonceTestSupport"],
+            dependencies: ["NonceKit", "NonceKitTesting", "NonceStore", "NonceTestSupport"],
             swiftSettings: swiftSettings
         ),
     ]

@@ -9,7 +9,7 @@ import Darwin
 /// Where nonces take their time from: nanoseconds since the Unix epoch.
 ///
 /// The clock may step backwards (NTP, a VM resuming); the manager never lets that make a
-/// nonce go backwards. Inject a ``ManualClock`` in tests to step it on purpose.
+/// nonce go backwards. Tests inject `ManualClock` (module `NonceKitTesting`) to step it on purpose.
 public protocol NonceClock: Sendable {
     /// The current time in nanoseconds since 1970-01-01 UTC.
     func now() -> Int64
@@ -41,60 +41,6 @@ public struct SystemClock: NonceClock {
         var spec = timespec()
         clock_gettime(CLOCK_REALTIME, &spec)
         return Int64(spec.tv_sec) &* 1_000_000_000 &+ Int64(spec.tv_nsec)
-    }
-}
-
-/// A clock that moves only when told to: for tests of clock regressions and rate limits.
-/// Sleeping on it waits until the test advances it far enough, so a test decides when a
-/// rate-limited call proceeds without sleeping itself.
-public final class ManualClock: NonceClock {
-    private let current: Mutex<Int64>
-    private let moved = NSCondition()
-    private let sleeping = Atomic<Int>(0)
-
-    /// Starts at `nanoseconds` since the epoch (by default, the real time now).
-    public init(nanoseconds: Int64 = SystemClock().now()) {
-        current = Mutex(nanoseconds)
-    }
-
-    public func now() -> Int64 { current.withLock { $0 } }
-
-    /// Moves the clock by `duration`, which may be negative to step it back.
-    public func advance(by duration: Duration) {
-        // Under the condition's lock, so a sleeper between its check and its wait cannot
-        // miss the move.
-        moved.lock()
-        current.withLock { $0 += duration.nanoseconds }
-        moved.broadcast()
-        moved.unlock()
-    }
-
-    /// Sets the clock to `nanoseconds` since the epoch.
-    public func set(nanoseconds: Int64) {
-        moved.lock()
-        current.withLock { $0 = nanoseconds }
-        moved.broadcast()
-        moved.unlock()
-    }
-
-    /// How many threads and tasks are sleeping on this clock right now.
-    public var sleepers: Int { sleeping.load(ordering: .sequentiallyConsistent) }
-
-    /// Returns once the clock has been advanced by `duration` from now.
-    public func sleep(for duration: Duration) {
-        let until = now().addingReportingOverflow(duration.nanoseconds).partialValue
-        sleeping.add(1, ordering: .sequentiallyConsistent)
-        defer { sleeping.subtract(1, ordering: .sequentiallyConsistent) }
-        moved.lock()
-        defer { moved.unlock() }
-        while now() < until { moved.wait() }
-    }
-
-    public func sleep(for duration: Duration) async throws {
-        let until = now().addingReportingOverflow(duration.nanoseconds).partialValue
-        sleeping.add(1, ordering: .sequentiallyConsistent)
-        defer { sleeping.subtract(1, ordering: .sequentiallyConsistent) }
-        while now() < until { try await Task.sleep(for: .milliseconds(1)) }
     }
 }
 

@@ -1,4 +1,4 @@
-public import NonceStore
+package import NonceStore
 
 extension NonceManager {
     /// The figures of `stream` as the database holds them, without claiming the stream:

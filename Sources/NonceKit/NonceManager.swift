@@ -46,10 +46,8 @@ public final class NonceManager: Sendable {
     package let store: NonceStore
     /// How the stream is shared.
     public let mode: StreamMode
-    let engine: Engine
-    /// The exclusive engine when it issues from memory (history batched or off): the hot
-    /// path's one check, instead of unpacking `engine` on every call.
-    private let memoryIssuer: IssuerCore?
+    /// Makes the nonces: ``LeasedEngine`` or ``SharedIssuer``, by the stream's mode.
+    let engine: any IssuingEngine
     let apiLock = APILock()
     let limiter: RateLimiter
     let metrics: NonceMetrics
@@ -61,14 +59,10 @@ public final class NonceManager: Sendable {
     /// already keeps every other process out).
     let interProcessAPILock: FileRangeLock?
     let claim: StreamClaim
+    /// The stream's lifetime rejections when this manager claimed it.
+    private let rejectionsAtClaim: Int64
     let openedAt = ContinuousClock.now
     private let closeOnce = Mutex(false)
-
-    /// The two ways of issuing.
-    enum Engine: Sendable {
-        case leased(IssuerCore, BackgroundWriter, base: StreamRecord)
-        case shared(SharedIssuer)
-    }
 
     /// Opens (creating if needed) the database at `path` and opens `configuration.stream`.
     public convenience init(path: String, configuration: Configuration = Configuration()) throws {
@@ -111,6 +105,7 @@ public final class NonceManager: Sendable {
         self.metrics = metrics
         limiter = RateLimiter(configuration: configuration, streamName: record.name, store: store, metrics: metrics)
         rejections = Mutex((record.consecutiveRejections, 0))
+        rejectionsAtClaim = record.rejectionsTotal
         if let repair {
             logger.warning("the stream's state was below its own history; issuing continues above the history", metadata: [
                 "state_floor": "\(repair.stateFloor)", "history_floor": "\(repair.historyFloor)",
@@ -138,12 +133,10 @@ public final class NonceManager: Sendable {
             }
             let core = IssuerCore(record: record, store: store, configuration: configuration, pid: pid, metrics: metrics)
             try core.renew(toCover: max(configuration.clock.now(), record.floor.addingClamped(1)))
-            engine = .leased(core, BackgroundWriter(core: core), base: record)
-            memoryIssuer = configuration.history == .synchronous ? nil : core
+            engine = LeasedEngine(core: core, base: record)
             interProcessAPILock = nil
         case .shared:
-            engine = .shared(SharedIssuer(record: record, store: store, configuration: configuration, pid: pid, metrics: metrics))
-            memoryIssuer = nil
+            engine = SharedIssuer(record: record, store: store, configuration: configuration, pid: pid, metrics: metrics)
             do {
                 interProcessAPILock = try FileRangeLock(database: store.resolvedPath, offset: LockBytes.apiLock(streamID: record.id))
             } catch {
@@ -177,16 +170,7 @@ public final class NonceManager: Sendable {
 
     /// Issues without any rate limiting: the step every path ends in.
     func issue(label: String?) throws(NonceError) -> UInt64 {
-        if let memoryIssuer { return UInt64(try memoryIssuer.issue(label: label)) }
-        switch engine {
-        case .leased(let core, _, _):
-            let nonce = core.configuration.history == .synchronous
-                ? try core.issueSynchronously(label: label)
-                : try core.issue(label: label)
-            return UInt64(nonce)
-        case .shared(let issuer):
-            return UInt64(try issuer.issue(label: label))
-        }
+        UInt64(try engine.issue(label: label))
     }
 
     /// Moves the stream forward by `duration` at once: the next nonce is at least
@@ -195,10 +179,7 @@ public final class NonceManager: Sendable {
     /// - Returns: the new floor; every later nonce is above it.
     @discardableResult
     public func jump(by duration: Duration, reason: String = "manual") throws(NonceError) -> UInt64 {
-        let floor = switch engine {
-        case .leased(let core, _, _): try core.jump(by: duration, reason: reason)
-        case .shared(let issuer): try issuer.jump(by: duration, reason: reason)
-        }
+        let floor = try engine.jump(by: duration, reason: reason)
         metrics.jumps.increment()
         let now = configuration.clock.now()
         metrics.recordLead(last: floor, now: now)
@@ -210,26 +191,21 @@ public final class NonceManager: Sendable {
         return UInt64(floor)
     }
 
-    /// This stream's figures: lifetime totals plus this process's counts.
+    /// This stream's figures: lifetime totals plus this process's counts. Assembled here
+    /// alone: the engine's figures, the rejections this manager recorded, the file sizes.
     public func stats() -> NonceStats {
-        var stats = engineStats()
+        var stats = engine.stats(openedAt: openedAt)
+        if mode == .exclusive {
+            // Only this process records rejections of a stream it holds alone; the engine's
+            // base was read at the claim.
+            let known = rejections.withLock { $0 }
+            stats.consecutiveRejections = known.inARow
+            stats.rejectionsTotal = rejectionsAtClaim + known.thisProcess
+        }
         let sizes = store.fileSizes()
         stats.databaseBytes = sizes.database
         stats.walBytes = sizes.wal
         return stats
-    }
-
-    private func engineStats() -> NonceStats {
-        switch engine {
-        case .leased(let core, _, let base):
-            var stats = core.stats(base: base, openedAt: openedAt)
-            let known = rejections.withLock { $0 }
-            stats.consecutiveRejections = known.inARow
-            stats.rejectionsTotal = base.rejectionsTotal + known.thisProcess
-            return stats
-        case .shared(let issuer):
-            return issuer.stats(openedAt: openedAt)
-        }
     }
 
     /// Writes the remaining history and counters, and releases the stream. Called by
@@ -247,15 +223,6 @@ public final class NonceManager: Sendable {
         }
         guard first else { return }
         defer { claim.release() }
-        switch engine {
-        case .leased(let core, let writer, _):
-            core.state.withLock { $0.closed = true }
-            writer.stop()
-            core.writeBehind(releasing: true)
-            _ = try? store.setHolder(streamID: core.streamID, pid: nil)
-            if let failure = core.state.withLock({ $0.failure }) { throw failure }
-        case .shared(let issuer):
-            issuer.close()
-        }
+        try engine.close()
     }
 }

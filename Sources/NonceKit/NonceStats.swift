@@ -51,8 +51,6 @@ public struct NonceStats: Sendable, Codable, Equatable {
     /// The lead `nonce stats` warns about: 5 minutes.
     public static let largeLead = Duration.seconds(300)
 
-    /// The lead over the wall clock as a duration.
-    public var leadOverClock: Duration { .nanoseconds(leadOverClockNanoseconds) }
 
     /// Writes every field, an absent one as `null` (rather than leaving the key out), so a
     /// reader of the JSON finds the same keys whatever the stream's state.

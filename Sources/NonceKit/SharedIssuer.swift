@@ -6,7 +6,7 @@ import Synchronization
 /// transaction through the store's SQL contract, so any number of processes (in any
 /// language) issue one strictly increasing sequence. Slower than the leased engine (one
 /// disk flush per nonce), with nothing held in memory that a crash could lose.
-final class SharedIssuer: Sendable {
+final class SharedIssuer: IssuingEngine {
     let streamName: String
     let store: NonceStore
     let clock: any NonceClock
@@ -97,7 +97,7 @@ final class SharedIssuer: Sendable {
         return stats
     }
 
-    func close() {
+    func close() throws(NonceError) {
         local.withLock { $0.closed = true }
     }
 }

@@ -47,12 +47,6 @@ public enum LegacyValueProblem: Error, Sendable, Equatable, CustomStringConverti
             "a directory that cannot be listed (\(reason)): its nonce files cannot be read"
         }
     }
-
-    /// True for the one problem `--accept-future` overrides.
-    public var isLeadOnly: Bool {
-        if case .tooFarAhead = self { return true }
-        return false
-    }
 }
 
 /// Durations in reports: `35m`, `3h 10m`, `482 years`.

@@ -19,6 +19,7 @@
 //       On a shared stream: takes the API lock, prints "locked PID", sleeps until killed.
 import Foundation
 import NonceKit
+import NonceKitTesting
 import NonceStore
 
 func writeLine(_ text: String) {

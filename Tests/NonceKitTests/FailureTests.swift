@@ -1,4 +1,5 @@
 import NonceKit
+import NonceKitTesting
 import NonceStore
 import NonceTestSupport
 import Testing

@@ -1,5 +1,6 @@
 import Foundation
 import NonceKit
+import NonceKitTesting
 import NonceStore
 import NonceTestSupport
 import Synchronization

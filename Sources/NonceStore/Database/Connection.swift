@@ -21,14 +21,11 @@ package final class Connection {
         case readWriteCreate
         /// Read and write an existing file.
         case readWrite
-        /// Read only.
-        case readOnly
 
         var flags: Int32 {
             switch self {
             case .readWriteCreate: SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
             case .readWrite: SQLITE_OPEN_READWRITE
-            case .readOnly: SQLITE_OPEN_READONLY
             }
         }
     }

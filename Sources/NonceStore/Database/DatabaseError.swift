@@ -30,7 +30,6 @@ public struct DatabaseError: Error, Sendable, CustomStringConvertible {
     /// True when the file is not an SQLite database (or is encrypted).
     public var isNotADatabase: Bool { resultCode == SQLITE_NOTADB }
     /// True when a write was refused because the file or its directory is read-only.
-    public var isReadOnly: Bool { resultCode == SQLITE_READONLY }
     /// True when a UNIQUE, CHECK or other constraint refused the change.
     public var isConstraintViolation: Bool { resultCode == SQLITE_CONSTRAINT }
 

@@ -45,8 +45,10 @@ package final class Statement {
         try bind(value, at: index)
     }
 
-    /// Binds each value in order, starting at parameter 1.
+    /// Binds each value in order, starting at parameter 1. Earlier bindings are cleared
+    /// first: a cached statement run with fewer values must not keep a previous call's.
     package func bind(_ values: [DatabaseValue]) throws(DatabaseError) {
+        sqlite3_clear_bindings(handle)
         for (offset, value) in values.enumerated() {
             let index = Int32(offset + 1)
             switch value {

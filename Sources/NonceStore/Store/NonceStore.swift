@@ -10,7 +10,9 @@ import Darwin
 /// The SQLite database that holds streams, their high-water marks, the history of issued
 /// nonces, events and legacy imports.
 ///
-/// `NonceStore` speaks SQL and nothing else: it decides no policy. It is safe to share
+/// `NonceStore` keeps the records consistent (the floor only rises, history and state move
+/// together, a stream with history is never forgotten); the policy of issuing (leases,
+/// jumps, rate limits) is `NonceKit`'s. It is safe to share
 /// between threads; each call runs under one lock around one connection. Every change runs
 /// in a `BEGIN IMMEDIATE` transaction.
 ///
@@ -27,7 +29,7 @@ import Darwin
 /// - ``history(stream:limit:)``
 /// - ``events(stream:limit:)``
 /// ### Claims
-/// - ``claim(_:wait:)``
+/// - ``claim(_:wait:shared:)``
 /// - ``isHeld(_:)``
 /// ### Legacy imports
 /// - ``recordLegacyImport(id:stream:files:floor:summary:)``

@@ -16,7 +16,7 @@ package struct HistoryRow: Sendable, Equatable {
 package struct EventRow: Sendable, Equatable {
     /// Nanoseconds since the Unix epoch.
     package var at: Int64
-    /// A short machine-readable word: `jump`, `clock_regression`, `recovery`, `import`, ...
+    /// A short machine-readable word, as in ``EventEntry/kind``.
     package var kind: String
     package var detail: String
 

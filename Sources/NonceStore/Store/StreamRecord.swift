@@ -76,7 +76,8 @@ public struct EventEntry: Sendable, Equatable, Codable {
     public var stream: String
     /// Nanoseconds since the Unix epoch.
     public var at: Int64
-    /// A short word: `jump`, `clock_regression`, `recovery`, `import`, ...
+    /// A short word: `jump`, `clock_regression`, `import`, `mode`, `rejection`, `recovered`,
+    /// `unclean_stop`, `floor_repair` or `history_adopted`.
     public var kind: String
     /// What happened, for people.
     public var detail: String
