@@ -37,23 +37,29 @@ let package = Package(
                         .embedInCode("0005_floor_from_every_record.sql")],
             swiftSettings: swiftSettings
         ),
-        // SQL only: connection, statements, migrations, and the store's tables.
+        // What a nonce store is, whatever keeps it: the backend protocol and the records
+        // that cross it (streams, changes, history rows, reports, errors).
         .target(
-            name: "NonceStore",
-            dependencies: ["CSQLite", "NonceSchema"],
+            name: "NonceBackend",
+            swiftSettings: swiftSettings
+        ),
+        // The SQLite backend: connection, statements, migrations, locks on the database file.
+        .target(
+            name: "NonceSQLite",
+            dependencies: ["CSQLite", "NonceSchema", "NonceBackend"],
             swiftSettings: swiftSettings
         ),
         // Reads the old Python managers' nonce files and raises a stream's floor through the store.
         .target(
             name: "NonceMigration",
-            dependencies: ["NonceStore"],
+            dependencies: ["NonceBackend", "NonceSQLite"],
             swiftSettings: swiftSettings
         ),
         // Policy: clock, leases, claims, the API lock, history batching; the manager.
         .target(
             name: "NonceKit",
             dependencies: [
-                "NonceStore",
+                "NonceBackend", "NonceSQLite",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
@@ -80,7 +86,7 @@ let package = Package(
         // A child process for the crash and cross-process tests; not a product.
         .executableTarget(
             name: "NonceTestHelper",
-            dependencies: ["NonceKit", "NonceKitTesting", "NonceStore"],
+            dependencies: ["NonceKit", "NonceKitTesting", "NonceBackend", "NonceSQLite"],
             swiftSettings: swiftSettings
         ),
         // Temporary directories and child processes, shared by the test targets.
@@ -91,19 +97,19 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
-            name: "NonceStoreTests",
-            dependencies: ["NonceStore", "NonceTestSupport"],
+            name: "NonceSQLiteTests",
+            dependencies: ["NonceBackend", "NonceSQLite", "NonceTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "NonceMigrationTests",
-            dependencies: ["NonceMigration", "NonceStore", "NonceTestSupport"],
+            dependencies: ["NonceMigration", "NonceBackend", "NonceSQLite", "NonceTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "NonceKitTests",
             dependencies: [
-                "NonceKit", "NonceKitTesting", "NonceStore", "NonceTestSupport",
+                "NonceKit", "NonceKitTesting", "NonceBackend", "NonceSQLite", "NonceTestSupport",
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
             ],
             swiftSettings: swiftSettings
@@ -119,7 +125,7 @@ let package = Package(
         // Real processes: the CLI, kill -9 crash cycles, claims across processes.
         .testTarget(
             name: "NonceCLITests",
-            dependencies: ["NonceKit", "NonceKitTesting", "NonceStore", "NonceTestSupport"],
+            dependencies: ["NonceKit", "NonceKitTesting", "NonceBackend", "NonceSQLite", "NonceTestSupport"],
             swiftSettings: swiftSettings
         ),
     ]

@@ -1,7 +1,8 @@
 import ArgumentParser
 import Foundation
 import NonceKit
-import NonceStore
+import NonceBackend
+import NonceSQLite
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,7 @@
 import Foundation
 import NonceKit
-import NonceStore
+import NonceBackend
+import NonceSQLite
 import Synchronization
 
 /// The exclusive-stream measurements and their baselines.
@@ -60,7 +61,7 @@ enum ExclusiveBench {
     /// in transactions of 8,192 rows, with nothing else around them. Leaves them in stream
     /// `stream` for the restart measurement.
     static func bulkInsertBaseline(path: String, stream: String, rows: Int) throws -> Double {
-        let store = try NonceStore(path: path)
+        let store = try SQLiteStore(path: path)
         let record = try store.openStream(named: stream, mode: .exclusive)
         var nonce = SystemClock().now() - Int64(rows)
         let start = ContinuousClock.now
@@ -86,7 +87,7 @@ enum ExclusiveBench {
             change.lastIssued = nonce
             change.highWaterMark = nonce
             change.issuedDelta = Int64(rows)
-            try NonceStore.apply(change, on: connection)
+            try SQLiteStore.apply(change, on: connection)
         }
         return (ContinuousClock.now - start).seconds
     }

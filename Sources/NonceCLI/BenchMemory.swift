@@ -1,7 +1,8 @@
 import ArgumentParser
 import Foundation
 import NonceKit
-import NonceStore
+import NonceBackend
+import NonceSQLite
 
 /// Resident memory of a long run with history: does it stay flat?
 struct BenchMemory: Codable {
@@ -60,7 +61,7 @@ enum MemoryBench {
         }
         try manager.close()
         let seconds = (ContinuousClock.now - start).seconds
-        let recorded = try NonceStore(path: path).stream(named: "bench-memory")?.issuedTotal ?? 0
+        let recorded = try SQLiteStore(path: path).stream(named: "bench-memory")?.issuedTotal ?? 0
         guard recorded == Int64(count) else { throw BenchError("the memory run recorded \(recorded) of \(count) nonces") }
         return BenchMemory(nonces: count, seconds: seconds, residentAtStartBytes: atStart, residentSamplesBytes: sampled,
                            peakResidentBytes: ResidentMemory.peak())

@@ -1,6 +1,7 @@
 import Foundation
 import NonceKit
-import NonceStore
+import NonceBackend
+import NonceSQLite
 
 /// One measured figure, and its ratio to the baseline that bounds it.
 struct BenchResult: Codable {
@@ -103,7 +104,7 @@ struct BenchWorkspace {
 /// else around them.
 enum BareTransactionLoop {
     static func run(path: String, count: Int) throws -> Double {
-        let store = try NonceStore(path: path)
+        let store = try SQLiteStore(path: path)
         let record = try store.openStream(named: "baseline", mode: .shared)
         return try store.withConnection { connection in
             let update = try connection.prepare(
@@ -135,7 +136,7 @@ enum SharedStreamBench {
 
     /// Seconds until `processes` copies of `nonce next --count` on one shared stream are done.
     static func processes(_ processes: Int, path: String, count: Int) throws -> Double {
-        _ = try NonceStore(path: path).openStream(named: "bench-shared-n", mode: .shared)
+        _ = try SQLiteStore(path: path).openStream(named: "bench-shared-n", mode: .shared)
         let start = ContinuousClock.now
         let children = try (0..<processes).map { _ in
             let child = Process()

@@ -1,7 +1,8 @@
 import ArgumentParser
 import Foundation
 import NonceKit
-import NonceStore
+import NonceBackend
+import NonceSQLite
 
 /// `--db` and `--stream`, shared by the subcommands that work on one stream.
 struct DatabaseOptions: ParsableArguments {
@@ -35,7 +36,7 @@ struct DatabaseOptions: ParsableArguments {
         return try NonceManager(store: store, configuration: managerConfiguration())
     }
 
-    func openExistingStore() throws -> NonceStore { try file.openExistingStore() }
+    func openExistingStore() throws -> SQLiteStore { try file.openExistingStore() }
 
     /// A manager's settings for `--stream`, with the waits of `--wait`.
     func managerConfiguration() -> NonceManager.Configuration {
@@ -74,18 +75,18 @@ struct DatabaseFileOption: ParsableArguments {
 
     /// Opens an existing database for the read-only commands: a mistyped path is an error,
     /// not a new empty file.
-    func openExistingStore() throws -> NonceStore {
-        try NonceStore(path: path, configuration: storeConfiguration(createIfMissing: false))
+    func openExistingStore() throws -> SQLiteStore {
+        try SQLiteStore(path: path, configuration: storeConfiguration(createIfMissing: false))
     }
 
     /// Opens the database, creating it when missing: for the commands whose job is to create.
-    func openStore() throws -> NonceStore {
-        try NonceStore(path: path, configuration: storeConfiguration())
+    func openStore() throws -> SQLiteStore {
+        try SQLiteStore(path: path, configuration: storeConfiguration())
     }
 
     /// The connection settings, with `--wait` as the write-lock wait.
-    func storeConfiguration(createIfMissing: Bool = true) -> NonceStore.Configuration {
-        var configuration = NonceStore.Configuration(createIfMissing: createIfMissing)
+    func storeConfiguration(createIfMissing: Bool = true) -> SQLiteStore.Configuration {
+        var configuration = SQLiteStore.Configuration(createIfMissing: createIfMissing)
         if let wait { configuration.busyTimeout = wait.duration }
         return configuration
     }

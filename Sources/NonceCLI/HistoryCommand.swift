@@ -1,5 +1,6 @@
 import ArgumentParser
-import NonceStore
+import NonceBackend
+import NonceSQLite
 
 struct HistoryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,7 +1,8 @@
 import ArgumentParser
 import Foundation
 import NonceMigration
-import NonceStore
+import NonceBackend
+import NonceSQLite
 
 struct ImportLegacyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Logging
-import NonceStore
+import NonceBackend
+import NonceSQLite
 
 @main
 struct NonceCommand: ParsableCommand {

@@ -1,7 +1,8 @@
 import ArgumentParser
 import Foundation
 import NonceKit
-import NonceStore
+import NonceBackend
+import NonceSQLite
 
 struct PruneCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,7 @@
 import ArgumentParser
 import NonceKit
-import NonceStore
+import NonceBackend
+import NonceSQLite
 
 struct StreamCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,4 +1,5 @@
-import NonceStore
+import NonceBackend
+import NonceSQLite
 import Foundation
 import Synchronization
 

@@ -1,4 +1,5 @@
-import NonceStore
+import NonceBackend
+import NonceSQLite
 
 /// Issued rows the background writer has not written yet, kept in fixed-size chunks that
 /// are reused rather than freed.

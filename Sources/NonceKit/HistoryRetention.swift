@@ -1,4 +1,5 @@
-import NonceStore
+import NonceBackend
+import NonceSQLite
 
 /// An automatic pruning policy for a stream's history, applied by the holder of an
 /// exclusive stream's background writer. Pruning removes history rows only, never the state
@@ -21,7 +22,7 @@ public struct HistoryRetention: Sendable, Equatable {
 extension IssuerCore {
     /// Housekeeping the background writer does between writes: the retention policy when
     /// it is due, and a checkpoint when the write-ahead log has grown past
-    /// ``NonceStore/walSizeLimit`` (a reader may have held one off).
+    /// ``SQLiteStore/walSizeLimit`` (a reader may have held one off).
     func maintain(lastPrune: inout ContinuousClock.Instant) {
         if let retention = configuration.historyRetention, ContinuousClock.now - lastPrune >= retention.interval {
             lastPrune = ContinuousClock.now
@@ -35,7 +36,7 @@ extension IssuerCore {
                 logger.warning("pruning the history failed", metadata: ["error": "\(error)"])
             }
         }
-        if store.fileSizes().wal > NonceStore.walSizeLimit {
+        if store.fileSizes().wal > SQLiteStore.walSizeLimit {
             do {
                 if try !store.checkpoint() {
                     logger.notice("the write-ahead log could not be checkpointed fully; a reader holds an old snapshot")

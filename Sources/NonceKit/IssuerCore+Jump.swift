@@ -1,4 +1,5 @@
-import NonceStore
+import NonceBackend
+import NonceSQLite
 
 extension IssuerCore {
     /// Raises the floor to `max(last, now) + duration` and the mark a lease beyond it, in one

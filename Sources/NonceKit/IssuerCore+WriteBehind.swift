@@ -1,5 +1,6 @@
 import Foundation
-import NonceStore
+import NonceBackend
+import NonceSQLite
 
 extension IssuerCore {
     /// History rows one write-behind transaction carries at most. Bounded so that callers

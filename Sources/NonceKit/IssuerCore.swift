@@ -1,5 +1,6 @@
 import Logging
-import NonceStore
+import NonceBackend
+import NonceSQLite
 import Synchronization
 
 /// The engine behind ``NonceManager``: issues nonces from memory under a durable lease.
@@ -11,7 +12,7 @@ import Synchronization
 final class IssuerCore: Sendable {
     let streamName: String
     let streamID: Int64
-    let store: NonceStore
+    let store: any NonceBackend
     let configuration: NonceManager.Configuration
     let state: Mutex<IssuerState>
     /// Serializes durable writes that move the mark (renewals, jumps, synchronous history),
@@ -33,7 +34,7 @@ final class IssuerCore: Sendable {
     /// History chunks one background transaction writes at most (``rowsPerTransaction`` rows).
     let chunksPerTransaction: Int
 
-    init(record: StreamRecord, store: NonceStore, configuration: NonceManager.Configuration, pid: Int32, metrics: NonceMetrics) {
+    init(record: StreamRecord, store: any NonceBackend, configuration: NonceManager.Configuration, pid: Int32, metrics: NonceMetrics) {
         self.metrics = metrics
         streamName = record.name
         streamID = record.id

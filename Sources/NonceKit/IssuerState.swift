@@ -1,4 +1,5 @@
-import NonceStore
+import NonceBackend
+import NonceSQLite
 
 /// Everything the hot path reads and writes, kept under one mutex.
 struct IssuerState {

@@ -1,4 +1,5 @@
-import NonceStore
+import NonceBackend
+import NonceSQLite
 
 /// How a stream's nonces are made, behind one face for ``NonceManager``:
 /// ``LeasedEngine`` for exclusive streams (from memory, under a durable lease) and

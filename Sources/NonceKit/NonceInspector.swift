@@ -1,4 +1,5 @@
-public import NonceStore
+public import NonceBackend
+import NonceSQLite
 
 /// A read-only view of a NonceStore database: what `nonce stats`, `history`, `verify` and
 /// `prune` show and do, for any stream, while other processes issue.
@@ -13,7 +14,7 @@ public import NonceStore
 /// for stats in try inspector.streams() { print(stats.stream, stats.lastIssued) }
 /// ```
 public final class NonceInspector: Sendable {
-    package let store: NonceStore
+    package let store: any NonceBackend
     private let clock: any NonceClock
 
     /// The database file, as given.
@@ -24,7 +25,7 @@ public final class NonceInspector: Sendable {
     ///
     /// - Parameter wait: how long a read or a prune waits for other processes' writes.
     public init(path: String, wait: Duration = .seconds(10), clock: any NonceClock = SystemClock()) throws {
-        store = try NonceStore(path: path, configuration: .init(busyTimeout: wait, createIfMissing: false))
+        store = try SQLiteStore(path: path, configuration: .init(busyTimeout: wait, createIfMissing: false))
         self.clock = clock
     }
 

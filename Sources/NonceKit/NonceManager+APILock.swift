@@ -11,7 +11,7 @@ extension NonceManager {
     /// `nonce exec` passes them on) keeps the stream's requests in order even if the
     /// process that started it is killed: the locks last until the command exits too.
     package var lockDescriptors: [Int32] {
-        [claim.fileDescriptor] + (interProcessAPILock.map { [$0.fileDescriptor] } ?? [])
+        claim.inheritableDescriptors + (interProcessAPILock?.inheritableDescriptors ?? [])
     }
 
     /// Runs `body` holding the stream's API lock, with a nonce taken inside the lock, so

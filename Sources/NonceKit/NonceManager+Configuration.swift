@@ -1,5 +1,6 @@
 public import Logging
-public import NonceStore
+public import NonceBackend
+package import NonceSQLite
 
 extension NonceManager {
     /// How the manager records each nonce it issues.
@@ -46,8 +47,8 @@ extension NonceManager {
         /// Create the database when the file is missing (false: a missing file is an error).
         public var createIfMissing: Bool
         /// The database connection's settings.
-        package var store: NonceStore.Configuration {
-            NonceStore.Configuration(busyTimeout: databaseWait, createIfMissing: createIfMissing)
+        package var store: SQLiteStore.Configuration {
+            SQLiteStore.Configuration(busyTimeout: databaseWait, createIfMissing: createIfMissing)
         }
         /// The exchange's call counter to stay under (``RateLimit/starter`` and so on); nil
         /// applies none. Kept in the database: shared by every process and restart.
@@ -59,7 +60,7 @@ extension NonceManager {
         /// A lead over the wall clock beyond which the manager logs a warning (after jumps).
         public var leadWarning: Duration
         /// Automatic history pruning, run by an exclusive stream's background writer; nil
-        /// keeps every row (prune with `nonce prune` or ``NonceStore/pruneHistory(stream:issuedBefore:keep:chunk:)``).
+        /// keeps every row (prune with `nonce prune` or ``SQLiteStore/pruneHistory(stream:issuedBefore:keep:chunk:)``).
         public var historyRetention: HistoryRetention?
 
         public init(

@@ -1,9 +1,10 @@
-package import NonceStore
+package import NonceBackend
+import NonceSQLite
 
 extension NonceManager {
     /// The figures of `stream` as the database holds them, without claiming the stream:
     /// what `nonce stats` shows while another process may be issuing.
-    package static func stats(of stream: String, in store: NonceStore, clock: any NonceClock = SystemClock()) throws -> NonceStats {
+    package static func stats(of stream: String, in store: any NonceBackend, clock: any NonceClock = SystemClock()) throws -> NonceStats {
         guard let record = try store.stream(named: stream) else { throw StoreError.streamNotFound(stream, path: store.path) }
         let held = store.isHeld(record)
         var stats = NonceStats(record: record, now: clock.now(), holderPID: held && record.mode == .exclusive ? record.holderPID : nil)

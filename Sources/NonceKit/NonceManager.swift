@@ -1,6 +1,7 @@
 import Foundation
 import Logging
-public import NonceStore
+public import NonceBackend
+import NonceSQLite
 import Synchronization
 
 /// Issues strictly increasing nanosecond nonces for one stream, safe across threads,
@@ -43,7 +44,7 @@ public final class NonceManager: Sendable {
     /// The stream this manager issues from.
     public let stream: String
     /// The store the manager writes to.
-    package let store: NonceStore
+    package let store: any NonceBackend
     /// How the stream is shared.
     public let mode: StreamMode
     /// Makes the nonces: ``LeasedEngine`` or ``SharedIssuer``, by the stream's mode.
@@ -57,8 +58,8 @@ public final class NonceManager: Sendable {
     let rejections: Mutex<(inARow: Int64, thisProcess: Int64)>
     /// A shared stream's API lock across processes (nil for exclusive streams, whose claim
     /// already keeps every other process out).
-    let interProcessAPILock: FileRangeLock?
-    let claim: StreamClaim
+    let interProcessAPILock: (any InterProcessLock)?
+    let claim: any StreamClaim
     /// The stream's lifetime rejections when this manager claimed it.
     private let rejectionsAtClaim: Int64
     let openedAt = ContinuousClock.now
@@ -66,7 +67,7 @@ public final class NonceManager: Sendable {
 
     /// Opens (creating if needed) the database at `path` and opens `configuration.stream`.
     public convenience init(path: String, configuration: Configuration = Configuration()) throws {
-        try self.init(store: NonceStore(path: path, configuration: configuration.store), configuration: configuration)
+        try self.init(store: SQLiteStore(path: path, configuration: configuration.store), configuration: configuration)
     }
 
     /// Opens `configuration.stream` in `store`, creating it when missing (in
@@ -78,7 +79,7 @@ public final class NonceManager: Sendable {
     ///   `configuration.mode` is set and the stream is in the other mode;
     ///   ``StoreError/streamHeld(stream:holderPID:database:)`` when another process holds
     ///   an exclusive stream.
-    package init(store: NonceStore, configuration: Configuration = Configuration()) throws {
+    package init(store: any NonceBackend, configuration: Configuration = Configuration()) throws {
         let opened = try configuration.mode.map { try store.openStream(named: configuration.stream, mode: $0) }
             ?? store.stream(named: configuration.stream)
             ?? store.openStream(named: configuration.stream, mode: .exclusive)
@@ -137,11 +138,7 @@ public final class NonceManager: Sendable {
             interProcessAPILock = nil
         case .shared:
             engine = SharedIssuer(record: record, store: store, configuration: configuration, pid: pid, metrics: metrics)
-            do {
-                interProcessAPILock = try FileRangeLock(database: store.resolvedPath, offset: LockBytes.apiLock(streamID: record.id))
-            } catch {
-                throw StoreError.cannotOpen(path: store.path, reason: error.description)
-            }
+            interProcessAPILock = try store.apiLock(for: record)
         }
     }
 

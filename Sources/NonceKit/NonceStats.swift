@@ -1,4 +1,5 @@
-public import NonceStore
+public import NonceBackend
+import NonceSQLite
 
 /// A stream's figures: the lifetime ones from the database plus, from a live manager, this
 /// process's own.

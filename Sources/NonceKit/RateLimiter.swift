@@ -1,4 +1,5 @@
-import NonceStore
+import NonceBackend
+import NonceSQLite
 import Synchronization
 
 /// Applies a manager's ``RateLimit`` (a counter in the database, shared by every process
@@ -9,13 +10,13 @@ final class RateLimiter: Sendable {
     let tier: RateLimit?
     let burst: BurstProtection?
     let streamName: String
-    let store: NonceStore
+    let store: any NonceBackend
     let clock: any NonceClock
     let metrics: NonceMetrics
     private let burstEnds: Int64
     private let burstCounter: Mutex<(level: Double, at: Int64)>
 
-    init(configuration: NonceManager.Configuration, streamName: String, store: NonceStore, metrics: NonceMetrics) {
+    init(configuration: NonceManager.Configuration, streamName: String, store: any NonceBackend, metrics: NonceMetrics) {
         tier = configuration.rateLimit
         burst = configuration.burstProtection
         self.streamName = streamName
@@ -103,7 +104,7 @@ final class RateLimiter: Sendable {
     }
 
     /// Holds the tier's charge for a call taken at `takenAt` until now, when the body that
-    /// sent it has ended (see ``NonceStore/holdRateCharge(stream:cost:decayPerSecond:takenAt:now:)``).
+    /// sent it has ended (see ``SQLiteStore/holdRateCharge(stream:cost:decayPerSecond:takenAt:now:)``).
     /// Burst protection needs no hold: it is this process's own, stricter, limit.
     func hold(cost: Double, takenAt: Int64) throws(NonceError) {
         guard let tier else { return }

@@ -1,5 +1,6 @@
 import Logging
-import NonceStore
+import NonceBackend
+import NonceSQLite
 import Synchronization
 
 /// The engine behind a ``NonceManager`` on a shared stream: every nonce is its own durable
@@ -8,7 +9,7 @@ import Synchronization
 /// disk flush per nonce), with nothing held in memory that a crash could lose.
 final class SharedIssuer: IssuingEngine {
     let streamName: String
-    let store: NonceStore
+    let store: any NonceBackend
     let clock: any NonceClock
     let pid: Int32
     let logger: Logger
@@ -26,7 +27,7 @@ final class SharedIssuer: IssuingEngine {
         var closed = false
     }
 
-    init(record: StreamRecord, store: NonceStore, configuration: NonceManager.Configuration, pid: Int32, metrics: NonceMetrics) {
+    init(record: StreamRecord, store: any NonceBackend, configuration: NonceManager.Configuration, pid: Int32, metrics: NonceMetrics) {
         self.metrics = metrics
         streamName = record.name
         self.store = store

@@ -1,5 +1,6 @@
 import Foundation
-package import NonceStore
+package import NonceBackend
+import NonceSQLite
 
 extension LegacyImportPlan {
     /// Writes the import into the database at `path`, creating it (and the stream) when
@@ -13,13 +14,13 @@ extension LegacyImportPlan {
     ///   running process or the write fails. Nothing is written in either case.
     public func apply(toDatabaseAt path: String, wait: Duration = .seconds(10)) throws -> LegacyImportReport {
         try checkAccepted()
-        return try apply(to: NonceStore(path: path, configuration: .init(busyTimeout: wait)))
+        return try apply(to: SQLiteStore(path: path, configuration: .init(busyTimeout: wait)))
     }
 
     /// What ``apply(toDatabaseAt:wait:)`` would do, writing nothing and creating nothing.
     public func preview(databaseAt path: String, wait: Duration = .seconds(10)) throws -> LegacyImportReport {
         let exists = access(path, F_OK) == 0
-        return try preview(against: exists ? NonceStore(path: path, configuration: .init(busyTimeout: wait, createIfMissing: false)) : nil)
+        return try preview(against: exists ? SQLiteStore(path: path, configuration: .init(busyTimeout: wait, createIfMissing: false)) : nil)
     }
 
     /// Writes the import through an open store (see ``apply(toDatabaseAt:wait:)``).
@@ -27,7 +28,7 @@ extension LegacyImportPlan {
     /// - Throws: ``LegacyImportError/rejected(_:)`` when a file holds a suspect value, before
     ///   the store is touched; ``StoreError`` when the stream is held by a running process
     ///   or the write fails. Nothing is written in either case.
-    package func apply(to store: NonceStore) throws -> LegacyImportReport {
+    package func apply(to store: any NonceBackend) throws -> LegacyImportReport {
         try checkAccepted()
         let id = UUID().uuidString.lowercased()
         let commit = try store.recordLegacyImport(
@@ -47,7 +48,7 @@ extension LegacyImportPlan {
 
     /// What an import would do, writing nothing. `store` is nil when the database does
     /// not exist yet (the floor before is then 0).
-    package func preview(against store: NonceStore?) throws -> LegacyImportReport {
+    package func preview(against store: (any NonceBackend)?) throws -> LegacyImportReport {
         guard rejected.isEmpty else { return report(dryRun: true, outcome: .rejected) }
         let before = try store?.stream(named: options.stream)?.floor ?? 0
         let seen = try store?.wasImported(files.map(\.record), stream: options.stream) ?? false

@@ -1,12 +1,13 @@
 import Foundation
-import NonceStore
+import NonceBackend
+import NonceSQLite
 
 /// Every legacy file read and judged, before anything is written: the floor it would set,
 /// and what stands in the way.
 ///
 /// ```swift
 /// let plan = try LegacyImportPlan(paths: ["old-bot/data"])
-/// let report = try plan.apply(to: NonceStore(path: "nonces.sqlite"))
+/// let report = try plan.apply(toDatabaseAt: "nonces.sqlite")
 /// ```
 ///
 /// Reading never writes: legacy files are opened read-only and nothing else is touched

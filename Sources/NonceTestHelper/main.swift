@@ -20,7 +20,8 @@
 import Foundation
 import NonceKit
 import NonceKitTesting
-import NonceStore
+import NonceBackend
+import NonceSQLite
 
 func writeLine(_ text: String) {
     var line = text + "\n"

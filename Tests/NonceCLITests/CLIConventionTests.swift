@@ -1,6 +1,7 @@
 import Foundation
 import NonceKit
-import NonceStore
+import NonceBackend
+import NonceSQLite
 import NonceTestSupport
 import Testing
 
@@ -29,7 +30,7 @@ struct CLIConventionTests {
         let exec = try ChildProcess.nonce(["exec", "--stream", "kraken", "--db", directory.database, "--", ChildProcess.nonce.path,
                                            "reject", "--db", directory.database])
         #expect(exec.status == 0, "\(exec.stderr)")
-        let store = try NonceStore(path: directory.database)
+        let store = try SQLiteStore(path: directory.database)
         #expect(try store.stream(named: "kraken")?.rejectionsTotal == 1)
         #expect(try store.stream(named: "default") == nil)
     }
@@ -45,7 +46,7 @@ struct CLIConventionTests {
         let typo = try ChildProcess.nonce(command + ["--db", directory.database] + (command[0] == "stream" ? [] : ["--stream", "typo"]))
         #expect(typo.status != 0)
         #expect(typo.stderr.contains("typo"), "\(typo.stderr)")
-        #expect(try NonceStore(path: directory.database).stream(named: "typo") == nil)
+        #expect(try SQLiteStore(path: directory.database).stream(named: "typo") == nil)
     }
 
     @Test("verify without --stream checks every stream")
@@ -203,7 +204,7 @@ struct CLIJSONTests {
         #expect(file["lead_nanoseconds"] is NSNull)
 
         _ = try ChildProcess.nonce(["next", "--db", directory.database])
-        try NonceStore(path: directory.database).withConnection {
+        try SQLiteStore(path: directory.database).withConnection {
             try $0.execute("UPDATE streams SET last_issued = high_water + 1")
         }
         let verify = try Self.object(try ChildProcess.nonce(["verify", "--json", "--db", directory.database]))

@@ -1,6 +1,7 @@
 import Foundation
 import NonceKit
-import NonceStore
+import NonceBackend
+import NonceSQLite
 import NonceTestSupport
 import Testing
 
@@ -15,7 +16,7 @@ struct CommandTests {
         #expect(nonces.count == 10_000)
         #expect(nonces.allSatisfy { String($0).count == 19 })
         #expect(zip(nonces, nonces.dropFirst()).allSatisfy { $0 < $1 })
-        let store = try NonceStore(path: directory.database)
+        let store = try SQLiteStore(path: directory.database)
         let newest = try store.history(stream: "default", limit: 1).first
         #expect(newest?.nonce == Int64(nonces.last!))
         #expect(newest?.label == "AddOrder")
@@ -56,7 +57,7 @@ struct CommandTests {
     func verifyTampered() throws {
         let directory = try TemporaryDirectory()
         _ = try ChildProcess.nonce(["next", "--count", "3", "--db", directory.database])
-        try NonceStore(path: directory.database).withConnection { connection in
+        try SQLiteStore(path: directory.database).withConnection { connection in
             try connection.execute("UPDATE history SET nonce = nonce - 1000000000 WHERE id = (SELECT max(id) FROM history)")
         }
         let verify = try ChildProcess.nonce(["verify", "--db", directory.database])
@@ -74,7 +75,7 @@ struct CommandTests {
         #expect(Int64(floor) > SystemClock().now() + 7_000_000_000_000)
         let next = try #require(UInt64(try ChildProcess.nonce(["next", "--db", directory.database]).lines.first ?? ""))
         #expect(next > floor)
-        let events = try NonceStore(path: directory.database).events(stream: "default", limit: 5)
+        let events = try SQLiteStore(path: directory.database).events(stream: "default", limit: 5)
         #expect(events.first?.kind == "jump")
     }
 
@@ -115,7 +116,7 @@ struct CommandTests {
                 return child.remainingLines()
             }
             #expect(results.allSatisfy { $0.count == 1 })
-            #expect(try NonceStore(path: database).streams().count == 4)
+            #expect(try SQLiteStore(path: database).streams().count == 4)
         }
     }
 
@@ -123,7 +124,7 @@ struct CommandTests {
     func newerSchema() throws {
         let directory = try TemporaryDirectory()
         _ = try ChildProcess.nonce(["next", "--db", directory.database])
-        try NonceStore(path: directory.database).withConnection { try $0.execute("PRAGMA user_version = 42") }
+        try SQLiteStore(path: directory.database).withConnection { try $0.execute("PRAGMA user_version = 42") }
         let before = try Data(contentsOf: directory.url.appendingPathComponent("nonces.sqlite"))
         for command in [["next"], ["stats"], ["verify"], ["history"], ["jump", "--by", "1s"]] {
             let result = try ChildProcess.nonce(command + ["--db", directory.database])

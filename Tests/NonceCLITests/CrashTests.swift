@@ -1,7 +1,8 @@
 import Foundation
 import NonceKit
 import NonceKitTesting
-import NonceStore
+import NonceBackend
+import NonceSQLite
 import NonceTestSupport
 import Testing
 
@@ -68,7 +69,7 @@ struct CrashTests {
         try manager.close()
         #expect(next > largestSeen)
         #expect(totalSeen > 0)
-        let report = try NonceStore(path: directory.database).verify()
+        let report = try SQLiteStore(path: directory.database).verify()
         #expect(report.isValid, "\(report.problems)")
     }
 
@@ -85,7 +86,7 @@ struct CrashTests {
         try manager.close()
         #expect(stats.uncleanStops == 1)
         #expect(stats.issuedTotal <= Int64(printed) + 1)
-        let events = try NonceStore(path: directory.database).events(stream: "default", limit: 100)
+        let events = try SQLiteStore(path: directory.database).events(stream: "default", limit: 100)
         #expect(events.contains { $0.kind == "unclean_stop" })
         // The manager above closed cleanly: the next one finds nothing to count.
         let again = try NonceManager(path: directory.database)

@@ -1,5 +1,6 @@
 import Foundation
-import NonceStore
+import NonceBackend
+import NonceSQLite
 import NonceTestSupport
 import Testing
 
@@ -81,7 +82,7 @@ struct ImportLegacyCommandTests {
         let refused = try ChildProcess.nonce(["import-legacy", bot.root, "--db", directory.database])
         #expect(refused.status != 0)
         #expect(refused.stderr.contains("held by process \(holder.pid)"))
-        #expect(try NonceStore(path: directory.database).stream(named: "default")?.floor ?? 0 < Int64(bot.value))
+        #expect(try SQLiteStore(path: directory.database).stream(named: "default")?.floor ?? 0 < Int64(bot.value))
         holder.kill()
         let imported = try ChildProcess.nonce(["import-legacy", bot.root, "--db", directory.database])
         #expect(imported.status == 0, "\(imported.stderr)")

@@ -1,5 +1,6 @@
 import Foundation
-import NonceStore
+import NonceBackend
+import NonceSQLite
 import NonceTestSupport
 import Testing
 
@@ -32,7 +33,7 @@ struct OutputFailureTests {
         #expect(result.status != 0, "\(result.stderr)")
         #expect(result.stderr.contains("the reader stopped reading"), "\(result.stderr)")
         #expect(ContinuousClock.now - started < .seconds(30))
-        let issued = try #require(try NonceStore(path: directory.database).stream(named: "default")).issuedTotal
+        let issued = try #require(try SQLiteStore(path: directory.database).stream(named: "default")).issuedTotal
         #expect(issued < 100_000, "kept issuing into the void: \(issued) nonces")
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
-import NonceStore
+import NonceBackend
+import NonceSQLite
 import NonceTestSupport
 import Testing
 
@@ -11,7 +12,7 @@ struct ProtectionCommandTests {
         let limit = ["--rate-max", "5", "--rate-decay", "0.0001", "--db", directory.database]
         #expect(try ChildProcess.nonce(["next", "--count", "3"] + limit).status == 0)
         #expect(try ChildProcess.nonce(["next", "--count", "1", "--cost", "2"] + limit).status == 0)
-        let level = try NonceStore(path: directory.database).withConnection { connection in
+        let level = try SQLiteStore(path: directory.database).withConnection { connection in
             try connection.prepare("SELECT rate_counter FROM stream_state WHERE stream = 'default'").rows { $0.double(at: 0) }.first
         }
         #expect(level.map { abs($0 - 5) < 0.01 } == true)

@@ -1,5 +1,6 @@
 import Foundation
-import NonceStore
+import NonceBackend
+import NonceSQLite
 import NonceTestSupport
 import Testing
 
@@ -26,7 +27,7 @@ struct ReadOnlyDirectoryTests {
         // A process may exit before its connection closes, leaving -wal and -shm behind;
         // with those present (and writable) SQLite needs nothing new in the directory and
         // the write would rightly succeed. The last connection to close removes them.
-        do { _ = try NonceStore(path: directory.database).streams() }
+        do { _ = try SQLiteStore(path: directory.database).streams() }
         try #require(!FileManager.default.fileExists(atPath: directory.database + "-wal"))
         let before = try Data(contentsOf: URL(fileURLWithPath: directory.database))
         let result = try runWithoutWriteAccess(["next", "--db", directory.database], in: directory)

@@ -1,5 +1,6 @@
 import Foundation
-import NonceStore
+import NonceBackend
+import NonceSQLite
 import NonceTestSupport
 import Testing
 
@@ -23,7 +24,7 @@ struct SharedProcessTests {
         }
         let all = perProcess.flatMap { $0 }
         #expect(Set(all).count == all.count)
-        let store = try NonceStore(path: database)
+        let store = try SQLiteStore(path: database)
         let history = try store.history(stream: stream, limit: all.count + 10)
         #expect(history.count == all.count)
         #expect(Set(history.map { UInt64($0.nonce) }) == Set(all))
@@ -61,14 +62,14 @@ struct SharedProcessTests {
             usleep(UInt32.random(in: 0...200_000))
             child.kill()
             let printed = child.remainingLines().compactMap(UInt64.init)
-            let store = try NonceStore(path: directory.database)
+            let store = try SQLiteStore(path: directory.database)
             let recorded = Set(try store.history(stream: "k", limit: 10_000_000).map { UInt64($0.nonce) })
             // Each shared nonce commits (synced) before it is returned, so before it is printed.
             #expect(printed.allSatisfy(recorded.contains))
             let next = try ChildProcess.nonce(["next", "--stream", "k", "--db", directory.database])
             #expect(UInt64(next.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0 > (recorded.max() ?? 0))
         }
-        #expect(try NonceStore(path: directory.database).verify().isValid)
+        #expect(try SQLiteStore(path: directory.database).verify().isValid)
     }
 
     @Test("the Python example and the Swift CLI issue concurrently from one sequence", .enabled(if: python3 != nil))
@@ -83,7 +84,7 @@ struct SharedProcessTests {
         #expect(python.process.terminationStatus == 0 && swift.process.terminationStatus == 0)
         #expect(issued.map(\.count) == [3_000, 3_000])
         try Self.checkIssued(issued, database: directory.database, stream: "default")
-        let pids = Set(try NonceStore(path: directory.database).history(stream: "default", limit: 10_000).map(\.pid))
+        let pids = Set(try SQLiteStore(path: directory.database).history(stream: "default", limit: 10_000).map(\.pid))
         #expect(pids == [python.pid, swift.pid])
     }
 
@@ -134,7 +135,7 @@ struct SharedProcessTests {
         #expect(result.status == 7)
         let fields = result.stdout.split(separator: " ").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
         #expect(fields.count == 2 && fields[1] == "k")
-        let recorded = try NonceStore(path: directory.database).history(stream: "k", limit: 1).first
+        let recorded = try SQLiteStore(path: directory.database).history(stream: "k", limit: 1).first
         #expect(recorded.map { String($0.nonce) } == fields.first)
         #expect(recorded?.label == "sh")
         let missing = try ChildProcess.nonce(["exec", "--stream", "k", "--db", directory.database, "--", "no-such-command-here"])

@@ -1,5 +1,6 @@
 import Foundation
-import NonceStore
+import NonceBackend
+import NonceSQLite
 import NonceTestSupport
 import Testing
 
@@ -75,7 +76,7 @@ struct TamperingTests {
     @Test("a new database appears complete: no empty file and no temporary file is ever left")
     func completeCreation() throws {
         let directory = try TemporaryDirectory()
-        let store = try NonceStore(path: directory.database)
+        let store = try SQLiteStore(path: directory.database)
         #expect(try store.streams().isEmpty)
         var info = stat()
         #expect(stat(directory.database, &info) == 0 && info.st_size > 0 && info.st_nlink == 1)

@@ -1,6 +1,7 @@
 import Foundation
 import NonceKit
-import NonceStore
+import NonceBackend
+import NonceSQLite
 import NonceTestSupport
 import Testing
 
@@ -36,7 +37,7 @@ struct ClaimTests {
         let directory = try TemporaryDirectory()
         let manager = try NonceManager(path: directory.database)
         _ = try manager.next()
-        let store = try NonceStore(path: directory.database)
+        let store = try SQLiteStore(path: directory.database)
         #expect(try NonceManager.stats(of: "default", in: store).holderPID == getpid())
         try manager.close()
         #expect(try NonceManager.stats(of: "default", in: store).holderPID == nil)

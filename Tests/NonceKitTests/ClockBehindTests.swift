@@ -1,7 +1,8 @@
 import Foundation
 import NonceKit
 import NonceKitTesting
-import NonceStore
+import NonceBackend
+import NonceSQLite
 import NonceTestSupport
 import Testing
 
@@ -23,7 +24,7 @@ struct ClockBehindTests {
         defer { try? second.close() }
         #expect(try second.next() > last, "issuing stays above the floor")
         #expect(second.stats().clockRegressions == 1)
-        let events = try NonceStore(path: directory.database).events(stream: "k", limit: 10)
+        let events = try SQLiteStore(path: directory.database).events(stream: "k", limit: 10)
         #expect(events.contains { $0.kind == "clock_regression" && $0.detail.contains("started with its clock") }, "\(events)")
     }
 
@@ -46,7 +47,7 @@ struct ClockBehindTests {
         let before = try manager.next()
         clock.advance(by: .seconds(-5))
         #expect(try manager.next() > before)
-        let store = try NonceStore(path: directory.database)
+        let store = try SQLiteStore(path: directory.database)
         #expect(try store.stream(named: "s")?.clockRegressions == 1)
         let events = try store.events(stream: "s", limit: 10)
         #expect(events.contains { $0.kind == "clock_regression" && $0.detail.contains("5000000000 ns") }, "\(events)")

@@ -1,6 +1,7 @@
 import NonceKit
 import NonceKitTesting
-import NonceStore
+import NonceBackend
+import NonceSQLite
 import NonceTestSupport
 import Testing
 
@@ -15,7 +16,7 @@ struct FailureTests {
             path: directory.database, configuration: .init(leaseSpan: .milliseconds(10), history: .off, clock: clock))
         defer { try? manager.close() }
         // From now on every attempt to raise the mark fails inside SQLite.
-        let saboteur = try NonceStore(path: directory.database)
+        let saboteur = try SQLiteStore(path: directory.database)
         try saboteur.withConnection { connection in
             try connection.execute("""
                 CREATE TRIGGER refuse_mark BEFORE UPDATE OF high_water ON streams
@@ -42,8 +43,8 @@ struct FailureTests {
     @Test("a full database stops issuing with a clear error; every issued nonce stays under the durable mark")
     func databaseFull() throws {
         let directory = try TemporaryDirectory()
-        _ = try NonceStore(path: directory.database).openStream(named: "default", mode: .exclusive)
-        let store = try NonceStore(path: directory.database, configuration: .init(prepareDatabase: { connection in
+        _ = try SQLiteStore(path: directory.database).openStream(named: "default", mode: .exclusive)
+        let store = try SQLiteStore(path: directory.database, configuration: .init(prepareDatabase: { connection in
             let pages = try connection.scalarInt64("PRAGMA page_count") ?? 0
             try connection.execute("PRAGMA max_page_count = \(pages + 4)")
         }))
@@ -59,15 +60,15 @@ struct FailureTests {
         }
         #expect(reason.contains("full"))
         #expect(throws: NonceError.self, "close() reports the failed history write") { try manager.close() }
-        let record = try #require(try NonceStore(path: directory.database).stream(named: "default"))
+        let record = try #require(try SQLiteStore(path: directory.database).stream(named: "default"))
         #expect(issued.allSatisfy { Int64($0) <= record.highWaterMark })
     }
 
     @Test("close() reports a history write that failed after the last nonce, so a short run cannot end as a success")
     func closeReportsFailedHistory() throws {
         let directory = try TemporaryDirectory()
-        _ = try NonceStore(path: directory.database).openStream(named: "default", mode: .exclusive)
-        let store = try NonceStore(path: directory.database)
+        _ = try SQLiteStore(path: directory.database).openStream(named: "default", mode: .exclusive)
+        let store = try SQLiteStore(path: directory.database)
         let manager = try NonceManager(store: store)
         // From here the file cannot grow: the history of the next nonces has nowhere to go.
         try store.withConnection { connection in

@@ -1,7 +1,8 @@
 import Foundation
 import NonceKit
 import NonceMigration
-import NonceStore
+import NonceBackend
+import NonceSQLite
 import NonceTestSupport
 import Testing
 
@@ -22,7 +23,7 @@ struct FloorFromEveryRecordTests {
 
     /// An hour of lead recorded in the history, then the state row lowered below it.
     static func lowerState(of stream: String, in directory: TemporaryDirectory) throws {
-        try NonceStore(path: directory.database).withConnection {
+        try SQLiteStore(path: directory.database).withConnection {
             try $0.execute("UPDATE streams SET last_issued = last_issued - \(hour), high_water = last_issued - \(hour) WHERE name = '\(stream)'")
         }
     }
@@ -41,7 +42,7 @@ struct FloorFromEveryRecordTests {
         defer { try? reopened.close() }
         #expect(try reopened.next() > top, "the next nonce is above every nonce in the history")
         #expect(reopened.stats().floorRepairs == 1)
-        let events = try NonceStore(path: directory.database).events(stream: "k", limit: 10)
+        let events = try SQLiteStore(path: directory.database).events(stream: "k", limit: 10)
         #expect(events.contains { $0.kind == "floor_repair" && $0.detail.contains(String(top)) }, "\(events)")
     }
 
@@ -54,14 +55,14 @@ struct FloorFromEveryRecordTests {
         let top = try manager.next()
         try Self.lowerState(of: "k", in: directory)
         #expect(try manager.next() > top, "the trigger takes the history's largest nonce as the floor")
-        #expect(try NonceStore(path: directory.database).stream(named: "k")?.floorRepairs == 1)
+        #expect(try SQLiteStore(path: directory.database).stream(named: "k")?.floorRepairs == 1)
     }
 
     @Test("a stream with history cannot be deleted with plain SQL")
     func deleteRefused() throws {
         let directory = try TemporaryDirectory()
         _ = try Self.issue(3, stream: "k", mode: .exclusive, in: directory)
-        let store = try NonceStore(path: directory.database)
+        let store = try SQLiteStore(path: directory.database)
         #expect(throws: DatabaseError.self) {
             try store.withConnection { try $0.execute("DELETE FROM streams WHERE name = 'k'") }
         }
@@ -75,7 +76,7 @@ struct FloorFromEveryRecordTests {
         try manager.jump(by: .seconds(3_600))
         let top = try manager.next()
         try manager.close()
-        let store = try NonceStore(path: directory.database)
+        let store = try SQLiteStore(path: directory.database)
         try store.withConnection { connection in
             try connection.execute("DROP TRIGGER streams_keep_history")
             try connection.execute("DELETE FROM streams WHERE name = 'k'")

@@ -1,5 +1,6 @@
 @testable import NonceKit
-import NonceStore
+import NonceBackend
+import NonceSQLite
 import Testing
 
 @Suite("History buffer")

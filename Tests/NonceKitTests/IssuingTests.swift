@@ -1,7 +1,8 @@
 import Foundation
 import NonceKit
 import NonceKitTesting
-import NonceStore
+import NonceBackend
+import NonceSQLite
 import NonceTestSupport
 import Synchronization
 import Testing
@@ -47,7 +48,7 @@ struct IssuingTests {
         }
         let flat = all.flatMap { $0 }
         #expect(Set(flat).count == threads * perThread)
-        let store = try NonceStore(path: directory.database)
+        let store = try SQLiteStore(path: directory.database)
         let summary = try store.historySummary(stream: "default")
         #expect(summary.count == Int64(threads * perThread))
         #expect(summary.maximum == flat.max().map(Int64.init))
@@ -84,7 +85,7 @@ struct IssuingTests {
         }
         #expect(manager.stats().clockRegressions == 20)
         try manager.close()
-        let store = try NonceStore(path: directory.database)
+        let store = try SQLiteStore(path: directory.database)
         #expect(try store.stream(named: "default")?.clockRegressions == 20)
         #expect(try store.events(stream: "default", limit: 10).contains { $0.kind == "clock_regression" })
     }
@@ -98,7 +99,7 @@ struct IssuingTests {
         let floor = try manager.jump(by: .seconds(60), reason: "test")
         #expect(floor >= before + 60_000_000_000)
         // Durable before the next nonce: another connection already sees the mark.
-        let store = try NonceStore(path: directory.database)
+        let store = try SQLiteStore(path: directory.database)
         #expect(try store.stream(named: "default")!.highWaterMark >= Int64(floor))
         #expect(try store.events(stream: "default", limit: 1).first?.kind == "jump")
         #expect(try manager.next() > floor)
@@ -109,7 +110,7 @@ struct IssuingTests {
     func historyModes() throws {
         let directory = try TemporaryDirectory()
         let synchronous = try NonceManager(path: directory.database, configuration: .init(stream: "sync", history: .synchronous))
-        let reader = try NonceStore(path: directory.database)
+        let reader = try SQLiteStore(path: directory.database)
         for _ in 0..<20 {
             let nonce = try synchronous.next(label: "AddOrder")
             let newest = try reader.history(stream: "sync", limit: 1).first
@@ -132,7 +133,7 @@ struct IssuingTests {
             historyBatchSize: 8, historyFlushInterval: .seconds(5), historyBufferLimit: 16))
         for _ in 0..<5_000 { _ = try manager.next() }
         try manager.close()
-        let store = try NonceStore(path: directory.database)
+        let store = try SQLiteStore(path: directory.database)
         #expect(try store.historySummary(stream: "default").count == 5_000)
     }
 

@@ -1,7 +1,8 @@
 import Foundation
 import NonceKit
 import NonceKitTesting
-import NonceStore
+import NonceBackend
+import NonceSQLite
 import NonceTestSupport
 import Testing
 
@@ -14,7 +15,7 @@ struct MaintenanceTests {
         var issued: [UInt64] = []
         for _ in 0..<5_000 { issued.append(try manager.next()) }
         try manager.close()
-        let store = try NonceStore(path: directory.database)
+        let store = try SQLiteStore(path: directory.database)
         let before = try #require(try store.stream(named: "default"))
         let result = try store.pruneHistory(stream: "default", issuedBefore: nil, keep: 100, chunk: 700)
         #expect(result.deleted == 4_900 && result.remaining == 100)
@@ -37,7 +38,7 @@ struct MaintenanceTests {
         clock.advance(by: .seconds(7_200))
         for _ in 0..<50 { _ = try manager.next() }
         try manager.close()
-        let store = try NonceStore(path: directory.database)
+        let store = try SQLiteStore(path: directory.database)
         let result = try store.pruneHistory(stream: "default", issuedBefore: clock.now() - 3_600_000_000_000, keep: nil)
         #expect(result.deleted == 100 && result.remaining == 50)
     }
@@ -46,7 +47,7 @@ struct MaintenanceTests {
     func pruneUnderLoad() throws {
         let directory = try TemporaryDirectory()
         let manager = try NonceManager(path: directory.database, configuration: .init(historyFlushInterval: .milliseconds(5)))
-        let store = try NonceStore(path: directory.database)
+        let store = try SQLiteStore(path: directory.database)
         let done = DispatchSemaphore(value: 0)
         Thread {
             for _ in 0..<200_000 { _ = try? manager.next() }
@@ -73,7 +74,7 @@ struct MaintenanceTests {
             historyFlushInterval: .milliseconds(10), historyRetention: HistoryRetention(keep: 500, interval: .milliseconds(20))))
         defer { try? manager.close() }
         for _ in 0..<30_000 { _ = try manager.next() }
-        let store = try NonceStore(path: directory.database)
+        let store = try SQLiteStore(path: directory.database)
         let deadline = ContinuousClock.now + .seconds(10)
         while try store.historySummary(stream: "default").count > 500, ContinuousClock.now < deadline {
             usleep(10_000)
@@ -89,7 +90,7 @@ struct MaintenanceTests {
         let manager = try NonceManager(path: directory.database, configuration: .init(
             historyRetention: HistoryRetention(keep: 1_000, interval: .milliseconds(5))))
         defer { try? manager.close() }
-        let store = try NonceStore(path: directory.database)
+        let store = try SQLiteStore(path: directory.database)
         let deadline = ContinuousClock.now + .seconds(20)
         var prunes: Int64 = 0
         var issued = 0
@@ -114,16 +115,16 @@ struct MaintenanceTests {
         for _ in 0..<400_000 { _ = try manager.next() }
         // The writer catches up with the history in the background.
         let grownBy = ContinuousClock.now + .seconds(20)
-        while (manager.stats().walBytes ?? 0) <= NonceStore.walSizeLimit, ContinuousClock.now < grownBy { usleep(20_000) }
-        #expect((manager.stats().walBytes ?? 0) > NonceStore.walSizeLimit)
+        while (manager.stats().walBytes ?? 0) <= SQLiteStore.walSizeLimit, ContinuousClock.now < grownBy { usleep(20_000) }
+        #expect((manager.stats().walBytes ?? 0) > SQLiteStore.walSizeLimit)
         reader.kill()
         // Sustained load after the reader is gone: checkpoints catch up, the log restarts
         // and is trimmed.
         let deadline = ContinuousClock.now + .seconds(20)
-        while (manager.stats().walBytes ?? 0) > NonceStore.walSizeLimit, ContinuousClock.now < deadline {
+        while (manager.stats().walBytes ?? 0) > SQLiteStore.walSizeLimit, ContinuousClock.now < deadline {
             for _ in 0..<20_000 { _ = try manager.next() }
             usleep(20_000)
         }
-        #expect((manager.stats().walBytes ?? .max) <= NonceStore.walSizeLimit)
+        #expect((manager.stats().walBytes ?? .max) <= SQLiteStore.walSizeLimit)
     }
 }

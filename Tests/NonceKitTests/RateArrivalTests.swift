@@ -1,5 +1,6 @@
 import NonceKit
-import NonceStore
+import NonceBackend
+import NonceSQLite
 import NonceTestSupport
 import Synchronization
 import Testing

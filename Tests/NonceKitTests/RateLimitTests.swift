@@ -1,7 +1,8 @@
 import Foundation
 import NonceKit
 import NonceKitTesting
-import NonceStore
+import NonceBackend
+import NonceSQLite
 import NonceTestSupport
 import Synchronization
 import Testing
@@ -85,7 +86,7 @@ struct RateLimitTests {
         #expect(Self.waitForSleeper(clock))
         clock.advance(by: .seconds(2))  // 0.5 per second
         #expect(limited.finishes())
-        let level = try NonceStore(path: directory.database).withConnection { connection in
+        let level = try SQLiteStore(path: directory.database).withConnection { connection in
             try connection.prepare("SELECT rate_counter FROM stream_state WHERE stream = 'k'").rows { $0.double(at: 0) }.first
         }
         #expect(level.map { abs($0 - 20) < 1e-6 } == true)

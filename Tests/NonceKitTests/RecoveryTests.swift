@@ -1,7 +1,8 @@
 import Foundation
 import NonceKit
 import NonceKitTesting
-import NonceStore
+import NonceBackend
+import NonceSQLite
 import NonceTestSupport
 import Testing
 
@@ -27,7 +28,7 @@ struct RecoveryTests {
                 #expect(action.floor == nil)
             }
         }
-        let store = try NonceStore(path: directory.database)
+        let store = try SQLiteStore(path: directory.database)
         let events = try store.events(stream: "default", limit: 100)
         #expect(events.filter { $0.kind == "rejection" }.count == 7)
         #expect(events.filter { $0.kind == "jump" && $0.detail.contains("recovery after") }.count == 5)
@@ -54,7 +55,7 @@ struct RecoveryTests {
         #expect(try reopened.recordRejection().rejectionsInARow == 1)
         #expect(reopened.stats().rejectionsTotal == 5)
         try reopened.close()
-        let events = try NonceStore(path: directory.database).events(stream: "default", limit: 100)
+        let events = try SQLiteStore(path: directory.database).events(stream: "default", limit: 100)
         #expect(events.contains { $0.kind == "recovered" && $0.detail.contains("after 4 rejection(s)") })
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import NonceKit
-import NonceStore
+import NonceBackend
+import NonceSQLite
 import NonceTestSupport
 import Testing
 
@@ -16,7 +17,7 @@ struct SharedStreamTests {
             issued.append(try (round.isMultiple(of: 2) ? first : second).next(label: "r\(round)"))
         }
         #expect(zip(issued, issued.dropFirst()).allSatisfy { $0 < $1 })
-        let store = try NonceStore(path: directory.database)
+        let store = try SQLiteStore(path: directory.database)
         let history = try store.history(stream: "k", limit: 1_000).map { UInt64($0.nonce) }
         #expect(history == issued.reversed())
         #expect(try store.stream(named: "k")?.issuedTotal == 200)
@@ -50,7 +51,7 @@ struct SharedStreamTests {
     @Test("the mode can switch only while no process holds the stream")
     func switchOnlyWhenFree() throws {
         let directory = try TemporaryDirectory()
-        let store = try NonceStore(path: directory.database)
+        let store = try SQLiteStore(path: directory.database)
         let shared = try NonceManager(store: store, configuration: .init(stream: "k", mode: .shared))
         let whileShared = #expect(throws: StoreError.self) { try store.setMode(.exclusive, stream: "k") }
         #expect(whileShared?.description.contains("held") == true)
@@ -67,7 +68,7 @@ struct SharedStreamTests {
     @Test("a stream switched to shared after a crashed exclusive holder starts above its lease")
     func sharedStartsAboveLease() throws {
         let directory = try TemporaryDirectory()
-        let store = try NonceStore(path: directory.database)
+        let store = try SQLiteStore(path: directory.database)
         let record = try store.openStream(named: "k", mode: .exclusive)
         let leased = Int64(Date().timeIntervalSince1970 * 1e9) + 3_600_000_000_000
         var change = StreamChange(streamID: record.id)
@@ -88,7 +89,7 @@ struct SharedStreamTests {
         let floor = try manager.jump(by: .seconds(60), reason: "test")
         #expect(floor >= before + 60_000_000_000)
         #expect(try manager.next() > floor)
-        let store = try NonceStore(path: directory.database)
+        let store = try SQLiteStore(path: directory.database)
         #expect(try store.events(stream: "k", limit: 5).first?.kind == "jump")
         #expect(try store.stream(named: "k")?.jumps == 1)
     }

@@ -1,5 +1,6 @@
 import NonceMigration
-import NonceStore
+import NonceBackend
+import NonceSQLite
 import Testing
 
 @Suite("One fixture per legacy format and edge case")

@@ -1,5 +1,6 @@
 import NonceMigration
-import NonceStore
+import NonceBackend
+import NonceSQLite
 import Testing
 
 @Suite("Guards on suspect values")
@@ -12,7 +13,7 @@ struct GuardTests {
         let oversized = try directory.write("data/kraken_nonce_user7.txt", legacyValue("us") + "000000")
         let plan = try LegacyImportPlan(paths: [directory.root], options: .init(now: fixedNow))
         #expect(Set(plan.rejected.map(\.path)) == [truncated, oversized])
-        let error = #expect(throws: LegacyImportError.self) { try plan.apply(to: NonceStore(path: directory.database)) }
+        let error = #expect(throws: LegacyImportError.self) { try plan.apply(to: SQLiteStore(path: directory.database)) }
         let message = error?.description ?? ""
         #expect(message.contains(truncated) && message.contains("fits no unit"))
         #expect(message.contains(oversized) && message.contains("2^64"))

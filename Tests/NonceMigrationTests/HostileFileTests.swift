@@ -1,6 +1,7 @@
 import Foundation
 import NonceMigration
-import NonceStore
+import NonceBackend
+import NonceSQLite
 import NonceTestSupport
 import Testing
 

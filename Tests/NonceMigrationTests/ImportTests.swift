@@ -1,6 +1,7 @@
 import Foundation
 @testable import NonceMigration
-import NonceStore
+import NonceBackend
+import NonceSQLite
 import Testing
 
 @Suite("Importing into the store")
@@ -29,14 +30,14 @@ struct ImportTests {
         let directory = try LegacyDirectory()
         let expected = try Self.mixedBot(directory)
         let plan = try LegacyImportPlan(paths: [directory.root], options: .init(now: fixedNow))
-        let report = try plan.apply(to: NonceStore(path: directory.database))
+        let report = try plan.apply(to: SQLiteStore(path: directory.database))
         #expect(report.outcome == .raised)
         #expect(report.floorBefore == 0)
         #expect(report.floorAfter == expected.floor)
         #expect(report.floorSource == expected.source)
         #expect(report.files.filter { $0.status == .counted }.count == 8)
 
-        let store = try NonceStore(path: directory.database)
+        let store = try SQLiteStore(path: directory.database)
         #expect(try store.stream(named: "default")?.floor == expected.floor)
         let rows = try store.withConnection { connection in
             try connection.prepare("SELECT path, sha256, accepted, normalized FROM legacy_imports WHERE import_id = ?")
@@ -57,8 +58,8 @@ struct ImportTests {
         let directory = try LegacyDirectory()
         _ = try Self.mixedBot(directory)
         let before = try directory.snapshot()
-        _ = try LegacyImportPlan(paths: [directory.root], options: .init(now: fixedNow)).apply(to: NonceStore(path: directory.database))
-        _ = try LegacyImportPlan(paths: [directory.root], options: .init(now: fixedNow)).apply(to: NonceStore(path: directory.database))
+        _ = try LegacyImportPlan(paths: [directory.root], options: .init(now: fixedNow)).apply(to: SQLiteStore(path: directory.database))
+        _ = try LegacyImportPlan(paths: [directory.root], options: .init(now: fixedNow)).apply(to: SQLiteStore(path: directory.database))
         #expect(try directory.snapshot() == before)
     }
 
@@ -71,12 +72,12 @@ struct ImportTests {
         #expect(fresh.dryRun && fresh.outcome == .raised && fresh.floorAfter == expected.floor && fresh.importID == nil)
         #expect(!FileManager.default.fileExists(atPath: directory.database))
 
-        _ = try NonceStore(path: directory.database).openStream(named: "default", mode: .exclusive)
+        _ = try SQLiteStore(path: directory.database).openStream(named: "default", mode: .exclusive)
         let bytes = directory.databaseBytes()
-        let existing = try plan.preview(against: NonceStore(path: directory.database))
+        let existing = try plan.preview(against: SQLiteStore(path: directory.database))
         #expect(existing.outcome == .raised && existing.floorBefore == 0)
         #expect(directory.databaseBytes() == bytes)
-        #expect(try NonceStore(path: directory.database).stream(named: "default")?.floor == 0)
+        #expect(try SQLiteStore(path: directory.database).stream(named: "default")?.floor == 0)
     }
 
     @Test("importing the same files again writes nothing and says so")
@@ -84,14 +85,14 @@ struct ImportTests {
         let directory = try LegacyDirectory()
         _ = try Self.mixedBot(directory)
         let plan = try LegacyImportPlan(paths: [directory.root], options: .init(now: fixedNow))
-        let first = try plan.apply(to: NonceStore(path: directory.database))
+        let first = try plan.apply(to: SQLiteStore(path: directory.database))
         let bytes = directory.databaseBytes()
-        let again = try LegacyImportPlan(paths: [directory.root], options: .init(now: fixedNow)).apply(to: NonceStore(path: directory.database))
+        let again = try LegacyImportPlan(paths: [directory.root], options: .init(now: fixedNow)).apply(to: SQLiteStore(path: directory.database))
         #expect(again.outcome == .alreadyImported)
         #expect(again.importID == nil)
         #expect(again.floorAfter == first.floorAfter)
         #expect(directory.databaseBytes() == bytes)
-        #expect(try plan.preview(against: NonceStore(path: directory.database)).outcome == .alreadyImported)
+        #expect(try plan.preview(against: SQLiteStore(path: directory.database)).outcome == .alreadyImported)
     }
 
     @Test("the floor never goes down: lower files are recorded, the floor stays")
@@ -99,7 +100,7 @@ struct ImportTests {
         let directory = try LegacyDirectory()
         let high = try directory.write("high/data/kraken_global_nonce.txt", legacyValue("ns", plus: 30 * minute))
         let low = try directory.write("low/data/kraken_global_nonce.txt", legacyValue("ns", plus: -30 * minute))
-        let store = try NonceStore(path: directory.database)
+        let store = try SQLiteStore(path: directory.database)
         _ = try LegacyImportPlan(paths: [high], options: .init(now: fixedNow)).apply(to: store)
         let report = try LegacyImportPlan(paths: [low], options: .init(now: fixedNow)).apply(to: store)
         #expect(report.outcome == .unchanged)
@@ -112,11 +113,11 @@ struct ImportTests {
     func rejectedLeavesDatabaseIdentical() throws {
         let directory = try LegacyDirectory()
         _ = try Self.mixedBot(directory)
-        _ = try LegacyImportPlan(paths: [directory.root], options: .init(now: fixedNow)).apply(to: NonceStore(path: directory.database))
+        _ = try LegacyImportPlan(paths: [directory.root], options: .init(now: fixedNow)).apply(to: SQLiteStore(path: directory.database))
         let bytes = try #require(directory.databaseBytes())
         try directory.write("data/kraken_nonce_zed.txt", "1764000000000000000000")
         #expect(throws: LegacyImportError.self) {
-            try LegacyImportPlan(paths: [directory.root], options: .init(now: fixedNow)).apply(to: NonceStore(path: directory.database))
+            try LegacyImportPlan(paths: [directory.root], options: .init(now: fixedNow)).apply(to: SQLiteStore(path: directory.database))
         }
         #expect(directory.databaseBytes() == bytes)
     }
@@ -125,21 +126,21 @@ struct ImportTests {
     func heldStream() throws {
         let directory = try LegacyDirectory()
         try directory.write("data/kraken_global_nonce.txt", legacyValue("ns"))
-        let holder = try NonceStore(path: directory.database)
+        let holder = try SQLiteStore(path: directory.database)
         let claim = try holder.claim(holder.openStream(named: "default", mode: .exclusive))
         let plan = try LegacyImportPlan(paths: [directory.root], options: .init(now: fixedNow))
-        let error = #expect(throws: StoreError.self) { try plan.apply(to: NonceStore(path: directory.database)) }
+        let error = #expect(throws: StoreError.self) { try plan.apply(to: SQLiteStore(path: directory.database)) }
         #expect(error?.description.contains("stop that process") == true)
         #expect(try holder.stream(named: "default")?.floor == 0)
         claim.release()
-        #expect(try plan.apply(to: NonceStore(path: directory.database)).floorAfter == fixedNow)
+        #expect(try plan.apply(to: SQLiteStore(path: directory.database)).floorAfter == fixedNow)
     }
 
     @Test("a shared stream is imported into while its processes run: no claim needed, the next nonce is above")
     func sharedStream() throws {
         let directory = try LegacyDirectory()
         try directory.write("data/kraken_global_nonce.txt", legacyValue("ns", plus: 10 * minute))
-        let store = try NonceStore(path: directory.database)
+        let store = try SQLiteStore(path: directory.database)
         let record = try store.openStream(named: "default", mode: .shared)
         let running = try store.claim(record, shared: true)  // as a process using the stream holds it
         defer { running.release() }
@@ -154,14 +155,14 @@ struct ImportTests {
         for user in 0..<80 {
             try directory.write("data/kraken_nonce_user_with_a_rather_long_account_name_\(user).txt", legacyValue("ms", plus: Int64(user) * 1_000_000))
         }
-        let pages = try NonceStore(path: directory.database).withConnection { try $0.scalarInt64("PRAGMA page_count") } ?? 0
+        let pages = try SQLiteStore(path: directory.database).withConnection { try $0.scalarInt64("PRAGMA page_count") } ?? 0
         let bytes = directory.databaseBytes()
-        let full = NonceStore.Configuration(prepareDatabase: { try $0.execute("PRAGMA max_page_count = \(pages)") })
+        let full = SQLiteStore.Configuration(prepareDatabase: { try $0.execute("PRAGMA max_page_count = \(pages)") })
         let plan = try LegacyImportPlan(paths: [directory.root], options: .init(now: fixedNow))
-        let error = #expect(throws: StoreError.self) { try plan.apply(to: NonceStore(path: directory.database, configuration: full)) }
+        let error = #expect(throws: StoreError.self) { try plan.apply(to: SQLiteStore(path: directory.database, configuration: full)) }
         #expect(error?.description.contains("full") == true)
         #expect(directory.databaseBytes() == bytes)
         // Not even the stream the import would have created is left behind.
-        #expect(try NonceStore(path: directory.database).stream(named: "default") == nil)
+        #expect(try SQLiteStore(path: directory.database).stream(named: "default") == nil)
     }
 }

@@ -1,0 +1,108 @@
+package import NonceBackend
+extension SQLiteStore {
+    /// The largest nonce in a stream's history: one seek on `history_stream_nonce`.
+    static func largestHistoryNonce(streamID: Int64, on connection: Connection) throws -> Int64? {
+        try connection.cachedStatement("SELECT max(nonce) FROM history WHERE stream_id = ?")
+            .rows([.integer(streamID)]) { $0.optionalInt64(at: 0) }.first ?? nil
+    }
+
+    /// Brings a stream's floor up to its history when the state row says less (lowered by
+    /// hand, or by a damaged page): `last_issued` becomes the history's largest nonce,
+    /// `floor_repairs` counts it and a `floor_repair` event says what disagreed. Called under
+    /// the stream's claim, before the first nonce; shared streams repair the same way in the
+    /// SQL contract's trigger on every nonce.
+    ///
+    /// - Returns: what was repaired, or nil when the state row already covered the history.
+    package func repairFloor(streamID: Int64) throws -> FloorRepair? {
+        try writeTransaction(durable: true) { connection in
+            guard let record = try connection.cachedStatement("SELECT \(Self.streamColumns) FROM streams WHERE id = ?")
+                .rows([.integer(streamID)], Self.decodeStream).first,
+                  let top = try Self.largestHistoryNonce(streamID: streamID, on: connection), top > record.floor
+            else { return nil }
+            try connection.cachedStatement("UPDATE streams SET last_issued = ?, floor_repairs = floor_repairs + 1 WHERE id = ?")
+                .execute([.integer(top), .integer(streamID)])
+            try connection.cachedStatement("INSERT INTO events (stream_id, at, kind, detail) VALUES (?, ?, 'floor_repair', ?)")
+                .execute([.integer(streamID), .integer(WallClock.nanoseconds()), .text(
+                    "history holds \(top), above last_issued \(record.lastIssued) and the high-water mark "
+                        + "\(record.highWaterMark): issuing continues above \(top)")])
+            return FloorRepair(stream: record.name, stateFloor: record.floor, historyFloor: top)
+        }
+    }
+
+    /// History left by streams whose row is gone: each such stream id with its largest
+    /// nonce. Walks the distinct stream ids of `history_stream_nonce` (one seek per stream),
+    /// not the rows.
+    static func orphanedHistory(on connection: Connection) throws -> [(streamID: Int64, top: Int64)] {
+        try connection.cachedStatement("""
+            WITH RECURSIVE ids(id) AS (
+                SELECT min(stream_id) FROM history
+                UNION ALL
+                SELECT (SELECT min(stream_id) FROM history WHERE stream_id > ids.id) FROM ids WHERE ids.id IS NOT NULL
+            )
+            SELECT ids.id, (SELECT max(nonce) FROM history WHERE stream_id = ids.id) FROM ids
+            WHERE ids.id IS NOT NULL AND ids.id NOT IN (SELECT id FROM streams)
+            """).rows([]) { ($0.int64(at: 0), $0.int64(at: 1)) }
+    }
+
+    /// Creates stream `name` inside the caller's transaction, unless it exists.
+    ///
+    /// History whose stream row is gone (deleted by hand, or lost to a damaged page) stops
+    /// a stream from being created from the clock, which may be below nonces the exchange
+    /// has seen: only a creation with a `floor` at or above that history's largest nonce
+    /// (a legacy import) goes ahead, and the new stream adopts that history.
+    ///
+    /// - Returns: the stream's record, new or existing.
+    static func createStreamIfMissing(
+        named name: String, mode: StreamMode, floor: Int64?, path: String, on connection: Connection
+    ) throws -> StreamRecord {
+        let select = try connection.cachedStatement("SELECT \(streamColumns) FROM streams WHERE name = ?")
+        if let existing = try select.rows([.text(name)], decodeStream).first { return existing }
+        let orphans = try orphanedHistory(on: connection)
+        if let top = orphans.map(\.top).max(), (floor ?? Int64.min) < top {
+            throw StoreError.orphanedHistory(stream: name, largestNonce: top, path: path)
+        }
+        let now = WallClock.nanoseconds()
+        try connection.cachedStatement("INSERT INTO streams (name, mode, created_at, updated_at) VALUES (?, ?, ?, ?)")
+            .execute([.text(name), .text(mode.rawValue), .integer(now), .integer(now)])
+        guard let record = try select.rows([.text(name)], decodeStream).first else {
+            throw StoreError.streamNotFound(name, path: path)
+        }
+        guard !orphans.isEmpty else { return record }
+        let adopt = try connection.cachedStatement("UPDATE history SET stream_id = ? WHERE stream_id = ?")
+        for orphan in orphans { try adopt.execute([.integer(record.id), .integer(orphan.streamID)]) }
+        let top = orphans.map(\.top).max() ?? 0
+        try connection.cachedStatement("UPDATE streams SET last_issued = ?, high_water = max(high_water, ?) WHERE id = ?")
+            .execute([.integer(top), .integer(top), .integer(record.id)])
+        try connection.cachedStatement("INSERT INTO events (stream_id, at, kind, detail) VALUES (?, ?, 'history_adopted', ?)")
+            .execute([.integer(record.id), .integer(now), .text(
+                "adopted the history of \(orphans.count) stream(s) whose row was gone, up to nonce \(top)")])
+        return try select.rows([.text(name)], decodeStream).first ?? record
+    }
+}
+
+extension SQLiteStore {
+    /// The latest wall-clock reading any process recorded for a stream: its `updated_at` and
+    /// the `issued_at` of its newest history row (one seek on `history_stream_nonce`).
+    package func lastClockReading(streamID: Int64) throws -> Int64 {
+        try withConnection { connection in
+            try connection.cachedStatement("""
+                SELECT max(s.updated_at, coalesce((SELECT h.issued_at FROM history AS h WHERE h.stream_id = s.id
+                                                   ORDER BY h.nonce DESC LIMIT 1), 0))
+                FROM streams AS s WHERE s.id = ?
+                """).rows([.integer(streamID)]) { $0.int64(at: 0) }.first ?? 0
+        }
+    }
+
+    /// Records that a process starts with its clock behind what earlier processes recorded
+    /// for the stream: counted in `clock_regressions`, with a `clock_regression` event.
+    package func recordClockBehind(streamID: Int64, now: Int64, recorded: Int64, pid: Int32) throws {
+        try writeTransaction(durable: false) { connection in
+            try connection.cachedStatement("UPDATE streams SET clock_regressions = clock_regressions + 1 WHERE id = ?")
+                .execute([.integer(streamID)])
+            try connection.cachedStatement("INSERT INTO events (stream_id, at, kind, detail) VALUES (?, ?, 'clock_regression', ?)")
+                .execute([.integer(streamID), .integer(now), .text(
+                    "process \(pid) started with its clock \(recorded - now) ns behind the latest clock reading recorded "
+                        + "for the stream (\(recorded)): a host with a wrong clock; nonces continue above the floor")])
+        }
+    }
+}

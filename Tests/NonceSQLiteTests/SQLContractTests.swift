@@ -1,0 +1,105 @@
+import CSQLite
+import Foundation
+@testable import NonceBackend
+@testable import NonceSQLite
+import NonceSchema
+import NonceTestSupport
+import Testing
+
+/// The SQL contract as another language's driver uses it: plain statements on a connection.
+@Suite("The SQL contract for shared streams")
+struct SQLContractTests {
+    /// One nonce through the contract, as any SQLite client would take it.
+    static func issue(_ connection: Connection, stream: String, at requestedAt: DatabaseValue = .null) throws -> Int64 {
+        try connection.transaction(.immediate) {
+            try connection.prepare("INSERT INTO nonce_requests (stream, requested_at, pid, label) VALUES (?, ?, 42, 'sql')")
+                .execute([.text(stream), requestedAt])
+            return try connection.prepare("SELECT last_issued FROM stream_state WHERE stream = ?")
+                .rows([.text(stream)]) { $0.int64(at: 0) }.first ?? 0
+        }
+    }
+
+    @Test("issues max(requested_at, floor + 1), writes the history row, and counts it")
+    func issues() throws {
+        let directory = try TemporaryDirectory()
+        let store = try SQLiteStore(path: directory.database)
+        _ = try store.openStream(named: "k", mode: .shared)
+        let now = WallClock.nanoseconds()
+        try store.withConnection { connection in
+            #expect(try Self.issue(connection, stream: "k", at: .integer(now)) == now)
+            // A clock behind the last nonce: last + 1.
+            #expect(try Self.issue(connection, stream: "k", at: .integer(now - 5_000)) == now + 1)
+            // No clock given: SQLite's own, in milliseconds, still above the last.
+            let fromSQLite = try Self.issue(connection, stream: "k")
+            #expect(fromSQLite > now + 1)
+        }
+        let record = try #require(try store.stream(named: "k"))
+        #expect(record.issuedTotal == 3)
+        #expect(record.highWaterMark == record.lastIssued)
+        let history = try store.history(stream: "k", limit: 10)
+        #expect(history.count == 3)
+        #expect(history.allSatisfy { $0.pid == 42 && $0.label == "sql" })
+        #expect(try store.verify().isValid)
+    }
+
+    @Test("refuses exclusive and missing streams, bad clocks, and 2^63-1, writing nothing", arguments: [
+        ("e", DatabaseValue.integer(1), "exclusive"),
+        ("nope", .integer(1), "no stream"),
+        ("k", .text("soon"), "requested_at"),
+        ("k", .integer(-1), "requested_at"),
+        ("full", .integer(1), "2^63-1"),
+    ])
+    func refusals(stream: String, requestedAt: DatabaseValue, message: String) throws {
+        let directory = try TemporaryDirectory()
+        let store = try SQLiteStore(path: directory.database)
+        _ = try store.openStream(named: "e", mode: .exclusive)
+        _ = try store.openStream(named: "k", mode: .shared)
+        let full = try store.openStream(named: "full", mode: .shared)
+        var change = StreamChange(streamID: full.id)
+        change.highWaterMark = .max
+        try store.apply(change, durable: false)
+        let failure = try store.withConnection { connection -> (any Error)? in
+            do {
+                _ = try Self.issue(connection, stream: stream, at: requestedAt)
+                return nil
+            } catch {
+                return error
+            }
+        }
+        let error = try #require(failure as? DatabaseError)
+        #expect(error.message.contains(message), "\(error)")
+        #expect(try store.historySummary(stream: stream).count == 0)
+        #expect(try store.streams().allSatisfy { $0.issuedTotal == 0 })
+    }
+
+    @Test("the store's own shared issuing refuses an exclusive stream with a StoreError")
+    func storeRefusesExclusive() throws {
+        let directory = try TemporaryDirectory()
+        let store = try SQLiteStore(path: directory.database)
+        _ = try store.openStream(named: "e", mode: .exclusive)
+        #expect(throws: StoreError.modeMismatch(stream: "e", actual: .exclusive, requested: .shared)) {
+            try store.issueShared(stream: "e", now: 1, pid: 1, label: nil)
+        }
+    }
+
+    @Test("a version-1 database is upgraded in place, its streams and history kept")
+    func upgradeFromVersion1() throws {
+        let directory = try TemporaryDirectory()
+        let connection = try Connection(path: directory.database)
+        try connection.execute("PRAGMA journal_mode = WAL")
+        try Migrator.migrate(connection, path: directory.database, migrations: Array(SchemaMigrations.all.prefix(1)))
+        try connection.execute("""
+            INSERT INTO streams (name, last_issued, high_water, issued_total, created_at, updated_at)
+            VALUES ('old', 1764000000000000000, 1764000001000000000, 1, 0, 0);
+            INSERT INTO history (stream_id, nonce, issued_at, pid) VALUES (1, 1764000000000000000, 0, 7);
+            """)
+        #expect(try connection.scalarInt64("PRAGMA user_version") == 1)
+        let store = try SQLiteStore(path: directory.database)
+        let version = try store.withConnection { try $0.scalarInt64("PRAGMA user_version") }
+        #expect(version == Int64(SchemaMigrations.latestVersion))
+        #expect(try store.stream(named: "old")?.floor == 1_764_000_001_000_000_000)
+        #expect(try store.historySummary(stream: "old").count == 1)
+        try store.setMode(.shared, stream: "old")
+        #expect(try store.issueShared(stream: "old", now: 1, pid: 1, label: nil) == 1_764_000_001_000_000_001)
+    }
+}
