@@ -1,5 +1,12 @@
 // swift-tools-version:6.0
+import Foundation
 import PackageDescription
+
+/// Every schema file in `Migrations/`, embedded in the build. The list of migrations is
+/// written once, in `Migrations/SchemaMigrations.swift`; a test checks it matches the folder.
+let schemaFiles = ((try? FileManager.default.contentsOfDirectory(atPath: Context.packageDirectory + "/Migrations")) ?? [])
+    .filter { $0.hasSuffix(".sql") }
+    .sorted()
 
 /// Settings every first-party Swift target shares: Swift 6 mode is the tools-version default;
 /// these flags opt into the checks that will become defaults later.
@@ -21,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
     ],
     targets: [
         // The system SQLite (libsqlite3-dev), seen through a module map.
@@ -32,9 +40,7 @@ let package = Package(
         .target(
             name: "NonceSchema",
             path: "Migrations",
-            resources: [.embedInCode("0001_initial.sql"), .embedInCode("0002_shared_streams.sql"),
-                        .embedInCode("0003_key_protection.sql"), .embedInCode("0004_contract_jumps_and_counts.sql"),
-                        .embedInCode("0005_floor_from_every_record.sql")],
+            resources: schemaFiles.map { .embedInCode($0) },
             swiftSettings: swiftSettings
         ),
         // What a nonce store is, whatever keeps it: the backend protocol and the records
@@ -52,7 +58,7 @@ let package = Package(
         // Reads the old Python managers' nonce files and raises a stream's floor through the store.
         .target(
             name: "NonceMigration",
-            dependencies: ["NonceBackend", "NonceSQLite"],
+            dependencies: ["NonceBackend", "NonceSQLite", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         // Policy: clock, leases, claims, the API lock, history batching; the manager.
@@ -109,9 +115,11 @@ let package = Package(
         .testTarget(
             name: "NonceKitTests",
             dependencies: [
-                "NonceKit", "NonceKitTesting", "NonceBackend", "NonceSQLite", "NonceTestSupport",
+                "NonceKit", "NonceKitTesting", "NonceBackend", "NonceSQLite", "NonceSchema", "NonceTestSupport",
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
             ],
+            // A database written by the previous release, for the upgrade test.
+            resources: [.copy("Fixtures/v0.11-schema4.sqlite")],
             swiftSettings: swiftSettings
         ),
         // Compiled as if it were another package: it sees only the public API, and checks

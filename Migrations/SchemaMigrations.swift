@@ -10,9 +10,9 @@ public struct SchemaMigration: Sendable {
 
 /// The schema files of `Migrations/`, in the order they apply.
 public enum SchemaMigrations {
-    /// Every migration this build knows, ascending by version. Add a new file here and to
-    /// `Package.swift`'s resources (SwiftPM names the bytes after the file, its leading digit
-    /// turned into `_`); a test checks that this list matches the folder.
+    /// Every migration this build knows, ascending by version: the one list of them.
+    /// `Package.swift` embeds every `.sql` file of the folder (SwiftPM names the bytes after
+    /// the file, its leading digit turned into `_`); a test checks this list matches it.
     public static let all: [SchemaMigration] = [
         SchemaMigration(version: 1, name: "0001_initial.sql", sql: text(PackageResources._001_initial_sql)),
         SchemaMigration(version: 2, name: "0002_shared_streams.sql", sql: text(PackageResources._002_shared_streams_sql)),

@@ -31,7 +31,7 @@ struct LegacyFileReader {
         // Swapped between stat and open: judge what was opened.
         guard fstat(fd, &info) == 0 else { return .failure(.unreadable(errorText())) }
         if let kind = notRegular(info) { return .failure(.notARegularFile(kind)) }
-        var hasher = SHA256()
+        var hasher = FileDigest()
         var prefix: [UInt8] = []
         var size: Int64 = 0
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)

@@ -124,8 +124,13 @@ struct CrashTests {
         // between claim attempts, it is waiting for the claim: kill the holder then.
         let database = URL(fileURLWithPath: directory.database).resolvingSymlinksInPath().path
         let deadline = ContinuousClock.now + .seconds(20)
-        while !Self.isWaiting(waiter.pid, on: database), ContinuousClock.now < deadline { usleep(1_000) }
-        #expect(Self.isWaiting(waiter.pid, on: database), "\(waiter.failureReport)")
+        // Judged once per look: the waiter wakes between attempts, so a second look could differ.
+        var waiting = false
+        while !waiting, ContinuousClock.now < deadline {
+            waiting = Self.isWaiting(waiter.pid, on: database)
+            if !waiting { usleep(1_000) }
+        }
+        #expect(waiting, "\(waiter.failureReport)")
         holder.kill()
         let lines = waiter.remainingLines(quiet: .seconds(30))
         waiter.process.waitUntilExit()

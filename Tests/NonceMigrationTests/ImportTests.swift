@@ -45,7 +45,7 @@ struct ImportTests {
         }
         #expect(rows.count == report.files.count)
         let backup = try #require(rows.first { $0.0 == expected.source })
-        #expect(backup.1 == SHA256.hex(Array(legacyValue("ms", plus: 40 * minute).utf8)))
+        #expect(backup.1 == FileDigest.hex(Array(legacyValue("ms", plus: 40 * minute).utf8)))
         #expect(backup.2 == 1 && backup.3 == expected.floor)
         let events = try store.events(stream: "default", limit: 10)
         #expect(events.map(\.kind) == ["import"])

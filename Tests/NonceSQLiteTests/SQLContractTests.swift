@@ -102,4 +102,19 @@ struct SQLContractTests {
         try store.setMode(.shared, stream: "old")
         #expect(try store.issueShared(stream: "old", now: 1, pid: 1, label: nil) == 1_764_000_001_000_000_001)
     }
+
+    @Test("foreign keys are enforced: history, events and imports belong to a stream that exists")
+    func foreignKeys() throws {
+        let directory = try TemporaryDirectory()
+        let store = try SQLiteStore(path: directory.database)
+        _ = try store.openStream(named: "k", mode: .shared)
+        #expect(try store.withConnection { try $0.scalarInt64("PRAGMA foreign_keys") } == 1)
+        for statement in [
+            "INSERT INTO history (stream_id, nonce, issued_at, pid) VALUES (999, 1, 0, 1)",
+            "INSERT INTO events (stream_id, at, kind, detail) VALUES (999, 0, 'jump', '')",
+        ] {
+            #expect(throws: DatabaseError.self, "\(statement)") { try store.withConnection { try $0.execute(statement) } }
+        }
+        #expect(try store.verify(stream: nil).isValid)
+    }
 }

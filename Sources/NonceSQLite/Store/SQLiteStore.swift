@@ -191,6 +191,9 @@ package final class SQLiteStore: Sendable {
         do {
             try enableWriteAheadLog(connection, path: path, timeout: configuration.busyTimeout)
             try connection.execute("PRAGMA synchronous = NORMAL")
+            // SQLite leaves foreign keys unchecked unless each connection asks: history,
+            // events, imports and rate counters must belong to a stream that exists.
+            try connection.execute("PRAGMA foreign_keys = ON")
             // After a checkpoint resets the log, trim the file back to this: a burst (or a
             // reader that held checkpoints off) does not leave a large -wal behind for good.
             try connection.execute("PRAGMA journal_size_limit = \(Self.walSizeLimit)")

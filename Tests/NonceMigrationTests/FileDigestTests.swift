@@ -1,8 +1,8 @@
 @testable import NonceMigration
 import Testing
 
-@Suite("SHA-256")
-struct SHA256Tests {
+@Suite("File digests (SHA-256)")
+struct FileDigestTests {
     @Test("matches the FIPS 180-4 example digests", arguments: [
         ("", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
         ("abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
@@ -10,12 +10,12 @@ struct SHA256Tests {
          "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"),
     ])
     func knownDigests(message: String, digest: String) {
-        #expect(SHA256.hex(Array(message.utf8)) == digest)
+        #expect(FileDigest.hex(Array(message.utf8)) == digest)
     }
 
     @Test("a million 'a's, fed in uneven pieces, gives the reference digest")
     func longMessageInPieces() {
-        var hasher = SHA256()
+        var hasher = FileDigest()
         var remaining = 1_000_000
         var piece = 1
         while remaining > 0 {
