@@ -61,9 +61,11 @@ struct ImportLegacyCommand: ParsableCommand {
                 try plan.checkAccepted()
                 report = try plan.apply(to: options.file.openStore())
             }
-        } catch LegacyImportError.rejected(let rejected) {
-            try Output.line(json ? try JSONOutput.encode(rejected) : rejected.text(database: options.path))
-            throw LegacyImportError.rejected(rejected)
+        } catch let error as NonceStoreError where error.code == .importRejected {
+            if let rejected = (error.cause as? LegacyImportRejection)?.report {
+                try Output.line(json ? try JSONOutput.encode(rejected) : rejected.text(database: options.path))
+            }
+            throw error
         }
         try Output.line(json ? try JSONOutput.encode(report) : report.text(database: options.path))
         // A dry run is a check scripts can use: it fails when the real import would be refused.

@@ -33,6 +33,8 @@ struct NonceCommand: ParsableCommand {
             try checkSubcommand(arguments)
             var command = try parseAsRoot(arguments)
             try command.run()
+        } catch let error as NonceStoreError {
+            exit(withError: HintedError(error: error))
         } catch {
             exit(withError: error)
         }

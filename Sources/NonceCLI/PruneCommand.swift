@@ -37,7 +37,7 @@ struct PruneCommand: ParsableCommand {
     func run() throws {
         let store = try options.openExistingStore()
         if !all, try store.stream(named: options.stream) == nil {
-            throw StoreError.streamNotFound(options.stream, path: store.path)
+            throw NonceStoreError.streamNotFound(options.stream, path: store.path)
         }
         let streams = all ? try store.streams().map(\.name) : [options.stream]
         let cutoff = olderThan.map { SystemClock().now() - $0.duration.nanoseconds }

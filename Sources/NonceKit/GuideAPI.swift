@@ -1,4 +1,4 @@
-import NonceBackend
+public import NonceBackend
 import NonceSQLite
 import Foundation
 import Synchronization
@@ -21,13 +21,13 @@ public enum GlobalNonceManager {
 
     /// Sets up the process-wide manager. Call it once, early.
     ///
-    /// - Throws: ``NonceError/invalidArgument(_:)`` when it is already set up (close it with
+    /// - Throws: ``NonceStoreError/invalidArgument(_:)`` when it is already set up (close it with
     ///   ``reset()`` first), or what opening the manager throws.
     @discardableResult
     public static func configure(path: String, configuration: NonceManager.Configuration = guideConfiguration) throws -> NonceManager {
         try current.withLock { manager in
             if let manager {
-                throw NonceError.invalidArgument("the global nonce manager is already set up (stream '\(manager.stream)' in '\(manager.store.path)')")
+                throw NonceStoreError.invalidArgument("the global nonce manager is already set up (stream '\(manager.stream)' in '\(manager.store.path)')")
             }
             let opened = try NonceManager(path: path, configuration: configuration)
             manager = opened
@@ -50,7 +50,7 @@ public enum GlobalNonceManager {
     /// Closes the process-wide manager and forgets it; the next use opens a new one.
     ///
     /// - Throws: what ``NonceManager/close()`` reports (a failed history write).
-    public static func reset() throws(NonceError) {
+    public static func reset() throws(NonceStoreError) {
         let manager = current.withLock { manager in
             defer { manager = nil }
             return manager
@@ -105,14 +105,14 @@ public func getKrakenAPILock() throws -> KrakenAPILock {
 
 extension NonceManager {
     /// The guide's `manager.get_nonce(apply_rate_limiting=...)`.
-    public func getNonce(applyRateLimiting: Bool = true) throws(NonceError) -> UInt64 {
+    public func getNonce(applyRateLimiting: Bool = true) throws(NonceStoreError) -> UInt64 {
         try next(applyRateLimiting: applyRateLimiting)
     }
 
     /// The guide's `manager.jump_forward(...)`, with the unit in the type: the old call took
     /// nanoseconds in one version and milliseconds in another.
     @discardableResult
-    public func jumpForward(by duration: Duration) throws(NonceError) -> UInt64 {
+    public func jumpForward(by duration: Duration) throws(NonceStoreError) -> UInt64 {
         try jump(by: duration, reason: "jump_forward")
     }
 

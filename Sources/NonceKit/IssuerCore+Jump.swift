@@ -4,13 +4,13 @@ import NonceSQLite
 extension IssuerCore {
     /// Raises the floor to `max(last, now) + duration` and the mark a lease beyond it, in one
     /// durable commit with a `jump` event, before any nonce above the old mark can leave.
-    func jump(by duration: Duration, reason: String) throws(NonceError) -> Int64 {
+    func jump(by duration: Duration, reason: String) throws(NonceStoreError) -> Int64 {
         let span = duration.nanoseconds
         guard span > 0 else {
             throw .invalidArgument("a jump must be forward (greater than zero), not \(duration)")
         }
         let now = configuration.clock.now()
-        return try durableWrites.withLock { _ throws(NonceError) -> Int64 in
+        return try durableWrites.withLock { _ throws(NonceStoreError) -> Int64 in
             try checkOpen()
             let from = state.withLock { max($0.last, now) }
             let (floor, overflow) = from.addingReportingOverflow(span)
@@ -23,7 +23,7 @@ extension IssuerCore {
             do {
                 try store.apply(change, durable: true)
             } catch {
-                throw .markNotDurable(stream: streamName, database: store.path, reason: "\(error)")
+                throw .markNotDurable(stream: streamName, database: store.path, cause: error)
             }
             state.withLock { state in
                 state.last = max(state.last, floor)

@@ -60,11 +60,11 @@ final class IssuerCore: Sendable {
         case issued(Int64, wakeWriter: Bool)
         case needsMark(Int64)
         case backPressure
-        case failed(NonceError)
+        case failed(NonceStoreError)
     }
 
     /// Issues one nonce (batched or no history).
-    func issue(label: String?) throws(NonceError) -> Int64 {
+    func issue(label: String?) throws(NonceStoreError) -> Int64 {
         let recordHistory = recordsHistory
         // Each renewal this call has to wait for covers twice the span of the one before:
         // a lease shorter than a disk flush would otherwise be outrun by the clock for ever.
@@ -117,16 +117,16 @@ final class IssuerCore: Sendable {
 
     /// Throws when the manager is closed or failed. Durable writes call it under
     /// `durableWrites`, so none of them can slip in after the release has been written.
-    func checkOpen() throws(NonceError) {
-        let failure = state.withLock { $0.closed ? NonceError.closed(stream: streamName) : $0.failure }
+    func checkOpen() throws(NonceStoreError) {
+        let failure = state.withLock { $0.closed ? NonceStoreError.closed(stream: streamName) : $0.failure }
         if let failure { throw failure }
     }
 
     /// Issues one nonce whose history row is durable before it returns.
-    func issueSynchronously(label: String?) throws(NonceError) -> Int64 {
+    func issueSynchronously(label: String?) throws(NonceStoreError) -> Int64 {
         let clock = configuration.clock
-        return try durableWrites.withLock { _ throws(NonceError) -> Int64 in
-            let (nonce, now, mark) = try state.withLock { state throws(NonceError) -> (Int64, Int64, Int64) in
+        return try durableWrites.withLock { _ throws(NonceStoreError) -> Int64 in
+            let (nonce, now, mark) = try state.withLock { state throws(NonceStoreError) -> (Int64, Int64, Int64) in
                 if let failure = state.failure { throw failure }
                 if state.closed { throw .closed(stream: streamName) }
                 let now = clock.now()
@@ -147,7 +147,7 @@ final class IssuerCore: Sendable {
             do {
                 try store.apply(change, durable: true)
             } catch {
-                throw .markNotDurable(stream: streamName, database: store.path, reason: "\(error)")
+                throw .markNotDurable(stream: streamName, database: store.path, cause: error)
             }
             state.withLock { state in
                 state.last = max(state.last, nonce)
@@ -165,8 +165,8 @@ final class IssuerCore: Sendable {
 
     /// Commits a mark that covers `nonce` before anyone may issue it. The caller waits on
     /// the disk flush: this is the slow path that renewing ahead of need keeps rare.
-    func renew(toCover nonce: Int64, span: Int64? = nil) throws(NonceError) {
-        try durableWrites.withLock { _ throws(NonceError) in
+    func renew(toCover nonce: Int64, span: Int64? = nil) throws(NonceStoreError) {
+        try durableWrites.withLock { _ throws(NonceStoreError) in
             try checkOpen()
             if state.withLock({ $0.mark >= nonce }) { return }  // another caller renewed meanwhile
             let target = nonce.addingClamped(span ?? leaseSpan)
@@ -177,7 +177,7 @@ final class IssuerCore: Sendable {
                 try store.apply(change, durable: true)
             } catch {
                 logger.error("mark renewal failed", metadata: ["error": "\(error)"])
-                throw .markNotDurable(stream: streamName, database: store.path, reason: "\(error)")
+                throw .markNotDurable(stream: streamName, database: store.path, cause: error)
             }
             state.withLock { state in
                 state.mark = max(state.mark, target)

@@ -18,7 +18,7 @@ struct IssuerState {
     var unrecordedIssued: Int64 = 0
     var unrecordedRegressions: Int64 = 0
     var largestStepBack: Int64 = 0
-    var failure: NonceError?
+    var failure: NonceStoreError?
     var closed = false
 
     // This process's counters.

@@ -6,13 +6,13 @@ import NonceSQLite
 /// ``SharedIssuer`` for shared ones (one durable transaction per nonce).
 protocol IssuingEngine: AnyObject, Sendable {
     /// The next nonce: above every nonce the stream ever issued.
-    func issue(label: String?) throws(NonceError) -> Int64
+    func issue(label: String?) throws(NonceStoreError) -> Int64
     /// Moves the floor forward by `duration` from `max(last, now)`, durably; returns it.
-    func jump(by duration: Duration, reason: String) throws(NonceError) -> Int64
+    func jump(by duration: Duration, reason: String) throws(NonceStoreError) -> Int64
     /// The stream's lifetime figures with this process's own.
     func stats(openedAt: ContinuousClock.Instant) -> NonceStats
     /// Writes what is left and stops issuing; reports a history write that failed.
-    func close() throws(NonceError)
+    func close() throws(NonceStoreError)
 }
 
 /// An exclusive stream's engine: ``IssuerCore`` issues from memory, its
@@ -32,11 +32,11 @@ final class LeasedEngine: IssuingEngine {
         synchronous = core.configuration.history == .synchronous
     }
 
-    func issue(label: String?) throws(NonceError) -> Int64 {
+    func issue(label: String?) throws(NonceStoreError) -> Int64 {
         synchronous ? try core.issueSynchronously(label: label) : try core.issue(label: label)
     }
 
-    func jump(by duration: Duration, reason: String) throws(NonceError) -> Int64 {
+    func jump(by duration: Duration, reason: String) throws(NonceStoreError) -> Int64 {
         try core.jump(by: duration, reason: reason)
     }
 
@@ -44,7 +44,7 @@ final class LeasedEngine: IssuingEngine {
         core.stats(base: base, openedAt: openedAt)
     }
 
-    func close() throws(NonceError) {
+    func close() throws(NonceStoreError) {
         core.state.withLock { $0.closed = true }
         writer.stop()
         core.writeBehind(releasing: true)

@@ -36,14 +36,14 @@ public final class NonceInspector: Sendable {
 
     /// `stream`'s figures as the database holds them, without claiming it.
     ///
-    /// - Throws: ``StoreError/streamNotFound(_:path:)`` when there is no such stream.
+    /// - Throws: ``NonceStoreError/streamNotFound(_:path:)`` when there is no such stream.
     public func stats(of stream: String) throws -> NonceStats {
         try NonceManager.stats(of: stream, in: store, clock: clock)
     }
 
     /// The newest `limit` issued nonces of `stream`, newest first.
     public func history(of stream: String, limit: Int) throws -> [HistoryEntry] {
-        guard try store.stream(named: stream) != nil else { throw StoreError.streamNotFound(stream, path: store.path) }
+        guard try store.stream(named: stream) != nil else { throw NonceStoreError.streamNotFound(stream, path: store.path) }
         return try store.history(stream: stream, limit: limit)
     }
 

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import NonceBackend
 
 extension NonceManager {
     /// The descriptors that keep other processes from issuing on this stream: the claim,
@@ -37,7 +38,7 @@ extension NonceManager {
     ///     together; nil waits as long as it takes.
     ///   - cost: what the call adds to the rate counter (see ``next(label:cost:applyRateLimiting:)``).
     ///   - applyRateLimiting: false skips the limits for this call.
-    /// - Throws: ``NonceError/apiLockTimedOut(stream:timeout:)`` after `timeout`, any error
+    /// - Throws: ``NonceStoreError/apiLockTimedOut(stream:timeout:)`` after `timeout`, any error
     ///   of ``next(label:cost:applyRateLimiting:)``, or what `body` throws.
     public func withAPILock<T>(
         timeout: Duration? = nil, label: String? = nil, cost: Double = CallCost.standard, applyRateLimiting: Bool = true,
@@ -48,12 +49,12 @@ extension NonceManager {
         case .heldByCurrent:
             defer { holdCharge(cost: cost, takenAt: takenAt) }
             return try body(try issue(label: label))
-        case .heldByParentTask: throw NonceError.apiLockHeldByParentTask(stream: stream)
+        case .heldByParentTask: throw NonceStoreError.apiLockHeldByParentTask(stream: stream)
         case .notHeld: break
         }
         let deadline = timeout.map { ContinuousClock.now + $0 }
         guard apiLock.acquire(timeout: timeout) else {
-            throw NonceError.apiLockTimedOut(stream: stream, timeout: timeout ?? .zero)
+            throw NonceStoreError.apiLockTimedOut(stream: stream, timeout: timeout ?? .zero)
         }
         let held = HeldAPILock(lock: apiLock, parent: HeldAPILock.current)
         defer {
@@ -69,7 +70,7 @@ extension NonceManager {
 
     /// The async form of ``withAPILock(timeout:label:cost:applyRateLimiting:_:)``: waiting
     /// (for the rate limit and for the lock) suspends the task instead of blocking a thread. Reentrant within the task; a child task of the holder
-    /// gets ``NonceError/apiLockHeldByParentTask(stream:)`` rather than running beside it.
+    /// gets ``NonceStoreError/apiLockHeldByParentTask(stream:)`` rather than running beside it.
     public func withAPILock<T>(
         timeout: Duration? = nil, label: String? = nil, cost: Double = CallCost.standard, applyRateLimiting: Bool = true,
         isolation: isolated (any Actor)? = #isolation,
@@ -80,14 +81,14 @@ extension NonceManager {
         case .heldByCurrent:
             defer { holdCharge(cost: cost, takenAt: takenAt) }
             return try await body(try issue(label: label))
-        case .heldByParentTask: throw NonceError.apiLockHeldByParentTask(stream: stream)
+        case .heldByParentTask: throw NonceStoreError.apiLockHeldByParentTask(stream: stream)
         case .notHeld: break
         }
         let deadline = timeout.map { ContinuousClock.now + $0 }
         do {
             try await apiLock.acquire(timeout: timeout)
         } catch is APILockTimeout {
-            throw NonceError.apiLockTimedOut(stream: stream, timeout: timeout ?? .zero)
+            throw NonceStoreError.apiLockTimedOut(stream: stream, timeout: timeout ?? .zero)
         }
         let held = HeldAPILock(lock: apiLock, parent: HeldAPILock.current)
         defer {
@@ -121,7 +122,7 @@ extension NonceManager {
         var pause = Duration.microseconds(100)
         while try !lock.tryLock() {
             if let deadline, ContinuousClock.now >= deadline {
-                throw NonceError.apiLockTimedOut(stream: stream, timeout: timeout ?? .zero)
+                throw NonceStoreError.apiLockTimedOut(stream: stream, timeout: timeout ?? .zero)
             }
             let (seconds, attoseconds) = pause.components
             usleep(UInt32(seconds * 1_000_000 + attoseconds / 1_000_000_000_000))
@@ -134,7 +135,7 @@ extension NonceManager {
         var pause = Duration.microseconds(100)
         while try !lock.tryLock() {
             if let deadline, ContinuousClock.now >= deadline {
-                throw NonceError.apiLockTimedOut(stream: stream, timeout: timeout ?? .zero)
+                throw NonceStoreError.apiLockTimedOut(stream: stream, timeout: timeout ?? .zero)
             }
             try await Task.sleep(for: pause)
             pause = min(pause * 2, .milliseconds(2))

@@ -1,3 +1,4 @@
+public import NonceBackend
 /// What ``NonceManager/recordRejection(reason:)`` did.
 public struct RecoveryAction: Sendable, Equatable {
     /// Rejections in a row, this one included (shared by every process on the stream and
@@ -15,12 +16,12 @@ extension NonceManager {
     /// nothing for the first two, then 10 s, 20 s, 30 s, then 60 s for each further one),
     /// durably, with a `jump` event giving the reason. The count is kept in the database.
     @discardableResult
-    public func recordRejection(reason: String = "EAPI:Invalid nonce") throws(NonceError) -> RecoveryAction {
+    public func recordRejection(reason: String = "EAPI:Invalid nonce") throws(NonceStoreError) -> RecoveryAction {
         let count: Int64
         do {
             count = try store.recordRejection(stream: stream, at: configuration.clock.now(), detail: reason)
         } catch {
-            throw .markNotDurable(stream: stream, database: store.path, reason: "recording the rejection failed: \(error)")
+            throw .markNotDurable(stream: stream, database: store.path, doing: "recording the rejection", cause: error)
         }
         rejections.withLock { known in
             known.inARow = count
@@ -39,12 +40,12 @@ extension NonceManager {
     /// Tells the manager the exchange accepted a nonce: a run of rejections ends and the
     /// schedule starts over. Cheap when there was no run on an exclusive stream (no write);
     /// on a shared stream it asks the database, since another process may have seen one.
-    public func recordSuccess() throws(NonceError) {
+    public func recordSuccess() throws(NonceStoreError) {
         if mode == .exclusive, rejections.withLock({ $0.inARow }) == 0 { return }
         do {
             try store.recordSuccess(stream: stream, at: configuration.clock.now())
         } catch {
-            throw .markNotDurable(stream: stream, database: store.path, reason: "recording the success failed: \(error)")
+            throw .markNotDurable(stream: stream, database: store.path, doing: "recording the success", cause: error)
         }
         rejections.withLock { $0.inARow = 0 }
     }

@@ -14,7 +14,7 @@ import Synchronization
 ///   mark ahead of it is committed durably, so a process that restarts after a crash
 ///   (kill -9, power loss) begins above everything this one issued. A background thread
 ///   renews the mark before it runs out, so callers rarely wait for the disk. A second
-///   process (or manager) gets ``StoreError/streamHeld(stream:holderPID:database:)``.
+///   process (or manager) gets ``NonceStoreError/streamHeld(stream:holderPID:database:)``.
 /// - **shared**: any number of processes (in any language, through the SQL contract) issue
 ///   from the stream; each nonce is one durable transaction, and ``withAPILock(timeout:label:cost:applyRateLimiting:_:)``
 ///   also excludes the other processes.
@@ -75,9 +75,9 @@ public final class NonceManager: Sendable {
     /// stream, alongside the other processes for a shared one. An exclusive stream gets a
     /// first lease committed, so the first nonce does not wait for the disk.
     ///
-    /// - Throws: ``StoreError/modeMismatch(stream:actual:requested:)`` when
+    /// - Throws: ``NonceStoreError/modeMismatch(stream:actual:requested:)`` when
     ///   `configuration.mode` is set and the stream is in the other mode;
-    ///   ``StoreError/streamHeld(stream:holderPID:database:)`` when another process holds
+    ///   ``NonceStoreError/streamHeld(stream:holderPID:database:)`` when another process holds
     ///   an exclusive stream.
     package init(store: any NonceBackend, configuration: Configuration = Configuration()) throws {
         let opened = try configuration.mode.map { try store.openStream(named: configuration.stream, mode: $0) }
@@ -90,9 +90,9 @@ public final class NonceManager: Sendable {
         let repair = try store.repairFloor(streamID: opened.id)
         // Read again under the claim: the previous holder's last writes are in now, and a
         // mode switch that won the race to the claim shows.
-        guard var record = try store.stream(named: opened.name) else { throw StoreError.streamNotFound(opened.name, path: store.path) }
+        guard var record = try store.stream(named: opened.name) else { throw NonceStoreError.streamNotFound(opened.name, path: store.path) }
         guard record.mode == opened.mode else {
-            throw StoreError.modeMismatch(stream: record.name, actual: record.mode, requested: opened.mode)
+            throw NonceStoreError.modeMismatch(stream: record.name, actual: record.mode, requested: opened.mode)
         }
         self.stream = record.name
         self.store = store
@@ -158,15 +158,15 @@ public final class NonceManager: Sendable {
     ///     ``CallCost/history`` (2, ledger and trade-history queries).
     ///   - applyRateLimiting: false skips the limits for this call (the guide's
     ///     `apply_rate_limiting=False`).
-    /// - Throws: ``NonceError`` when the nonce cannot be made durable, the history cannot be
+    /// - Throws: ``NonceStoreError`` when the nonce cannot be made durable, the history cannot be
     ///   written, or the stream would pass 2^63-1. No nonce is issued then.
-    public func next(label: String? = nil, cost: Double = CallCost.standard, applyRateLimiting: Bool = true) throws(NonceError) -> UInt64 {
+    public func next(label: String? = nil, cost: Double = CallCost.standard, applyRateLimiting: Bool = true) throws(NonceStoreError) -> UInt64 {
         if applyRateLimiting && limiter.isActive { try limiter.acquire(cost: cost) }
         return try issue(label: label)
     }
 
     /// Issues without any rate limiting: the step every path ends in.
-    func issue(label: String?) throws(NonceError) -> UInt64 {
+    func issue(label: String?) throws(NonceStoreError) -> UInt64 {
         UInt64(try engine.issue(label: label))
     }
 
@@ -175,7 +175,7 @@ public final class NonceManager: Sendable {
     ///
     /// - Returns: the new floor; every later nonce is above it.
     @discardableResult
-    public func jump(by duration: Duration, reason: String = "manual") throws(NonceError) -> UInt64 {
+    public func jump(by duration: Duration, reason: String = "manual") throws(NonceStoreError) -> UInt64 {
         let floor = try engine.jump(by: duration, reason: reason)
         metrics.jumps.increment()
         let now = configuration.clock.now()
@@ -209,11 +209,11 @@ public final class NonceManager: Sendable {
     /// `deinit` too (which cannot report); calling it twice does nothing. Issuing after
     /// `close()` throws.
     ///
-    /// - Throws: ``NonceError/historyWriteFailed(stream:database:reason:)`` when any history
+    /// - Throws: ``NonceStoreError/historyWriteFailed(stream:database:reason:)`` when any history
     ///   or counter write of this manager's life failed (a full disk), this last one
     ///   included: the nonces issued were covered by a durable mark, but the history misses
     ///   some of them. The stream is released all the same.
-    public func close() throws(NonceError) {
+    public func close() throws(NonceStoreError) {
         let first = closeOnce.withLock { closed in
             defer { closed = true }
             return !closed

@@ -33,7 +33,7 @@ final class RateLimiter: Sendable {
     let isActive: Bool
 
     /// Takes `cost` when it fits both limits now; otherwise the nanoseconds to wait.
-    func take(cost: Double) throws(NonceError) -> Int64 {
+    func take(cost: Double) throws(NonceStoreError) -> Int64 {
         try validate(cost)
         let now = clock.now()
         let waitForBurst = burstWait(cost: cost, now: now, take: false)
@@ -44,7 +44,7 @@ final class RateLimiter: Sendable {
                     stream: streamName, cost: cost, maximum: tier.maximum, decayPerSecond: tier.decayPerSecond, now: now)
                 if wait > 0 { return wait }
             } catch {
-                throw .rateCounterFailed(stream: streamName, database: store.path, reason: "\(error)")
+                throw .rateCounterFailed(stream: streamName, database: store.path, cause: error)
             }
         }
         // Checked above, taken now under one lock: another thread may have taken the room
@@ -69,7 +69,7 @@ final class RateLimiter: Sendable {
     ///
     /// - Returns: the clock reading when it was taken, for ``hold(cost:takenAt:)``.
     @discardableResult
-    func acquire(cost: Double) throws(NonceError) -> Int64 {
+    func acquire(cost: Double) throws(NonceStoreError) -> Int64 {
         let started = ContinuousClock.now
         var waited = false
         while true {
@@ -106,16 +106,16 @@ final class RateLimiter: Sendable {
     /// Holds the tier's charge for a call taken at `takenAt` until now, when the body that
     /// sent it has ended (see ``SQLiteStore/holdRateCharge(stream:cost:decayPerSecond:takenAt:now:)``).
     /// Burst protection needs no hold: it is this process's own, stricter, limit.
-    func hold(cost: Double, takenAt: Int64) throws(NonceError) {
+    func hold(cost: Double, takenAt: Int64) throws(NonceStoreError) {
         guard let tier else { return }
         do {
             try store.holdRateCharge(stream: streamName, cost: cost, decayPerSecond: tier.decayPerSecond, takenAt: takenAt, now: clock.now())
         } catch {
-            throw .rateCounterFailed(stream: streamName, database: store.path, reason: "\(error)")
+            throw .rateCounterFailed(stream: streamName, database: store.path, cause: error)
         }
     }
 
-    private func validate(_ cost: Double) throws(NonceError) {
+    private func validate(_ cost: Double) throws(NonceStoreError) {
         guard cost > 0, cost.isFinite else { throw .invalidArgument("a call's cost must be positive, not \(cost)") }
         for limit in [tier, burst?.limit].compactMap({ $0 }) where cost > limit.maximum {
             throw .invalidArgument("a call costing \(cost) can never fit under a counter maximum of \(limit.maximum)")

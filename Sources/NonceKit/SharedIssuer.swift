@@ -39,8 +39,8 @@ final class SharedIssuer: IssuingEngine {
         local = Mutex(Local(record: record, previousClock: configuration.clock.now()))
     }
 
-    func issue(label: String?) throws(NonceError) -> Int64 {
-        let (now, stepBack) = try local.withLock { local throws(NonceError) -> (Int64, Int64?) in
+    func issue(label: String?) throws(NonceStoreError) -> Int64 {
+        let (now, stepBack) = try local.withLock { local throws(NonceStoreError) -> (Int64, Int64?) in
             if local.closed { throw .closed(stream: streamName) }
             let now = clock.now()
             let stepBack = now < local.previousClock ? local.previousClock - now : nil
@@ -58,7 +58,7 @@ final class SharedIssuer: IssuingEngine {
         do {
             nonce = try store.issueShared(stream: streamName, now: now, pid: pid, label: label, clockStepBack: stepBack)
         } catch {
-            throw .issueFailed(stream: streamName, database: store.path, reason: "\(error)")
+            throw .issueFailed(stream: streamName, database: store.path, cause: error)
         }
         metrics.issueLatency.recordNanoseconds((ContinuousClock.now - started).nanoseconds)
         metrics.issued.increment()
@@ -67,17 +67,17 @@ final class SharedIssuer: IssuingEngine {
         return nonce
     }
 
-    func jump(by duration: Duration, reason: String) throws(NonceError) -> Int64 {
+    func jump(by duration: Duration, reason: String) throws(NonceStoreError) -> Int64 {
         let span = duration.nanoseconds
         guard span > 0 else { throw .invalidArgument("a jump must be forward (greater than zero), not \(duration)") }
-        try local.withLock { local throws(NonceError) in if local.closed { throw .closed(stream: streamName) } }
+        try local.withLock { local throws(NonceStoreError) in if local.closed { throw .closed(stream: streamName) } }
         do {
             let floor = try store.jumpShared(stream: streamName, by: span, now: clock.now(), reason: reason)
             local.withLock { $0.jumps += 1 }
             logger.notice("jumped forward", metadata: ["by_ns": "\(span)", "floor": "\(floor)", "reason": "\(reason)"])
             return floor
         } catch {
-            throw .markNotDurable(stream: streamName, database: store.path, reason: "\(error)")
+            throw .markNotDurable(stream: streamName, database: store.path, cause: error)
         }
     }
 
@@ -98,7 +98,7 @@ final class SharedIssuer: IssuingEngine {
         return stats
     }
 
-    func close() throws(NonceError) {
+    func close() throws(NonceStoreError) {
         local.withLock { $0.closed = true }
     }
 }

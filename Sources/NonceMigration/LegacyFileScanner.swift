@@ -1,4 +1,5 @@
 import Foundation
+import NonceBackend
 
 /// A file the import will report on.
 struct LegacyCandidate: Sendable, Equatable {
@@ -15,7 +16,7 @@ struct LegacyCandidate: Sendable, Equatable {
 /// and anything under a nonce file's name that is not a file (a directory included), become
 /// candidates too, so the report names them as suspect instead of passing over them.
 enum LegacyFileScanner {
-    static func candidates(for paths: [String]) throws(LegacyImportError) -> [LegacyCandidate] {
+    static func candidates(for paths: [String]) throws(NonceStoreError) -> [LegacyCandidate] {
         var found: [LegacyCandidate] = []
         var seen = Set<String>()
         func add(_ path: String) {

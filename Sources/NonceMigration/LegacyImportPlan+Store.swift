@@ -1,5 +1,5 @@
 import Foundation
-package import NonceBackend
+public import NonceBackend
 import NonceSQLite
 
 extension LegacyImportPlan {
@@ -9,8 +9,8 @@ extension LegacyImportPlan {
     /// for that transaction, so the import is refused while a process issues from it.
     ///
     /// - Parameter wait: how long to wait for a turn at the database's write lock.
-    /// - Throws: ``LegacyImportError/rejected(_:)`` when a file holds a suspect value, before
-    ///   the database is touched (or created); `StoreError` when the stream is held by a
+    /// - Throws: ``NonceStoreError/rejected(_:)`` when a file holds a suspect value, before
+    ///   the database is touched (or created); `NonceStoreError` when the stream is held by a
     ///   running process or the write fails. Nothing is written in either case.
     public func apply(toDatabaseAt path: String, wait: Duration = .seconds(10)) throws -> LegacyImportReport {
         try checkAccepted()
@@ -25,8 +25,8 @@ extension LegacyImportPlan {
 
     /// Writes the import through an open store (see ``apply(toDatabaseAt:wait:)``).
     ///
-    /// - Throws: ``LegacyImportError/rejected(_:)`` when a file holds a suspect value, before
-    ///   the store is touched; ``StoreError`` when the stream is held by a running process
+    /// - Throws: ``NonceStoreError/rejected(_:)`` when a file holds a suspect value, before
+    ///   the store is touched; ``NonceStoreError`` when the stream is held by a running process
     ///   or the write fails. Nothing is written in either case.
     package func apply(to store: any NonceBackend) throws -> LegacyImportReport {
         try checkAccepted()
@@ -40,9 +40,9 @@ extension LegacyImportPlan {
         return result
     }
 
-    /// Throws ``LegacyImportError/rejected(_:)`` when a file holds a suspect value: what
+    /// Throws ``NonceStoreError/rejected(_:)`` when a file holds a suspect value: what
     /// ``apply(toDatabaseAt:wait:)`` checks first. Call it before opening (and so creating) a database.
-    public func checkAccepted() throws(LegacyImportError) {
+    public func checkAccepted() throws(NonceStoreError) {
         guard rejected.isEmpty else { throw .rejected(report(dryRun: false, outcome: .rejected)) }
     }
 

@@ -1,5 +1,5 @@
 import Foundation
-import NonceBackend
+public import NonceBackend
 import NonceSQLite
 
 /// Every legacy file read and judged, before anything is written: the floor it would set,
@@ -22,7 +22,7 @@ public struct LegacyImportPlan: Sendable {
     /// Reads `paths` (files, or directories whose top level and `data/` are searched) and
     /// `values` (nonces not on disk, such as a Redis key's), and judges each.
     public init(paths: [String], values: [String] = [], options: LegacyImportOptions = LegacyImportOptions())
-        throws(LegacyImportError)
+        throws(NonceStoreError)
     {
         guard !paths.isEmpty || !values.isEmpty else { throw .nothingGiven }
         // A blank value is a mistake (an unset shell variable), not "no nonce".
@@ -143,7 +143,7 @@ private struct ValueJudge {
                     reject(&report, .tooFarAhead(lead: lead, allowed: maxLead))
                     return
                 }
-                notes.append("accepted by --accept-future")
+                notes.append("accepted ahead of the clock, as asked")
             }
             report.status = .counted
             report.reason = notes.isEmpty ? "counts" : "counts (\(notes.joined(separator: "; ")))"
@@ -152,7 +152,7 @@ private struct ValueJudge {
 
     private func reject(_ report: inout LegacyFileReport, _ problem: LegacyValueProblem, prefix: String = "") {
         report.status = options.skipInvalid ? .skipped : .rejected
-        report.reason = (options.skipInvalid ? "skipped (--skip-invalid): " : "") + prefix + problem.description
+        report.reason = (options.skipInvalid ? "skipped as invalid, as asked: " : "") + prefix + problem.description
     }
 
     private static func date(epochSeconds: Int64) -> String {

@@ -31,7 +31,7 @@ public enum LegacyValueProblem: Error, Sendable, Equatable, CustomStringConverti
         case .fitsNoUnit(let readings):
             "fits no unit (\(readings)): a truncated or corrupt value"
         case .tooFarAhead(let lead, let allowed):
-            "ahead of the clock by \(LeadText.describe(lead)), more than the allowed \(LeadText.describe(allowed)) (--max-lead)"
+            "ahead of the clock by \(LeadText.describe(lead)), more than the allowed lead of \(LeadText.describe(allowed))"
         case .notANumber(let line, let text):
             "line \(line) is not a whole number: \"\(text)\""
         case .tooLarge(let bytes):

@@ -1,5 +1,6 @@
 import Foundation
 @testable import NonceKit
+import NonceBackend
 import NonceTestSupport
 import Synchronization
 import Testing
@@ -50,7 +51,7 @@ struct APILockTests {
             }
         }.start()
         holding.wait()
-        let error = #expect(throws: NonceError.self) {
+        let error = #expect(throws: NonceStoreError.self) {
             try manager.withAPILock(timeout: .milliseconds(50)) { _ in }
         }
         #expect(error?.description.contains("API lock") == true)
@@ -94,7 +95,7 @@ struct APILockTests {
             }
         }
         for await _ in entered { break }
-        await #expect(throws: NonceError.self) {
+        await #expect(throws: NonceStoreError.self) {
             try await manager.withAPILock(timeout: .milliseconds(30)) { _ in await Task.yield() }
         }
         release.yield()
@@ -107,7 +108,7 @@ struct APILockTests {
         let manager = try NonceManager(path: directory.database)
         defer { try? manager.close() }
         let (asyncLetError, groupError) = try await manager.withAPILock { _ in
-            async let child: NonceError? = Self.nonceError { try await manager.withAPILock { _ in await Task.yield() } }
+            async let child: NonceStoreError? = Self.nonceError { try await manager.withAPILock { _ in await Task.yield() } }
             let asyncLetError = await child
             let groupError = await Self.nonceError {
                 try await withThrowingTaskGroup(of: Void.self) { group in
@@ -118,7 +119,7 @@ struct APILockTests {
             return (asyncLetError, groupError)
         }
         for error in [asyncLetError, groupError] {
-            guard case .apiLockHeldByParentTask = error else {
+            guard error?.code == .apiLockHeldByParentTask else {
                 Issue.record("expected apiLockHeldByParentTask, got \(String(describing: error))")
                 continue
             }
@@ -180,11 +181,11 @@ struct APILockTests {
         #expect(!unstructured && !detached)
     }
 
-    private static func nonceError(_ body: () async throws -> Void) async -> NonceError? {
+    private static func nonceError(_ body: () async throws -> Void) async -> NonceStoreError? {
         do {
             try await body()
             return nil
-        } catch let error as NonceError {
+        } catch let error as NonceStoreError {
             return error
         } catch {
             return nil

@@ -11,7 +11,7 @@ struct ClaimTests {
     func heldStream() throws {
         let directory = try TemporaryDirectory()
         let first = try NonceManager(path: directory.database)
-        let error = #expect(throws: StoreError.self) { try NonceManager(path: directory.database) }
+        let error = #expect(throws: NonceStoreError.self) { try NonceManager(path: directory.database) }
         #expect(error?.description.contains("process \(getpid())") == true)
         // Another stream in the same file is free.
         let other = try NonceManager(path: directory.database, configuration: .init(stream: "other"))
@@ -26,7 +26,7 @@ struct ClaimTests {
         let directory = try TemporaryDirectory()
         let first = try NonceManager(path: directory.database)
         defer { try? first.close() }
-        let error = #expect(throws: StoreError.self) {
+        let error = #expect(throws: NonceStoreError.self) {
             try NonceManager(path: directory.database, configuration: .init(claimWait: .milliseconds(50)))
         }
         #expect(error?.description.contains("after waiting") == true)

@@ -25,12 +25,12 @@ struct FailureTests {
                 """)
         }
         var issued: [UInt64] = []
-        var failure: NonceError?
+        var failure: NonceStoreError?
         for _ in 0..<1_000 where failure == nil {
             clock.advance(by: .microseconds(100))
             do { issued.append(try manager.next()) } catch { failure = error }
         }
-        guard case .markNotDurable = failure else {
+        guard failure?.code == .markNotDurable else {
             Issue.record("expected markNotDurable, got \(String(describing: failure))")
             return
         }
@@ -50,16 +50,16 @@ struct FailureTests {
         }))
         let manager = try NonceManager(store: store, configuration: .init(historyBatchSize: 256))
         var issued: [UInt64] = []
-        var failure: NonceError?
+        var failure: NonceStoreError?
         while failure == nil && issued.count < 1_000_000 {
             do { issued.append(try manager.next()) } catch { failure = error }
         }
-        guard case .historyWriteFailed(_, _, let reason) = failure else {
+        guard let failure, failure.code == .historyWriteFailed, let reason = failure.cause.map({ "\($0)" }) else {
             Issue.record("expected historyWriteFailed, got \(String(describing: failure))")
             return
         }
         #expect(reason.contains("full"))
-        #expect(throws: NonceError.self, "close() reports the failed history write") { try manager.close() }
+        #expect(throws: NonceStoreError.self, "close() reports the failed history write") { try manager.close() }
         let record = try #require(try SQLiteStore(path: directory.database).stream(named: "default"))
         #expect(issued.allSatisfy { Int64($0) <= record.highWaterMark })
     }
@@ -80,7 +80,7 @@ struct FailureTests {
             try manager.close()
             Issue.record("close() returned normally although the history could not be written")
         } catch {
-            guard case .historyWriteFailed = error else {
+            guard error.code == .historyWriteFailed else {
                 Issue.record("expected historyWriteFailed, got \(error)")
                 return
             }

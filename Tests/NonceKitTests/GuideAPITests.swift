@@ -26,7 +26,7 @@ struct GuideAPITests {
             let first = try getGlobalNonceManager()
             #expect(first === (try getGlobalNonceManager()))
             #expect(first.store.path == directory.database)
-            #expect(throws: NonceError.self) { try GlobalNonceManager.configure(path: directory.database) }
+            #expect(throws: NonceStoreError.self) { try GlobalNonceManager.configure(path: directory.database) }
         }
     }
 

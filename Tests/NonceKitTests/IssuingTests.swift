@@ -144,13 +144,13 @@ struct IssuingTests {
         let manager = try NonceManager(path: directory.database, configuration: .init(clock: clock))
         defer { try? manager.close() }
         var issued = 0
-        var failure: NonceError?
+        var failure: NonceStoreError?
         while failure == nil && issued < 10 {
             do { _ = try manager.next(); issued += 1 } catch { failure = error }
         }
         #expect(issued == 4)
         #expect(failure?.description.contains("2^63-1") == true)
-        #expect(throws: NonceError.self) { try manager.jump(by: .seconds(1)) }
+        #expect(throws: NonceStoreError.self) { try manager.jump(by: .seconds(1)) }
     }
 
     @Test("issuing after close throws")
@@ -158,6 +158,6 @@ struct IssuingTests {
         let directory = try TemporaryDirectory()
         let manager = try NonceManager(path: directory.database)
         try manager.close()
-        #expect(throws: NonceError.self) { try manager.next() }
+        #expect(throws: NonceStoreError.self) { try manager.next() }
     }
 }

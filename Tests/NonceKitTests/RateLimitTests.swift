@@ -121,6 +121,6 @@ struct RateLimitTests {
         while clock.sleepers == 0 { try await Task.sleep(for: .milliseconds(1)) }
         clock.advance(by: .seconds(4))
         #expect(try await waiter.value > 0)
-        #expect(throws: NonceError.self) { try manager.next(cost: 16) }
+        #expect(throws: NonceStoreError.self) { try manager.next(cost: 16) }
     }
 }

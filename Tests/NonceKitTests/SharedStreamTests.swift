@@ -34,14 +34,15 @@ struct SharedStreamTests {
         let shared = try NonceManager(path: directory.database, configuration: .init(stream: "s", mode: .shared))
         let exclusive = try NonceManager(path: directory.database, configuration: .init(stream: "e"))
         defer { try? shared.close(); try? exclusive.close() }
-        let refusedExclusive = #expect(throws: StoreError.self) {
+        let refusedExclusive = #expect(throws: NonceStoreError.self) {
             try NonceManager(path: directory.database, configuration: .init(stream: "s", mode: .exclusive))
         }
         #expect(refusedExclusive?.description.contains("stream 's' is shared, not exclusive") == true)
-        let refusedShared = #expect(throws: StoreError.self) {
+        let refusedShared = #expect(throws: NonceStoreError.self) {
             try NonceManager(path: directory.database, configuration: .init(stream: "e", mode: .shared))
         }
-        #expect(refusedShared?.description.contains("set-mode e shared") == true)
+        #expect(refusedShared?.code == .modeMismatch && refusedShared?.stream == "e")
+        #expect(refusedShared?.description.contains("switch its mode to shared") == true)
         // Without a mode, a manager takes the stream as it is.
         let asItIs = try NonceManager(path: directory.database, configuration: .init(stream: "s"))
         #expect(asItIs.mode == .shared)
@@ -53,12 +54,12 @@ struct SharedStreamTests {
         let directory = try TemporaryDirectory()
         let store = try SQLiteStore(path: directory.database)
         let shared = try NonceManager(store: store, configuration: .init(stream: "k", mode: .shared))
-        let whileShared = #expect(throws: StoreError.self) { try store.setMode(.exclusive, stream: "k") }
+        let whileShared = #expect(throws: NonceStoreError.self) { try store.setMode(.exclusive, stream: "k") }
         #expect(whileShared?.description.contains("held") == true)
         try shared.close()
         #expect(try store.setMode(.exclusive, stream: "k"))
         let exclusive = try NonceManager(store: store, configuration: .init(stream: "k"))
-        #expect(throws: StoreError.self) { try store.setMode(.shared, stream: "k") }
+        #expect(throws: NonceStoreError.self) { try store.setMode(.shared, stream: "k") }
         try exclusive.close()
         #expect(try store.setMode(.shared, stream: "k"))
         #expect(try store.setMode(.shared, stream: "k") == false)

@@ -91,7 +91,7 @@ struct FormatTests {
     @Test("a missing path stops the import, naming it")
     func missingPath() throws {
         let directory = try LegacyDirectory()
-        let error = #expect(throws: LegacyImportError.self) {
+        let error = #expect(throws: NonceStoreError.self) {
             try LegacyImportPlan(paths: [directory.root + "/nowhere"], options: .init(now: fixedNow))
         }
         #expect(error?.description.contains("nowhere") == true)

@@ -13,11 +13,13 @@ struct GuardTests {
         let oversized = try directory.write("data/kraken_nonce_user7.txt", legacyValue("us") + "000000")
         let plan = try LegacyImportPlan(paths: [directory.root], options: .init(now: fixedNow))
         #expect(Set(plan.rejected.map(\.path)) == [truncated, oversized])
-        let error = #expect(throws: LegacyImportError.self) { try plan.apply(to: SQLiteStore(path: directory.database)) }
+        let error = #expect(throws: NonceStoreError.self) { try plan.apply(to: SQLiteStore(path: directory.database)) }
         let message = error?.description ?? ""
         #expect(message.contains(truncated) && message.contains("fits no unit"))
         #expect(message.contains(oversized) && message.contains("2^64"))
-        #expect(message.contains("--skip-invalid"))
+        #expect(error?.code == .importRejected)
+        #expect(message.contains("leave them out as invalid") && !message.contains("--"), "no command-line flag in a library message")
+        #expect((error?.cause as? LegacyImportRejection)?.report.files.count == plan.files.count)
     }
 
     @Test("--skip-invalid leaves suspect files out and takes the floor from the rest")
@@ -38,15 +40,15 @@ struct GuardTests {
         let stopped = try LegacyImportPlan(paths: [directory.root], options: .init(maxLead: .seconds(3_600), now: fixedNow))
         #expect(stopped.rejected.map(\.path) == [ahead])
         #expect(stopped.rejected.first?.reason.contains("1h 30m") == true)
-        let error = #expect(throws: LegacyImportError.self) { try stopped.checkAccepted() }
-        #expect(error?.description.contains("--accept-future") == true)
+        let error = #expect(throws: NonceStoreError.self) { try stopped.checkAccepted() }
+        #expect(error?.description.contains("accept values ahead of the clock") == true)
 
         let accepted = try LegacyImportPlan(
             paths: [directory.root], options: .init(acceptFuture: true, maxLead: .seconds(3_600), now: fixedNow))
         #expect(accepted.rejected.isEmpty)
         #expect(accepted.floor == fixedNow + 90 * minute)
         #expect(accepted.files.first?.leadNanoseconds == 90 * minute)
-        #expect(accepted.files.first?.reason.contains("accepted by --accept-future") == true)
+        #expect(accepted.files.first?.reason.contains("accepted ahead of the clock") == true)
         // The default lead is a day: 90 minutes passes without any flag.
         #expect(try LegacyImportPlan(paths: [directory.root], options: .init(now: fixedNow)).rejected.isEmpty)
     }

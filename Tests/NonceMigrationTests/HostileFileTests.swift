@@ -62,6 +62,6 @@ struct HostileFileTests {
 
     @Test("an empty --value is an error, not a value that is skipped", arguments: ["", "   "])
     func emptyValue(value: String) {
-        #expect(throws: LegacyImportError.self) { try LegacyImportPlan(paths: [], values: [value]) }
+        #expect(throws: NonceStoreError.self) { try LegacyImportPlan(paths: [], values: [value]) }
     }
 }

@@ -116,7 +116,7 @@ struct ImportTests {
         _ = try LegacyImportPlan(paths: [directory.root], options: .init(now: fixedNow)).apply(to: SQLiteStore(path: directory.database))
         let bytes = try #require(directory.databaseBytes())
         try directory.write("data/kraken_nonce_zed.txt", "1764000000000000000000")
-        #expect(throws: LegacyImportError.self) {
+        #expect(throws: NonceStoreError.self) {
             try LegacyImportPlan(paths: [directory.root], options: .init(now: fixedNow)).apply(to: SQLiteStore(path: directory.database))
         }
         #expect(directory.databaseBytes() == bytes)
@@ -129,7 +129,7 @@ struct ImportTests {
         let holder = try SQLiteStore(path: directory.database)
         let claim = try holder.claim(holder.openStream(named: "default", mode: .exclusive))
         let plan = try LegacyImportPlan(paths: [directory.root], options: .init(now: fixedNow))
-        let error = #expect(throws: StoreError.self) { try plan.apply(to: SQLiteStore(path: directory.database)) }
+        let error = #expect(throws: NonceStoreError.self) { try plan.apply(to: SQLiteStore(path: directory.database)) }
         #expect(error?.description.contains("stop that process") == true)
         #expect(try holder.stream(named: "default")?.floor == 0)
         claim.release()
@@ -159,7 +159,7 @@ struct ImportTests {
         let bytes = directory.databaseBytes()
         let full = SQLiteStore.Configuration(prepareDatabase: { try $0.execute("PRAGMA max_page_count = \(pages)") })
         let plan = try LegacyImportPlan(paths: [directory.root], options: .init(now: fixedNow))
-        let error = #expect(throws: StoreError.self) { try plan.apply(to: SQLiteStore(path: directory.database, configuration: full)) }
+        let error = #expect(throws: NonceStoreError.self) { try plan.apply(to: SQLiteStore(path: directory.database, configuration: full)) }
         #expect(error?.description.contains("full") == true)
         #expect(directory.databaseBytes() == bytes)
         // Not even the stream the import would have created is left behind.

@@ -48,7 +48,7 @@ struct OpeningTests {
             try store.withConnection { try $0.execute("PRAGMA user_version = 999") }
         }
         let before = try Data(contentsOf: directory.url.appendingPathComponent("nonces.sqlite"))
-        #expect(throws: StoreError.newerSchema(path: directory.database, found: 999, supported: SchemaMigrations.latestVersion)) {
+        #expect(throws: NonceStoreError.newerSchema(path: directory.database, found: 999, supported: SchemaMigrations.latestVersion)) {
             try SQLiteStore(path: directory.database)
         }
         let after = try Data(contentsOf: directory.url.appendingPathComponent("nonces.sqlite"))
@@ -60,7 +60,7 @@ struct OpeningTests {
         let directory = try TemporaryDirectory()
         let contents = Data("1768712093048832619\nthis is a nonce file, not SQLite\n".utf8)
         try contents.write(to: URL(fileURLWithPath: directory.database))
-        #expect(throws: StoreError.notADatabase(path: directory.database)) {
+        #expect(throws: NonceStoreError.notADatabase(path: directory.database)) {
             try SQLiteStore(path: directory.database)
         }
         #expect(try Data(contentsOf: URL(fileURLWithPath: directory.database)) == contents)
@@ -70,7 +70,7 @@ struct OpeningTests {
     func missingDirectory() throws {
         let directory = try TemporaryDirectory()
         let path = directory.path("absent/nonces.sqlite")
-        let error = #expect(throws: StoreError.self) { try SQLiteStore(path: path) }
+        let error = #expect(throws: NonceStoreError.self) { try SQLiteStore(path: path) }
         #expect(error?.description.contains(path) == true)
     }
 
@@ -97,7 +97,7 @@ struct OpeningTests {
             try other.execute("CREATE TABLE orders (id INTEGER PRIMARY KEY, pair TEXT)")
         }
         let before = try Data(contentsOf: URL(fileURLWithPath: directory.database))
-        #expect(throws: StoreError.foreignDatabase(path: directory.database)) { try SQLiteStore(path: directory.database) }
+        #expect(throws: NonceStoreError.foreignDatabase(path: directory.database)) { try SQLiteStore(path: directory.database) }
         #expect(try Data(contentsOf: URL(fileURLWithPath: directory.database)) == before)
     }
 }

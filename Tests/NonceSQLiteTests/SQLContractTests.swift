@@ -72,12 +72,12 @@ struct SQLContractTests {
         #expect(try store.streams().allSatisfy { $0.issuedTotal == 0 })
     }
 
-    @Test("the store's own shared issuing refuses an exclusive stream with a StoreError")
+    @Test("the store's own shared issuing refuses an exclusive stream with a NonceStoreError")
     func storeRefusesExclusive() throws {
         let directory = try TemporaryDirectory()
         let store = try SQLiteStore(path: directory.database)
         _ = try store.openStream(named: "e", mode: .exclusive)
-        #expect(throws: StoreError.modeMismatch(stream: "e", actual: .exclusive, requested: .shared)) {
+        #expect(throws: NonceStoreError.modeMismatch(stream: "e", actual: .exclusive, requested: .shared)) {
             try store.issueShared(stream: "e", now: 1, pid: 1, label: nil)
         }
     }

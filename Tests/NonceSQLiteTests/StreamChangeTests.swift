@@ -12,10 +12,10 @@ struct StreamChangeTests {
         let first = try store.openStream(named: "kraken-main", mode: .exclusive)
         let again = try store.openStream(named: "kraken-main", mode: .exclusive)
         #expect(first.id == again.id)
-        #expect(throws: StoreError.modeMismatch(stream: "kraken-main", actual: .exclusive, requested: .shared)) {
+        #expect(throws: NonceStoreError.modeMismatch(stream: "kraken-main", actual: .exclusive, requested: .shared)) {
             try store.openStream(named: "kraken-main", mode: .shared)
         }
-        #expect(throws: StoreError.invalidStreamName("", reason: "it is empty")) { try store.openStream(named: "", mode: .exclusive) }
+        #expect(throws: NonceStoreError.invalidStreamName("", reason: "it is empty")) { try store.openStream(named: "", mode: .exclusive) }
     }
 
     @Test("history rows land exactly, in order, whether they fill multi-row groups or not", arguments: [1, 63, 64, 65, 200])

@@ -27,7 +27,7 @@ struct StreamNameTests {
         do {
             _ = try store.openStream(named: name, mode: .exclusive)
             Issue.record("accepted \(name.debugDescription)")
-        } catch let error as StoreError {
+        } catch let error as NonceStoreError {
             #expect(error.description.contains(reason), "\(error)")
             #expect(error.description.count < 400, "the message stays readable: \(error.description.count) characters")
         }

@@ -66,6 +66,6 @@ struct VerifyTests {
     @Test("verifying an unknown stream is an error naming it")
     func unknownStream() throws {
         let (directory, store) = try populated()
-        #expect(throws: StoreError.streamNotFound("nope", path: directory.database)) { try store.verify(stream: "nope") }
+        #expect(throws: NonceStoreError.streamNotFound("nope", path: directory.database)) { try store.verify(stream: "nope") }
     }
 }

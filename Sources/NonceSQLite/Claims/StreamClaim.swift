@@ -25,12 +25,12 @@ package final class SQLiteStreamClaim: StreamClaim {
             if !acquired {
                 let holder = holder()
                 if let wait {
-                    throw StoreError.claimTimedOut(stream: record.name, holderPID: holder, database: store.path, waited: wait)
+                    throw NonceStoreError.claimTimedOut(stream: record.name, holderPID: holder, database: store.path, waited: wait)
                 }
-                throw StoreError.streamHeld(stream: record.name, holderPID: holder, database: store.path)
+                throw NonceStoreError.streamHeld(stream: record.name, holderPID: holder, database: store.path)
             }
         } catch let error as LockFileError {
-            throw StoreError.cannotOpen(path: store.path, reason: error.description)
+            throw NonceStoreError.cannotOpen(path: store.path, reason: error.description, cause: error)
         }
     }
 
@@ -48,8 +48,8 @@ extension SQLiteStore {
     ///
     /// - Parameter shared: hold it alongside other shared holders (the processes of a
     ///   shared stream) instead of alone.
-    /// - Throws: ``StoreError/streamHeld(stream:holderPID:database:)`` or
-    ///   ``StoreError/claimTimedOut(stream:holderPID:database:waited:)`` while another
+    /// - Throws: ``NonceStoreError/streamHeld(stream:holderPID:database:)`` or
+    ///   ``NonceStoreError/claimTimedOut(stream:holderPID:database:waited:)`` while another
     ///   claim holds it, in this process or another.
     package func claim(_ record: StreamRecord, wait: Duration? = nil, shared: Bool = false) throws -> any StreamClaim {
         try SQLiteStreamClaim(record: record, store: self, wait: wait, shared: shared) { (try? stream(named: record.name))?.holderPID }
@@ -78,7 +78,7 @@ extension SQLiteStore {
         do {
             return try FileRangeLock(database: resolvedPath, offset: LockBytes.apiLock(streamID: record.id))
         } catch {
-            throw StoreError.cannotOpen(path: path, reason: error.description)
+            throw NonceStoreError.cannotOpen(path: path, reason: error.description, cause: error)
         }
     }
 }

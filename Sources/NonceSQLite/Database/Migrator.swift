@@ -16,7 +16,7 @@ enum Migrator {
             try connection.transaction(.immediate, durable: true) {
                 let current = try schemaVersion(connection)
                 if current > latest {
-                    throw StoreError.newerSchema(path: path, found: current, supported: latest)
+                    throw NonceStoreError.newerSchema(path: path, found: current, supported: latest)
                 }
                 guard current < migration.version else { return }
                 try connection.execute("""

@@ -59,13 +59,13 @@ extension SQLiteStore {
         if let existing = try select.rows([.text(name)], decodeStream).first { return existing }
         let orphans = try orphanedHistory(on: connection)
         if let top = orphans.map(\.top).max(), (floor ?? Int64.min) < top {
-            throw StoreError.orphanedHistory(stream: name, largestNonce: top, path: path)
+            throw NonceStoreError.orphanedHistory(stream: name, largestNonce: top, path: path)
         }
         let now = WallClock.nanoseconds()
         try connection.cachedStatement("INSERT INTO streams (name, mode, created_at, updated_at) VALUES (?, ?, ?, ?)")
             .execute([.text(name), .text(mode.rawValue), .integer(now), .integer(now)])
         guard let record = try select.rows([.text(name)], decodeStream).first else {
-            throw StoreError.streamNotFound(name, path: path)
+            throw NonceStoreError.streamNotFound(name, path: path)
         }
         guard !orphans.isEmpty else { return record }
         let adopt = try connection.cachedStatement("UPDATE history SET stream_id = ? WHERE stream_id = ?")

@@ -15,8 +15,8 @@ extension SQLiteStore {
     ///   - files: every file examined, counted or not.
     ///   - floor: the largest accepted value in nanoseconds, or nil when none counted.
     ///   - summary: the event's text, for people; the floor's change is appended.
-    /// - Throws: ``StoreError/streamHeld(stream:holderPID:database:)`` while a process
-    ///   holds the exclusive stream, ``StoreError/writeFailed(path:reason:)`` when the
+    /// - Throws: ``NonceStoreError/streamHeld(stream:holderPID:database:)`` while a process
+    ///   holds the exclusive stream, ``NonceStoreError/writeFailed(path:reason:)`` when the
     ///   write fails (a full disk); nothing is written then.
     package func recordLegacyImport(
         id: String, stream name: String, files: [LegacyFileRecord], floor: Int64?, summary: String

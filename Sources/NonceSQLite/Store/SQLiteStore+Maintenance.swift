@@ -20,7 +20,7 @@ extension SQLiteStore {
     /// processes wait at most one chunk for the write lock. A `prune` event records it.
     @discardableResult
     package func pruneHistory(stream name: String, issuedBefore: Int64?, keep: Int64?, chunk: Int = 20_000) throws -> PruneResult {
-        guard let record = try stream(named: name) else { throw StoreError.streamNotFound(name, path: path) }
+        guard let record = try stream(named: name) else { throw NonceStoreError.streamNotFound(name, path: path) }
         // The cutoff for `keep`: history nonces increase in issue order, so the newest rows
         // are the largest nonces, found through the (stream_id, nonce) index.
         let keepBelow: Int64? = try keep.flatMap { keep in
@@ -52,7 +52,7 @@ extension SQLiteStore {
             }
             return PruneResult(stream: name, deleted: deleted, remaining: remaining)
         } catch let error as DatabaseError {
-            throw StoreError.writeFailed(path: path, reason: Self.explain(error))
+            throw NonceStoreError.writeFailed(path: path, reason: Self.explain(error), cause: error)
         }
     }
 

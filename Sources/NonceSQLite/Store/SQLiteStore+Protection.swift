@@ -82,7 +82,7 @@ extension SQLiteStore {
         try write(durable: durable) { connection in
             guard let id = try connection.cachedStatement("SELECT id FROM streams WHERE name = ?")
                 .rows([.text(name)], { $0.int64(at: 0) }).first
-            else { throw StoreError.streamNotFound(name, path: path) }
+            else { throw NonceStoreError.streamNotFound(name, path: path) }
             return try body(connection, id)
         }
     }

@@ -12,9 +12,9 @@ extension SQLiteStore {
     ///   - clockStepBack: how far the caller saw its clock step back since its previous
     ///     nonce, in nanoseconds, if it did: counted in `clock_regressions` and recorded as a
     ///     `clock_regression` event in the same transaction.
-    /// - Throws: ``StoreError/modeMismatch(stream:actual:requested:)`` for an exclusive
-    ///   stream, ``StoreError/streamNotFound(_:path:)``, or
-    ///   ``StoreError/writeFailed(path:reason:)``; no nonce is issued then.
+    /// - Throws: ``NonceStoreError/modeMismatch(stream:actual:requested:)`` for an exclusive
+    ///   stream, ``NonceStoreError/streamNotFound(_:path:)``, or
+    ///   ``NonceStoreError/writeFailed(path:reason:)``; no nonce is issued then.
     package func issueShared(stream name: String, now: Int64, pid: Int32, label: String?, clockStepBack: Int64? = nil) throws -> Int64 {
         try sharedWrite(stream: name) { connection in
             try connection.cachedStatement("INSERT INTO nonce_requests (stream, requested_at, pid, label) VALUES (?, ?, ?, ?)")
@@ -49,13 +49,13 @@ extension SQLiteStore {
     /// the stream in either mode: the switch claims it exclusively for its transaction.
     ///
     /// - Returns: false when the stream already was in `mode` (nothing written).
-    /// - Throws: ``StoreError/streamHeld(stream:holderPID:database:)`` while held.
+    /// - Throws: ``NonceStoreError/streamHeld(stream:holderPID:database:)`` while held.
     @discardableResult
     package func setMode(_ mode: StreamMode, stream name: String) throws -> Bool {
-        try sharedWrite(stream: name) { connection in
+        try write(durable: true) { connection in
             guard let record = try connection.cachedStatement("SELECT \(Self.streamColumns) FROM streams WHERE name = ?")
                 .rows([.text(name)], Self.decodeStream).first
-            else { throw StoreError.streamNotFound(name, path: path) }
+            else { throw NonceStoreError.streamNotFound(name, path: path) }
             guard record.mode != mode else { return false }
             let claim = try claimInTransaction(record)
             defer { claim.release() }
@@ -68,16 +68,18 @@ extension SQLiteStore {
         }
     }
 
-    /// One durable write, with the contract's refusals reported as the ``StoreError``s they mean.
+    /// One durable write on a shared stream. The stream's existence and mode are checked in
+    /// the same transaction first, so the contract trigger's own refusals (for other
+    /// clients) never need to be recognised by their text.
     private func sharedWrite<T>(stream name: String, _ body: (Connection) throws -> T) throws -> T {
-        try write(durable: true, refine: { error in
-            if error.message.contains(": the stream is exclusive") {
-                return .modeMismatch(stream: name, actual: .exclusive, requested: .shared)
+        try write(durable: true) { connection in
+            let mode = try connection.cachedStatement("SELECT mode FROM streams WHERE name = ?")
+                .rows([.text(name)]) { $0.text(at: 0) }.first
+            guard let mode else { throw NonceStoreError.streamNotFound(name, path: path) }
+            guard mode == StreamMode.shared.rawValue else {
+                throw NonceStoreError.modeMismatch(stream: name, actual: .exclusive, requested: .shared)
             }
-            if error.message.contains(": no stream of that name") {
-                return .streamNotFound(name, path: path)
-            }
-            return nil
-        }, body)
+            return try body(connection)
+        }
     }
 }

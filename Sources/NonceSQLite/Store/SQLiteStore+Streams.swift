@@ -24,7 +24,7 @@ extension SQLiteStore {
 
     /// Returns the stream called `name`, creating it in `mode` when missing.
     ///
-    /// - Throws: ``StoreError/modeMismatch(stream:actual:requested:)`` when it exists in
+    /// - Throws: ``NonceStoreError/modeMismatch(stream:actual:requested:)`` when it exists in
     ///   the other mode.
     package func openStream(named name: String, mode: StreamMode) throws -> StreamRecord {
         try Self.validate(streamName: name)
@@ -32,7 +32,7 @@ extension SQLiteStore {
         return try writeTransaction(durable: false) { connection in
             let record = try Self.createStreamIfMissing(named: name, mode: mode, floor: nil, path: path, on: connection)
             guard record.mode == mode else {
-                throw StoreError.modeMismatch(stream: name, actual: record.mode, requested: mode)
+                throw NonceStoreError.modeMismatch(stream: name, actual: record.mode, requested: mode)
             }
             return record
         }
@@ -161,7 +161,7 @@ extension SQLiteStore {
     }
 
     static func validate(streamName name: String) throws {
-        if let reason = StreamName.problem(with: name) { throw StoreError.invalidStreamName(name, reason: reason) }
+        if let reason = StreamName.problem(with: name) { throw NonceStoreError.invalidStreamName(name, reason: reason) }
     }
 
     static func decodeStream(_ row: Statement) -> StreamRecord {

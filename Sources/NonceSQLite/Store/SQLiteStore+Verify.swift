@@ -16,7 +16,7 @@ extension SQLiteStore {
                     .rows([], Self.decodeStream)
                 if let stream {
                     streams = streams.filter { $0.name == stream }
-                    if streams.isEmpty { throw StoreError.streamNotFound(stream, path: path) }
+                    if streams.isEmpty { throw NonceStoreError.streamNotFound(stream, path: path) }
                 }
                 var rows: Int64 = 0
                 for record in streams {

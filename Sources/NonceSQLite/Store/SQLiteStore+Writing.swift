@@ -1,18 +1,13 @@
 import NonceBackend
 extension SQLiteStore {
     /// Runs `body` in one `BEGIN IMMEDIATE` transaction (synced when `durable`) and reports
-    /// an SQLite failure as ``StoreError/writeFailed(path:reason:)``: the transaction was
+    /// an SQLite failure as ``NonceStoreError/writeFailed(path:reason:)``: the transaction was
     /// rolled back, nothing of it is in the file.
-    ///
-    /// - Parameter refine: turns a failure the caller knows better (a trigger's refusal)
-    ///   into its own error; nil falls back to `writeFailed`.
-    func write<T>(
-        durable: Bool, refine: (DatabaseError) -> StoreError? = { _ in nil }, _ body: (Connection) throws -> T
-    ) throws -> T {
+    func write<T>(durable: Bool, _ body: (Connection) throws -> T) throws -> T {
         do {
             return try writeTransaction(durable: durable, body)
         } catch let error as DatabaseError {
-            throw refine(error) ?? StoreError.writeFailed(path: path, reason: Self.explain(error))
+            throw NonceStoreError.writeFailed(path: path, reason: Self.explain(error), cause: error)
         }
     }
 
@@ -20,7 +15,7 @@ extension SQLiteStore {
     /// write lock: queued for the write turn first (see ``WriteTurn``), then for SQLite's
     /// lock, which only clients outside this package still contend for. One wait,
     /// ``busyTimeout``, bounds both; when it passes with no turn the error is
-    /// ``StoreError/busy(path:waited:holder:)``. Other SQLite failures are thrown as they are.
+    /// ``NonceStoreError/busy(path:waited:holder:)``. Other SQLite failures are thrown as they are.
     func writeTransaction<T>(durable: Bool, _ body: (Connection) throws -> T) throws -> T {
         let deadline = ContinuousClock.now + busyTimeout
         do {
@@ -32,13 +27,13 @@ extension SQLiteStore {
                 return try connection.transaction(.immediate, durable: durable) { try body(connection) }
             }
         } catch let error as LockFileError {
-            throw StoreError.cannotOpen(path: path, reason: error.description)
+            throw NonceStoreError.cannotOpen(path: path, reason: error.description, cause: error)
         } catch let error as DatabaseError where error.isBusy {
             throw busyError()
         }
     }
 
-    private func busyError() -> StoreError {
+    private func busyError() -> NonceStoreError {
         .busy(path: path, waited: busyTimeout, holder: WriteLockHolder.find(database: resolvedPath)?.description)
     }
 }

@@ -42,7 +42,7 @@ package final class SQLiteStore: Sendable {
     package struct Configuration: Sendable {
         /// How long one write waits for its turn at the database's write lock while other
         /// connections hold it, retrying at a short flat interval; a write fails with
-        /// ``StoreError/busy(path:waited:)`` only when the whole wait passed without a turn.
+        /// ``NonceStoreError/busy(path:waited:)`` only when the whole wait passed without a turn.
         package var busyTimeout: Duration = .seconds(10)
         /// Runs on the connection after it is opened and before migrations: a place for
         /// pragmas such as `max_page_count`.
@@ -79,14 +79,14 @@ package final class SQLiteStore: Sendable {
     /// Opens the database at `path`, creating it (mode 0600) and its schema when missing.
     ///
     /// A file that is not an SQLite database, or whose schema is newer than this build, is
-    /// refused with ``StoreError`` and left byte-for-byte untouched.
+    /// refused with ``NonceStoreError`` and left byte-for-byte untouched.
     package init(path: String, configuration: Configuration = Configuration()) throws {
         self.path = path
         busyTimeout = configuration.busyTimeout
         if configuration.createIfMissing {
             try Self.createDatabaseIfMissing(path, configuration: configuration)
         } else if access(path, F_OK) != 0 {
-            throw StoreError.cannotOpen(path: path, reason: "no such file")
+            throw NonceStoreError.cannotOpen(path: path, reason: "no such file")
         }
         try Self.checkFile(path)
         resolvedPath = realpath(path, nil).map { resolved in
@@ -97,7 +97,7 @@ package final class SQLiteStore: Sendable {
         do {
             connection = try Connection(path: path, mode: .readWrite)
         } catch {
-            throw StoreError.cannotOpen(path: path, reason: Self.explain(error))
+            throw NonceStoreError.cannotOpen(path: path, reason: Self.explain(error), cause: error)
         }
         connection.setBusyWait(configuration.busyTimeout)
         try Self.prepare(connection, path: path, configuration: configuration)
@@ -125,7 +125,7 @@ package final class SQLiteStore: Sendable {
         let fd = open(temporary, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
             let code = errno
-            throw StoreError.cannotOpen(path: path, reason: code == EACCES || code == EROFS
+            throw NonceStoreError.cannotOpen(path: path, reason: code == EACCES || code == EROFS
                 ? "cannot create it: its directory is not writable" : String(cString: strerror(code)))
         }
         close(fd)
@@ -134,13 +134,13 @@ package final class SQLiteStore: Sendable {
             let connection = try Connection(path: temporary, mode: .readWrite)
             try prepare(connection, path: path, configuration: configuration)
         } catch let error as DatabaseError {
-            throw StoreError.cannotOpen(path: path, reason: explain(error))
+            throw NonceStoreError.cannotOpen(path: path, reason: explain(error), cause: error)
         }
         guard noncestore_rename_noreplace(temporary, path) == 0 else {
             let code = errno
             // Another process created it first: use theirs.
             if code == EEXIST && access(path, F_OK) == 0 { return }
-            throw StoreError.cannotOpen(path: path, reason: code == EEXIST
+            throw NonceStoreError.cannotOpen(path: path, reason: code == EEXIST
                 ? "it is a symbolic link to a missing file" : String(cString: strerror(code)))
         }
         let directoryFD = open(directory.isEmpty ? "/" : directory, O_RDONLY | O_CLOEXEC)
@@ -160,14 +160,14 @@ package final class SQLiteStore: Sendable {
         var info = stat()
         guard stat(path, &info) == 0 else { return }
         if (info.st_mode & S_IFMT) == S_IFDIR {
-            throw StoreError.cannotOpen(path: path, reason: "it is a directory")
+            throw NonceStoreError.cannotOpen(path: path, reason: "it is a directory")
         }
         if info.st_size == 0 {
             let beside = ["-wal", "-shm", "-locks"].filter { access(path + $0, F_OK) == 0 }
-            throw StoreError.emptyFile(path: path, besideFiles: beside.map { path + $0 })
+            throw NonceStoreError.emptyFile(path: path, besideFiles: beside.map { path + $0 })
         }
         if info.st_nlink > 1 {
-            throw StoreError.hardLinked(path: path, links: Int(info.st_nlink))
+            throw NonceStoreError.hardLinked(path: path, links: Int(info.st_nlink))
         }
     }
 
@@ -177,16 +177,16 @@ package final class SQLiteStore: Sendable {
         do {
             (version, objects) = try Migrator.schemaVersionAndObjects(connection)
         } catch where error.isNotADatabase {
-            throw StoreError.notADatabase(path: path)
+            throw NonceStoreError.notADatabase(path: path)
         } catch {
-            throw StoreError.cannotOpen(path: path, reason: explain(error))
+            throw NonceStoreError.cannotOpen(path: path, reason: explain(error), cause: error)
         }
         if version > SchemaMigrations.latestVersion {
-            throw StoreError.newerSchema(path: path, found: version, supported: SchemaMigrations.latestVersion)
+            throw NonceStoreError.newerSchema(path: path, found: version, supported: SchemaMigrations.latestVersion)
         }
         // Another application's SQLite file: has tables, but never had our schema.
         if version == 0, objects > 0 {
-            throw StoreError.foreignDatabase(path: path)
+            throw NonceStoreError.foreignDatabase(path: path)
         }
         do {
             try enableWriteAheadLog(connection, path: path, timeout: configuration.busyTimeout)
@@ -200,10 +200,10 @@ package final class SQLiteStore: Sendable {
             try configuration.prepareDatabase?(connection)
             try Migrator.migrate(connection, path: path)
         } catch let error as DatabaseError where error.isBusy {
-            throw StoreError.busy(path: path, waited: configuration.busyTimeout,
+            throw NonceStoreError.busy(path: path, waited: configuration.busyTimeout,
                                   holder: WriteLockHolder.find(database: path)?.description)
         } catch let error as DatabaseError {
-            throw StoreError.cannotOpen(path: path, reason: Self.explain(error))
+            throw NonceStoreError.cannotOpen(path: path, reason: Self.explain(error), cause: error)
         }
     }
 
@@ -216,7 +216,7 @@ package final class SQLiteStore: Sendable {
             do {
                 let mode = try connection.prepare("PRAGMA journal_mode = WAL").rows { $0.text(at: 0) }.first ?? nil
                 guard mode?.lowercased() == "wal" else {
-                    throw StoreError.cannotOpen(path: path, reason: "the file system refused WAL mode (got \(mode ?? "nothing"))")
+                    throw NonceStoreError.cannotOpen(path: path, reason: "the file system refused WAL mode (got \(mode ?? "nothing"))")
                 }
                 return
             } catch let error as DatabaseError where error.isBusy && ContinuousClock.now < deadline {
