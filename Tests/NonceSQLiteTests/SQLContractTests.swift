@@ -4,6 +4,7 @@ import Foundation
 @testable import NonceSQLite
 import NonceSchema
 import NonceTestSupport
+import Synchronization
 import Testing
 
 /// The SQL contract as another language's driver uses it: plain statements on a connection.
@@ -116,5 +117,45 @@ struct SQLContractTests {
             #expect(throws: DatabaseError.self, "\(statement)") { try store.withConnection { try $0.execute(statement) } }
         }
         #expect(try store.verify(stream: nil).isValid)
+    }
+}
+
+@Suite("Reading beside the writer")
+struct ReadConnectionTests {
+    @Test("reads do not queue behind a write transaction in progress on the same store")
+    func readsDoNotWaitForTheWriter() throws {
+        let directory = try TemporaryDirectory()
+        let store = try SQLiteStore(path: directory.database)
+        _ = try store.openStream(named: "k", mode: .exclusive)
+        let inside = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0)
+        let writer = Thread {
+            try? store.writeTransaction(durable: false) { connection in
+                try connection.execute("UPDATE streams SET jumps = jumps + 1")
+                inside.signal()
+                release.wait()
+            }
+        }
+        writer.start()
+        inside.wait()
+        // Read on another thread, so that a read queued behind the writer fails the test
+        // after a bound instead of hanging it.
+        let readsDone = DispatchSemaphore(value: 0)
+        let seen = Mutex<(jumps: Int64?, history: Int, valid: Bool)?>(nil)
+        Thread {
+            let jumps = try? store.stream(named: "k")?.jumps
+            let history = (try? store.history(stream: "k", limit: 10))?.count ?? -1
+            let valid = (try? store.verify(stream: nil))?.isValid ?? false
+            seen.withLock { $0 = (jumps, history, valid) }
+            readsDone.signal()
+        }.start()
+        let answered = readsDone.wait(timeout: .now() + 5) == .success
+        release.signal()
+        if !answered { readsDone.wait() }
+        #expect(answered, "the reads waited for the write transaction")
+        let result = try #require(seen.withLock { $0 })
+        #expect(result.jumps == 0, "the last committed state, not the open transaction's")
+        #expect(result.history == 0 && result.valid)
+        while !writer.isFinished { usleep(1_000) }
+        #expect(try store.stream(named: "k")?.jumps == 1)
     }
 }

@@ -21,7 +21,8 @@ struct VerifyTests {
 
     @Test("an untouched store verifies")
     func clean() throws {
-        let (_, store) = try populated()
+        let (directory, store) = try populated()
+        defer { withExtendedLifetime(directory) {} }
         let report = try store.verify()
         #expect(report.isValid, "\(report.problems)")
         #expect(report.historyRowsChecked == 3)
@@ -29,7 +30,8 @@ struct VerifyTests {
 
     @Test("a history row moved below its predecessor is reported")
     func outOfOrder() throws {
-        let (_, store) = try populated()
+        let (directory, store) = try populated()
+        defer { withExtendedLifetime(directory) {} }
         try store.withConnection { try $0.execute("UPDATE history SET nonce = 150 WHERE nonce = 300") }
         let report = try store.verify()
         #expect(!report.isValid)
@@ -38,7 +40,8 @@ struct VerifyTests {
 
     @Test("a history nonce above last_issued is reported")
     func aboveLastIssued() throws {
-        let (_, store) = try populated()
+        let (directory, store) = try populated()
+        defer { withExtendedLifetime(directory) {} }
         try store.withConnection { try $0.execute("INSERT INTO history (stream_id, nonce, issued_at, pid) VALUES (1, 999, 0, 1)") }
         let report = try store.verify()
         #expect(report.problems.contains { $0.message.contains("above last_issued") })
@@ -46,7 +49,8 @@ struct VerifyTests {
 
     @Test("last_issued above the high-water mark is reported")
     func markBelowLast() throws {
-        let (_, store) = try populated()
+        let (directory, store) = try populated()
+        defer { withExtendedLifetime(directory) {} }
         try store.withConnection { try $0.execute("UPDATE streams SET last_issued = 5000") }
         let report = try store.verify(stream: "default")
         #expect(report.problems.contains { $0.message.contains("above the high-water mark") })
@@ -54,7 +58,8 @@ struct VerifyTests {
 
     @Test("duplicates are reported even if the unique index was dropped")
     func duplicates() throws {
-        let (_, store) = try populated()
+        let (directory, store) = try populated()
+        defer { withExtendedLifetime(directory) {} }
         try store.withConnection { connection in
             try connection.execute("DROP INDEX history_stream_nonce")
             try connection.execute("INSERT INTO history (stream_id, nonce, issued_at, pid) VALUES (1, 300, 0, 1)")

@@ -84,7 +84,7 @@ extension SQLiteStore {
     /// The latest wall-clock reading any process recorded for a stream: its `updated_at` and
     /// the `issued_at` of its newest history row (one seek on `history_stream_nonce`).
     package func lastClockReading(streamID: Int64) throws -> Int64 {
-        try withConnection { connection in
+        try withReadConnection { connection in
             try connection.cachedStatement("""
                 SELECT max(s.updated_at, coalesce((SELECT h.issued_at FROM history AS h WHERE h.stream_id = s.id
                                                    ORDER BY h.nonce DESC LIMIT 1), 0))

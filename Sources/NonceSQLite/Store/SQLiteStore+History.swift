@@ -2,7 +2,7 @@ package import NonceBackend
 extension SQLiteStore {
     /// The newest `limit` history rows of `stream`, newest first.
     package func history(stream: String, limit: Int) throws -> [HistoryEntry] {
-        try withConnection { connection in
+        try withReadConnection { connection in
             try connection.cachedStatement("""
                 SELECT s.name, h.nonce, h.issued_at, h.pid, h.label
                 FROM history AS h JOIN streams AS s ON s.id = h.stream_id
@@ -17,7 +17,7 @@ extension SQLiteStore {
 
     /// How many history rows `stream` has, and the largest nonce among them.
     package func historySummary(stream: String) throws -> (count: Int64, maximum: Int64?) {
-        try withConnection { connection in
+        try withReadConnection { connection in
             let statement = try connection.cachedStatement("""
                 SELECT count(*), max(h.nonce) FROM history AS h JOIN streams AS s ON s.id = h.stream_id
                 WHERE s.name = ?
@@ -31,7 +31,7 @@ extension SQLiteStore {
 
     /// The newest `limit` events of `stream`, newest first.
     package func events(stream: String, limit: Int) throws -> [EventEntry] {
-        try withConnection { connection in
+        try withReadConnection { connection in
             try connection.cachedStatement("""
                 SELECT s.name, e.at, e.kind, e.detail
                 FROM events AS e JOIN streams AS s ON s.id = e.stream_id

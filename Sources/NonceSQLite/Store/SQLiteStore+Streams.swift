@@ -8,7 +8,7 @@ extension SQLiteStore {
 
     /// The stream called `name`, or nil when there is none.
     package func stream(named name: String) throws -> StreamRecord? {
-        try withConnection { connection in
+        try withReadConnection { connection in
             try connection.cachedStatement("SELECT \(Self.streamColumns) FROM streams WHERE name = ?")
                 .rows([.text(name)], Self.decodeStream).first
         }
@@ -16,7 +16,7 @@ extension SQLiteStore {
 
     /// Every stream, by name.
     package func streams() throws -> [StreamRecord] {
-        try withConnection { connection in
+        try withReadConnection { connection in
             try connection.cachedStatement("SELECT \(Self.streamColumns) FROM streams ORDER BY name")
                 .rows([], Self.decodeStream)
         }

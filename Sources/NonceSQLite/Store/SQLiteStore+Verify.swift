@@ -5,7 +5,7 @@ extension SQLiteStore {
     /// - history nonces are unique and strictly increasing in issue order;
     /// - the largest history nonce <= `last_issued` <= the high-water mark.
     package func verify(stream: String? = nil) throws -> VerificationReport {
-        try withConnection { connection in
+        try withReadConnection { connection in
             try connection.transaction(.deferred) {
                 var problems: [VerificationReport.Problem] = []
                 let integrity = try connection.prepare("PRAGMA integrity_check").rows { $0.text(at: 0) ?? "" }

@@ -75,6 +75,11 @@ package final class SQLiteStore: Sendable {
     private let lock = Mutex(())
     /// Only touched inside `lock`, which is what makes the class `Sendable`.
     nonisolated(unsafe) private let connection: Connection
+    /// A second connection for reads: WAL lets it read the last committed state while the
+    /// writer holds `connection` for a long transaction.
+    private let readLock = Mutex(())
+    /// Only touched inside `readLock`.
+    nonisolated(unsafe) private let reader: Connection
 
     /// Opens the database at `path`, creating it (mode 0600) and its schema when missing.
     ///
@@ -93,21 +98,31 @@ package final class SQLiteStore: Sendable {
             defer { free(resolved) }
             return String(cString: resolved)
         } ?? path
-        let connection: Connection
+        let connection: Connection, reader: Connection
         do {
             connection = try Connection(path: path, mode: .readWrite)
+            reader = try Connection(path: path, mode: .readWrite)
         } catch {
             throw NonceStoreError.cannotOpen(path: path, reason: Self.explain(error), cause: error)
         }
         connection.setBusyWait(configuration.busyTimeout)
+        reader.setBusyWait(configuration.busyTimeout)
         try Self.prepare(connection, path: path, configuration: configuration)
         self.connection = connection
+        self.reader = reader
     }
 
     /// Runs `body` with the connection, under the store's lock. Package-only: a connection
     /// that escaped the lock would race the background writer inside SQLite.
     package func withConnection<T>(_ body: (Connection) throws -> T) throws -> T {
         try lock.withLock { _ in try body(connection) }
+    }
+
+    /// Runs `body` with the read connection: reads never queue behind a write transaction
+    /// (a 32,768-row history batch, a disk flush). It sees the last committed state; a
+    /// read inside a write transaction uses that transaction's connection instead.
+    package func withReadConnection<T>(_ body: (Connection) throws -> T) throws -> T {
+        try readLock.withLock { _ in try body(reader) }
     }
 
     // MARK: Opening
