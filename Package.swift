@@ -29,6 +29,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
+        // `swift package generate-documentation`: the DocC catalogs, built warning-free in CI.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.4.0"),
     ],
     targets: [
         // The system SQLite (libsqlite3-dev), seen through a module map.
@@ -83,7 +85,7 @@ let package = Package(
             name: "NonceCLI",
             dependencies: [
                 "NonceKit",
-                "NonceMigration",
+                "NonceMigration", "NonceBackend", "NonceSQLite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -104,7 +106,7 @@ let package = Package(
         ),
         .testTarget(
             name: "NonceSQLiteTests",
-            dependencies: ["NonceBackend", "NonceSQLite", "NonceTestSupport"],
+            dependencies: ["CSQLite", "NonceBackend", "NonceSchema", "NonceSQLite", "NonceTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -115,7 +117,8 @@ let package = Package(
         .testTarget(
             name: "NonceKitTests",
             dependencies: [
-                "NonceKit", "NonceKitTesting", "NonceBackend", "NonceSQLite", "NonceSchema", "NonceTestSupport",
+                "NonceKit", "NonceKitTesting", "NonceMigration", "NonceBackend", "NonceSQLite", "NonceSchema", "NonceTestSupport",
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
             ],
             // A database written by the previous release, for the upgrade test.

@@ -21,6 +21,7 @@ public enum SchemaMigrations {
                         sql: text(PackageResources._004_contract_jumps_and_counts_sql)),
         SchemaMigration(version: 5, name: "0005_floor_from_every_record.sql",
                         sql: text(PackageResources._005_floor_from_every_record_sql)),
+        SchemaMigration(version: 6, name: "0006_one_name_per_concept.sql", sql: text(PackageResources._006_one_name_per_concept_sql)),
     ]
 
     /// The newest schema version this build can read and write.

@@ -2,7 +2,7 @@
 package struct FloorRepair: Sendable, Equatable {
     /// The stream repaired.
     package var stream: String
-    /// The floor the state row gave: `max(last_issued, high_water)`.
+    /// The floor the state row gave: `max(last_issued, high_water_mark)`.
     package var stateFloor: Int64
     /// The largest nonce in the stream's history: the floor now.
     package var historyFloor: Int64

@@ -37,7 +37,7 @@ package struct LegacyFileRecord: Sendable, Equatable, Codable {
 
 /// What ``SQLiteStore/recordLegacyImport(id:stream:files:floor:summary:)`` did.
 package struct LegacyImportCommit: Sendable, Equatable {
-    /// The stream's floor (`max(last_issued, high_water)`) before the import; 0 for a new stream.
+    /// The stream's floor (`max(last_issued, high_water_mark)`) before the import; 0 for a new stream.
     package var floorBefore: Int64
     /// The floor after it: never below ``floorBefore``.
     package var floorAfter: Int64

@@ -16,11 +16,11 @@ package struct HistoryRow: Sendable, Equatable {
 package struct EventRow: Sendable, Equatable {
     /// Nanoseconds since the Unix epoch.
     package var at: Int64
-    /// A short machine-readable word, as in ``EventEntry/kind``.
-    package var kind: String
+    /// What the event records.
+    package var kind: EventKind
     package var detail: String
 
-    package init(at: Int64, kind: String, detail: String) {
+    package init(at: Int64, kind: EventKind, detail: String) {
         self.at = at
         self.kind = kind
         self.detail = detail

@@ -108,7 +108,7 @@ enum BareTransactionLoop {
         let record = try store.openStream(named: "baseline", mode: .shared)
         return try store.withConnection { connection in
             let update = try connection.prepare(
-                "UPDATE streams SET last_issued = ?, high_water = ?, issued_total = issued_total + 1 WHERE id = ?")
+                "UPDATE streams SET last_issued = ?, high_water_mark = ?, issued_total = issued_total + 1 WHERE id = ?")
             let insert = try connection.prepare("INSERT INTO history (stream_id, nonce, issued_at, pid) VALUES (?, ?, ?, ?)")
             let start = ContinuousClock.now
             var nonce = Int64(Date().timeIntervalSince1970 * 1e9)

@@ -48,7 +48,7 @@ extension IssuerCore {
         change.clockRegressionsDelta = snapshot.regressions
         if snapshot.regressions > 0 {
             change.events = [EventRow(
-                at: now, kind: "clock_regression",
+                at: now, kind: .clockRegression,
                 detail: "clock stepped back \(snapshot.regressions) time(s), by up to \(snapshot.largestStepBack) ns")]
         }
         if let target {

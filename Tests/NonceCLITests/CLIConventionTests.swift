@@ -205,7 +205,7 @@ struct CLIJSONTests {
 
         _ = try ChildProcess.nonce(["next", "--db", directory.database])
         try SQLiteStore(path: directory.database).withConnection {
-            try $0.execute("UPDATE streams SET last_issued = high_water + 1")
+            try $0.execute("UPDATE streams SET last_issued = high_water_mark + 1")
         }
         let verify = try Self.object(try ChildProcess.nonce(["verify", "--json", "--db", directory.database]))
         let problem = try #require((verify["problems"] as? [[String: Any]])?.first)

@@ -19,8 +19,8 @@ struct FailureTests {
         let saboteur = try SQLiteStore(path: directory.database)
         try saboteur.withConnection { connection in
             try connection.execute("""
-                CREATE TRIGGER refuse_mark BEFORE UPDATE OF high_water ON streams
-                WHEN NEW.high_water > OLD.high_water
+                CREATE TRIGGER refuse_mark BEFORE UPDATE OF high_water_mark ON streams
+                WHEN NEW.high_water_mark > OLD.high_water_mark
                 BEGIN SELECT RAISE(ABORT, 'simulated write failure'); END
                 """)
         }

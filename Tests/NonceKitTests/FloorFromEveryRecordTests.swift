@@ -24,7 +24,7 @@ struct FloorFromEveryRecordTests {
     /// An hour of lead recorded in the history, then the state row lowered below it.
     static func lowerState(of stream: String, in directory: TemporaryDirectory) throws {
         try SQLiteStore(path: directory.database).withConnection {
-            try $0.execute("UPDATE streams SET last_issued = last_issued - \(hour), high_water = last_issued - \(hour) WHERE name = '\(stream)'")
+            try $0.execute("UPDATE streams SET last_issued = last_issued - \(hour), high_water_mark = last_issued - \(hour) WHERE name = '\(stream)'")
         }
     }
 

@@ -120,6 +120,26 @@ struct SQLContractTests {
     }
 }
 
+extension SQLContractTests {
+    @Test("event kinds are the closed list the CHECK constraint enforces, no more and no less")
+    func eventKindsChecked() throws {
+        let directory = try TemporaryDirectory()
+        let store = try SQLiteStore(path: directory.database)
+        let stream = try store.openStream(named: "k", mode: .exclusive)
+        for kind in EventKind.allCases {
+            try store.withConnection {
+                try $0.prepare("INSERT INTO events (stream_id, at, kind) VALUES (?, 0, ?)").execute([.integer(stream.id), .text(kind.rawValue)])
+            }
+        }
+        #expect(throws: DatabaseError.self) {
+            try store.withConnection {
+                try $0.prepare("INSERT INTO events (stream_id, at, kind) VALUES (?, 0, 'recovery')").execute([.integer(stream.id)])
+            }
+        }
+        #expect(try store.events(stream: "k", limit: 100).count == EventKind.allCases.count)
+    }
+}
+
 @Suite("Reading beside the writer")
 struct ReadConnectionTests {
     @Test("reads do not queue behind a write transaction in progress on the same store")

@@ -21,8 +21,8 @@ extension SQLiteStore {
             else { return nil }
             try connection.cachedStatement("UPDATE streams SET last_issued = ?, floor_repairs = floor_repairs + 1 WHERE id = ?")
                 .execute([.integer(top), .integer(streamID)])
-            try connection.cachedStatement("INSERT INTO events (stream_id, at, kind, detail) VALUES (?, ?, 'floor_repair', ?)")
-                .execute([.integer(streamID), .integer(WallClock.nanoseconds()), .text(
+            try connection.cachedStatement("INSERT INTO events (stream_id, at, kind, detail) VALUES (?, ?, ?, ?)")
+                .execute([.integer(streamID), .integer(WallClock.nanoseconds()), .text(EventKind.floorRepair.rawValue), .text(
                     "history holds \(top), above last_issued \(record.lastIssued) and the high-water mark "
                         + "\(record.highWaterMark): issuing continues above \(top)")])
             return FloorRepair(stream: record.name, stateFloor: record.floor, historyFloor: top)
@@ -71,10 +71,10 @@ extension SQLiteStore {
         let adopt = try connection.cachedStatement("UPDATE history SET stream_id = ? WHERE stream_id = ?")
         for orphan in orphans { try adopt.execute([.integer(record.id), .integer(orphan.streamID)]) }
         let top = orphans.map(\.top).max() ?? 0
-        try connection.cachedStatement("UPDATE streams SET last_issued = ?, high_water = max(high_water, ?) WHERE id = ?")
+        try connection.cachedStatement("UPDATE streams SET last_issued = ?, high_water_mark = max(high_water_mark, ?) WHERE id = ?")
             .execute([.integer(top), .integer(top), .integer(record.id)])
-        try connection.cachedStatement("INSERT INTO events (stream_id, at, kind, detail) VALUES (?, ?, 'history_adopted', ?)")
-            .execute([.integer(record.id), .integer(now), .text(
+        try connection.cachedStatement("INSERT INTO events (stream_id, at, kind, detail) VALUES (?, ?, ?, ?)")
+            .execute([.integer(record.id), .integer(now), .text(EventKind.historyAdopted.rawValue), .text(
                 "adopted the history of \(orphans.count) stream(s) whose row was gone, up to nonce \(top)")])
         return try select.rows([.text(name)], decodeStream).first ?? record
     }
@@ -99,8 +99,8 @@ extension SQLiteStore {
         try writeTransaction(durable: false) { connection in
             try connection.cachedStatement("UPDATE streams SET clock_regressions = clock_regressions + 1 WHERE id = ?")
                 .execute([.integer(streamID)])
-            try connection.cachedStatement("INSERT INTO events (stream_id, at, kind, detail) VALUES (?, ?, 'clock_regression', ?)")
-                .execute([.integer(streamID), .integer(now), .text(
+            try connection.cachedStatement("INSERT INTO events (stream_id, at, kind, detail) VALUES (?, ?, ?, ?)")
+                .execute([.integer(streamID), .integer(now), .text(EventKind.clockRegression.rawValue), .text(
                     "process \(pid) started with its clock \(recorded - now) ns behind the latest clock reading recorded "
                         + "for the stream (\(recorded)): a host with a wrong clock; nonces continue above the floor")])
         }

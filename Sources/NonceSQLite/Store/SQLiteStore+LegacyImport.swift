@@ -59,11 +59,11 @@ extension SQLiteStore {
                 .integer(file.accepted ? 1 : 0), .text(file.reason),
             ])
         }
-        try connection.cachedStatement("UPDATE streams SET high_water = max(high_water, ?), updated_at = ? WHERE id = ?")
+        try connection.cachedStatement("UPDATE streams SET high_water_mark = max(high_water_mark, ?), updated_at = ? WHERE id = ?")
             .execute([.integer(after), .integer(now), .integer(record.id)])
         let change = after > before ? "floor raised from \(before) to \(after)" : "floor unchanged at \(before)"
-        try connection.cachedStatement("INSERT INTO events (stream_id, at, kind, detail) VALUES (?, ?, 'import', ?)")
-            .execute([.integer(record.id), .integer(now), .text("\(summary); \(change)")])
+        try connection.cachedStatement("INSERT INTO events (stream_id, at, kind, detail) VALUES (?, ?, ?, ?)")
+            .execute([.integer(record.id), .integer(now), .text(EventKind.`import`.rawValue), .text("\(summary); \(change)")])
         return LegacyImportCommit(floorBefore: before, floorAfter: after, recorded: true)
     }
 

@@ -45,8 +45,8 @@ extension SQLiteStore {
             let remaining = try historySummary(stream: name).count
             if deleted > 0 {
                 try write(durable: false) { connection in
-                    try connection.cachedStatement("INSERT INTO events (stream_id, at, kind, detail) VALUES (?, ?, 'prune', ?)")
-                        .execute([.integer(record.id), .integer(WallClock.nanoseconds()),
+                    try connection.cachedStatement("INSERT INTO events (stream_id, at, kind, detail) VALUES (?, ?, ?, ?)")
+                        .execute([.integer(record.id), .integer(WallClock.nanoseconds()), .text(EventKind.prune.rawValue),
                                   .text("deleted \(deleted) history row(s), \(remaining) left")])
                 }
             }

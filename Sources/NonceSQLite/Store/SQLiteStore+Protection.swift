@@ -12,8 +12,8 @@ extension SQLiteStore {
                 """).execute([.integer(now), .integer(id)])
             let count = try connection.cachedStatement("SELECT rejections_in_a_row FROM streams WHERE id = ?")
                 .rows([.integer(id)]) { $0.int64(at: 0) }.first ?? 0
-            try connection.cachedStatement("INSERT INTO events (stream_id, at, kind, detail) VALUES (?, ?, 'rejection', ?)")
-                .execute([.integer(id), .integer(now), .text("rejection \(count) in a row: \(detail)")])
+            try connection.cachedStatement("INSERT INTO events (stream_id, at, kind, detail) VALUES (?, ?, ?, ?)")
+                .execute([.integer(id), .integer(now), .text(EventKind.rejection.rawValue), .text("rejection \(count) in a row: \(detail)")])
             return count
         }
     }
@@ -30,8 +30,8 @@ extension SQLiteStore {
             guard count > 0 else { return 0 }
             try connection.cachedStatement("UPDATE streams SET rejections_in_a_row = 0, updated_at = ? WHERE id = ?")
                 .execute([.integer(now), .integer(id)])
-            try connection.cachedStatement("INSERT INTO events (stream_id, at, kind, detail) VALUES (?, ?, 'recovered', ?)")
-                .execute([.integer(id), .integer(now), .text("accepted after \(count) rejection(s) in a row")])
+            try connection.cachedStatement("INSERT INTO events (stream_id, at, kind, detail) VALUES (?, ?, ?, ?)")
+                .execute([.integer(id), .integer(now), .text(EventKind.recovered.rawValue), .text("accepted after \(count) rejection(s) in a row")])
             return count
         }
     }

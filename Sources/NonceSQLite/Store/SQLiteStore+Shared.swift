@@ -24,8 +24,8 @@ extension SQLiteStore {
                     .execute([.text(name)])
                 try connection.cachedStatement("""
                     INSERT INTO events (stream_id, at, kind, detail)
-                    SELECT id, ?, 'clock_regression', ? FROM streams WHERE name = ?
-                    """).execute([.integer(now), .text("process \(pid): the clock stepped back by \(clockStepBack) ns; "
+                    SELECT id, ?, ?, ? FROM streams WHERE name = ?
+                    """).execute([.integer(now), .text(EventKind.clockRegression.rawValue), .text("process \(pid): the clock stepped back by \(clockStepBack) ns; "
                         + "nonces continued above the last one"), .text(name)])
             }
             return try connection.cachedStatement("SELECT last_issued FROM streams WHERE name = ?")
@@ -40,7 +40,7 @@ extension SQLiteStore {
         try sharedWrite(stream: name) { connection in
             try connection.cachedStatement("INSERT INTO nonce_jumps (stream, by_ns, requested_at, reason) VALUES (?, ?, ?, ?)")
                 .execute([.text(name), .integer(nanoseconds), .integer(now), .text(reason)])
-            return try connection.cachedStatement("SELECT high_water FROM streams WHERE name = ?")
+            return try connection.cachedStatement("SELECT high_water_mark FROM streams WHERE name = ?")
                 .rows([.text(name)]) { $0.int64(at: 0) }.first ?? 0
         }
     }
@@ -62,8 +62,8 @@ extension SQLiteStore {
             let now = WallClock.nanoseconds()
             try connection.cachedStatement("UPDATE streams SET mode = ?, updated_at = ? WHERE id = ?")
                 .execute([.text(mode.rawValue), .integer(now), .integer(record.id)])
-            try connection.cachedStatement("INSERT INTO events (stream_id, at, kind, detail) VALUES (?, ?, 'mode', ?)")
-                .execute([.integer(record.id), .integer(now), .text("\(record.mode.rawValue) -> \(mode.rawValue)")])
+            try connection.cachedStatement("INSERT INTO events (stream_id, at, kind, detail) VALUES (?, ?, ?, ?)")
+                .execute([.integer(record.id), .integer(now), .text(EventKind.mode.rawValue), .text("\(record.mode.rawValue) -> \(mode.rawValue)")])
             return true
         }
     }

@@ -1,7 +1,7 @@
 package import NonceBackend
 extension SQLiteStore {
     static let streamColumns = """
-        id, name, mode, last_issued, high_water, issued_total, mark_renewals,
+        id, name, mode, last_issued, high_water_mark, issued_total, mark_renewals,
         clock_regressions, jumps, holder_pid, created_at, updated_at, rejections_in_a_row, rejections_total,
         unclean_stops, floor_repairs
         """
@@ -57,8 +57,8 @@ extension SQLiteStore {
             guard pid != nil, let previous else { return nil }
             try connection.cachedStatement("UPDATE streams SET unclean_stops = unclean_stops + 1 WHERE id = ?")
                 .execute([.integer(streamID)])
-            try connection.cachedStatement("INSERT INTO events (stream_id, at, kind, detail) VALUES (?, ?, 'unclean_stop', ?)")
-                .execute([.integer(streamID), .integer(WallClock.nanoseconds()), .text(
+            try connection.cachedStatement("INSERT INTO events (stream_id, at, kind, detail) VALUES (?, ?, ?, ?)")
+                .execute([.integer(streamID), .integer(WallClock.nanoseconds()), .text(EventKind.uncleanStop.rawValue), .text(
                     "process \(previous) stopped without releasing the stream; the nonces it issued in its last history "
                         + "flush interval are not in issued_total or the history (their safety is: the mark covered them)")])
             return Int32(truncatingIfNeeded: previous)
@@ -85,13 +85,13 @@ extension SQLiteStore {
             let insert = try connection.cachedStatement(
                 "INSERT INTO events (stream_id, at, kind, detail) VALUES (?, ?, ?, ?)")
             for event in change.events {
-                try insert.execute([.integer(change.streamID), .integer(event.at), .text(event.kind), .text(event.detail)])
+                try insert.execute([.integer(change.streamID), .integer(event.at), .text(event.kind.rawValue), .text(event.detail)])
             }
         }
         try connection.cachedStatement("""
             UPDATE streams SET
-                high_water        = CASE WHEN ?9 IS NULL THEN max(high_water, coalesce(?2, 0))
-                                         ELSE max(?9, last_issued, coalesce(?3, 0)) END,
+                high_water_mark   = CASE WHEN ?9 IS NULL THEN max(high_water_mark, coalesce(?2, 0))
+                                    ELSE max(?9, last_issued, coalesce(?3, 0)) END,
                 last_issued       = max(last_issued, coalesce(?3, 0)),
                 issued_total      = issued_total + ?4,
                 mark_renewals     = mark_renewals + ?5,
