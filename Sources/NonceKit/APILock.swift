@@ -125,7 +125,7 @@ final class APILock: Sendable {
 }
 
 /// Thrown inside ``APILock`` when a wait runs out; the manager turns it into
-/// ``NonceStoreError/apiLockTimedOut(stream:timeout:)``.
+/// `NonceStoreError` `.apiLockTimedOut`.
 struct APILockTimeout: Error {}
 
 /// Which API locks the current thread or task is inside, for reentrancy.

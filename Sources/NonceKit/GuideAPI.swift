@@ -21,7 +21,7 @@ public enum GlobalNonceManager {
 
     /// Sets up the process-wide manager. Call it once, early.
     ///
-    /// - Throws: ``NonceStoreError/invalidArgument(_:)`` when it is already set up (close it with
+    /// - Throws: `NonceStoreError` `.invalidArgument` when it is already set up (close it with
     ///   ``reset()`` first), or what opening the manager throws.
     @discardableResult
     public static func configure(path: String, configuration: NonceManager.Configuration = guideConfiguration) throws -> NonceManager {

@@ -22,7 +22,7 @@ public struct HistoryRetention: Sendable, Equatable {
 extension IssuerCore {
     /// Housekeeping the background writer does between writes: the retention policy when
     /// it is due, and a checkpoint when the write-ahead log has grown past
-    /// ``SQLiteStore/walSizeLimit`` (a reader may have held one off).
+    /// the store (a reader may have held one off).
     func maintain(lastPrune: inout ContinuousClock.Instant) {
         if let retention = configuration.historyRetention, ContinuousClock.now - lastPrune >= retention.interval {
             lastPrune = ContinuousClock.now

@@ -23,7 +23,10 @@ public final class NonceInspector: Sendable {
     /// Opens the database at `path`, which must exist: a mistyped path is an error, never a
     /// new database.
     ///
-    /// - Parameter wait: how long a read or a prune waits for other processes' writes.
+    /// - Parameters:
+    ///   - path: the database file.
+    ///   - wait: how long a read or a prune waits for other processes' writes.
+    ///   - clock: what the figures' lead over the wall clock is measured against.
     public init(path: String, wait: Duration = .seconds(10), clock: any NonceClock = SystemClock()) throws {
         store = try SQLiteStore(path: path, configuration: .init(busyTimeout: wait, createIfMissing: false))
         self.clock = clock
@@ -36,7 +39,7 @@ public final class NonceInspector: Sendable {
 
     /// `stream`'s figures as the database holds them, without claiming it.
     ///
-    /// - Throws: ``NonceStoreError/streamNotFound(_:path:)`` when there is no such stream.
+    /// - Throws: `NonceStoreError` `.streamNotFound` when there is no such stream.
     public func stats(of stream: String) throws -> NonceStats {
         try NonceManager.stats(of: stream, in: store, clock: clock)
     }

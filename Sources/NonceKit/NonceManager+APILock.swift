@@ -36,9 +36,11 @@ extension NonceManager {
     /// - Parameters:
     ///   - timeout: how long to wait for the lock, in this process and across processes
     ///     together; nil waits as long as it takes.
+    ///   - label: stored with the nonce in `nonce_history` (for example the API method).
     ///   - cost: what the call adds to the rate counter (see ``next(label:cost:applyRateLimiting:)``).
     ///   - applyRateLimiting: false skips the limits for this call.
-    /// - Throws: ``NonceStoreError/apiLockTimedOut(stream:timeout:)`` after `timeout`, any error
+    ///   - body: the private call, given the nonce; it runs holding the lock.
+    /// - Throws: `NonceStoreError` `.apiLockTimedOut` after `timeout`, any error
     ///   of ``next(label:cost:applyRateLimiting:)``, or what `body` throws.
     public func withAPILock<T>(
         timeout: Duration? = nil, label: String? = nil, cost: Double = CallCost.standard, applyRateLimiting: Bool = true,
@@ -70,7 +72,7 @@ extension NonceManager {
 
     /// The async form of ``withAPILock(timeout:label:cost:applyRateLimiting:_:)``: waiting
     /// (for the rate limit and for the lock) suspends the task instead of blocking a thread. Reentrant within the task; a child task of the holder
-    /// gets ``NonceStoreError/apiLockHeldByParentTask(stream:)`` rather than running beside it.
+    /// gets `NonceStoreError` `.apiLockHeldByParentTask` rather than running beside it.
     public func withAPILock<T>(
         timeout: Duration? = nil, label: String? = nil, cost: Double = CallCost.standard, applyRateLimiting: Bool = true,
         isolation: isolated (any Actor)? = #isolation,

@@ -60,7 +60,7 @@ extension NonceManager {
         /// A lead over the wall clock beyond which the manager logs a warning (after jumps).
         public var leadWarning: Duration
         /// Automatic history pruning, run by an exclusive stream's background writer; nil
-        /// keeps every row (prune with `nonce prune` or ``SQLiteStore/pruneHistory(stream:issuedBefore:keep:chunk:)``).
+        /// keeps every row (prune with `nonce prune` or ``NonceInspector/pruneHistory(of:issuedBefore:keep:)``).
         public var historyRetention: HistoryRetention?
 
         public init(

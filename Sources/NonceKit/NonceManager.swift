@@ -14,7 +14,7 @@ import Synchronization
 ///   mark ahead of it is committed durably, so a process that restarts after a crash
 ///   (kill -9, power loss) begins above everything this one issued. A background thread
 ///   renews the mark before it runs out, so callers rarely wait for the disk. A second
-///   process (or manager) gets ``NonceStoreError/streamHeld(stream:holderPID:database:)``.
+///   process (or manager) gets `NonceStoreError` `.streamHeld`.
 /// - **shared**: any number of processes (in any language, through the SQL contract) issue
 ///   from the stream; each nonce is one durable transaction, and ``withAPILock(timeout:label:cost:applyRateLimiting:_:)``
 ///   also excludes the other processes.
@@ -28,7 +28,6 @@ import Synchronization
 /// ## Topics
 /// ### Opening and closing
 /// - ``init(path:configuration:)``
-/// - ``init(store:configuration:)``
 /// - ``close()``
 /// ### Issuing
 /// - ``next(label:cost:applyRateLimiting:)``
@@ -75,9 +74,9 @@ public final class NonceManager: Sendable {
     /// stream, alongside the other processes for a shared one. An exclusive stream gets a
     /// first lease committed, so the first nonce does not wait for the disk.
     ///
-    /// - Throws: ``NonceStoreError/modeMismatch(stream:actual:requested:)`` when
+    /// - Throws: `NonceStoreError` `.modeMismatch` when
     ///   `configuration.mode` is set and the stream is in the other mode;
-    ///   ``NonceStoreError/streamHeld(stream:holderPID:database:)`` when another process holds
+    ///   `NonceStoreError` `.streamHeld` when another process holds
     ///   an exclusive stream.
     package init(store: any NonceBackend, configuration: Configuration = Configuration()) throws {
         let opened = try configuration.mode.map { try store.openStream(named: configuration.stream, mode: $0) }
@@ -158,7 +157,7 @@ public final class NonceManager: Sendable {
     ///     ``CallCost/history`` (2, ledger and trade-history queries).
     ///   - applyRateLimiting: false skips the limits for this call (the guide's
     ///     `apply_rate_limiting=False`).
-    /// - Throws: ``NonceStoreError`` when the nonce cannot be made durable, the history cannot be
+    /// - Throws: `NonceStoreError` when the nonce cannot be made durable, the history cannot be
     ///   written, or the stream would pass 2^63-1. No nonce is issued then.
     public func next(label: String? = nil, cost: Double = CallCost.standard, applyRateLimiting: Bool = true) throws(NonceStoreError) -> UInt64 {
         if applyRateLimiting && limiter.isActive { try limiter.acquire(cost: cost) }
@@ -209,7 +208,7 @@ public final class NonceManager: Sendable {
     /// `deinit` too (which cannot report); calling it twice does nothing. Issuing after
     /// `close()` throws.
     ///
-    /// - Throws: ``NonceStoreError/historyWriteFailed(stream:database:reason:)`` when any history
+    /// - Throws: `NonceStoreError` `.historyWriteFailed` when any history
     ///   or counter write of this manager's life failed (a full disk), this last one
     ///   included: the nonces issued were covered by a durable mark, but the history misses
     ///   some of them. The stream is released all the same.

@@ -104,7 +104,7 @@ final class RateLimiter: Sendable {
     }
 
     /// Holds the tier's charge for a call taken at `takenAt` until now, when the body that
-    /// sent it has ended (see ``SQLiteStore/holdRateCharge(stream:cost:decayPerSecond:takenAt:now:)``).
+    /// sent it has ended (see the store).
     /// Burst protection needs no hold: it is this process's own, stricter, limit.
     func hold(cost: Double, takenAt: Int64) throws(NonceStoreError) {
         guard let tier else { return }

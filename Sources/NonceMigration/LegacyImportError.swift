@@ -28,7 +28,7 @@ extension NonceStoreError {
     }
 }
 
-/// The cause of an ``NonceStoreError/Code/importRejected`` error: the report, file by file.
+/// The cause of an code `.importRejected` error: the report, file by file.
 public struct LegacyImportRejection: Error, Sendable, CustomStringConvertible {
     public let report: LegacyImportReport
     public var description: String { "\(report.files.filter { $0.status == .rejected }.count) suspect file(s)" }

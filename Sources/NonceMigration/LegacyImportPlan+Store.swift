@@ -8,8 +8,10 @@ extension LegacyImportPlan {
     /// file and an `import` event, in one durable transaction. An exclusive stream is claimed
     /// for that transaction, so the import is refused while a process issues from it.
     ///
-    /// - Parameter wait: how long to wait for a turn at the database's write lock.
-    /// - Throws: ``NonceStoreError/rejected(_:)`` when a file holds a suspect value, before
+    /// - Parameters:
+    ///   - path: the database file.
+    ///   - wait: how long to wait for a turn at the database's write lock.
+    /// - Throws: `NonceStoreError` with code `.importRejected` when a file holds a suspect value, before
     ///   the database is touched (or created); `NonceStoreError` when the stream is held by a
     ///   running process or the write fails. Nothing is written in either case.
     public func apply(toDatabaseAt path: String, wait: Duration = .seconds(10)) throws -> LegacyImportReport {
@@ -25,8 +27,8 @@ extension LegacyImportPlan {
 
     /// Writes the import through an open store (see ``apply(toDatabaseAt:wait:)``).
     ///
-    /// - Throws: ``NonceStoreError/rejected(_:)`` when a file holds a suspect value, before
-    ///   the store is touched; ``NonceStoreError`` when the stream is held by a running process
+    /// - Throws: `NonceStoreError` with code `.importRejected` when a file holds a suspect value, before
+    ///   the store is touched; `NonceStoreError` when the stream is held by a running process
     ///   or the write fails. Nothing is written in either case.
     package func apply(to store: any NonceBackend) throws -> LegacyImportReport {
         try checkAccepted()
@@ -40,7 +42,7 @@ extension LegacyImportPlan {
         return result
     }
 
-    /// Throws ``NonceStoreError/rejected(_:)`` when a file holds a suspect value: what
+    /// Throws `NonceStoreError` with code `.importRejected` when a file holds a suspect value: what
     /// ``apply(toDatabaseAt:wait:)`` checks first. Call it before opening (and so creating) a database.
     public func checkAccepted() throws(NonceStoreError) {
         guard rejected.isEmpty else { throw .rejected(report(dryRun: false, outcome: .rejected)) }

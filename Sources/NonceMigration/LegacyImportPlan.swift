@@ -11,7 +11,7 @@ import NonceSQLite
 /// ```
 ///
 /// Reading never writes: legacy files are opened read-only and nothing else is touched
-/// until ``apply(to:)``.
+/// until ``apply(toDatabaseAt:wait:)``.
 public struct LegacyImportPlan: Sendable {
     public let options: LegacyImportOptions
     /// Every file examined (and command-line value), in the order given.

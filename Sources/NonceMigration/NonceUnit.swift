@@ -49,9 +49,11 @@ public struct PlausibleTimes: Sendable, Equatable {
     /// The latest instant a value may stand for (`now` + the horizon).
     public var latest: Int64
 
-    /// - Parameter horizon: how far ahead of `now` a reading may still fit a unit. Values
-    ///   between the import's `--max-lead` and this horizon fit but need `--accept-future`;
-    ///   beyond it, no unit fits. A truncated 19-digit value lands centuries ahead, far
+    /// - Parameters:
+    ///   - now: the wall clock the values are judged against, in nanoseconds since the epoch.
+    ///   - horizon: how far ahead of `now` a reading may still fit a unit. Values between
+    ///     the import's maximum lead and this horizon fit but need accepting values ahead of
+    ///     the clock; beyond it, no unit fits. A truncated 19-digit value lands centuries ahead, far
     ///   beyond any horizon, so it can never become a floor.
     public init(now: Int64, horizon: Duration) {
         self.now = now
