@@ -40,7 +40,7 @@ package struct StreamChange: Sendable {
     /// the releasing holder of an exclusive stream uses it: it knows no nonce above this
     /// value ever left it, so the next process may continue right after it instead of
     /// skipping the unused rest of the lease. Wins over ``highWaterMark``.
-    package var releasedMark: Int64?
+    package var releasedHighWaterMark: Int64?
     /// Raise `last_issued` to at least this value.
     package var lastIssued: Int64?
     package var issuedDelta: Int64 = 0
@@ -59,7 +59,7 @@ package struct StreamChange: Sendable {
 
     /// True when applying the change would write nothing.
     package var isEmpty: Bool {
-        highWaterMark == nil && releasedMark == nil && lastIssued == nil && issuedDelta == 0 && markRenewalsDelta == 0
+        highWaterMark == nil && releasedHighWaterMark == nil && lastIssued == nil && issuedDelta == 0 && markRenewalsDelta == 0
             && clockRegressionsDelta == 0 && jumpsDelta == 0 && history.isEmpty && events.isEmpty
     }
 }

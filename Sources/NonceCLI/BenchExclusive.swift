@@ -48,7 +48,7 @@ enum ExclusiveBench {
             for index in 0..<share {
                 let start = ContinuousClock.now
                 if (try? manager.next()) == nil { failures.add(1, ordering: .relaxed) }
-                samples[index] = (ContinuousClock.now - start).nanoseconds
+                samples[index] = (ContinuousClock.now - start).wholeNanoseconds
             }
             perThread.withLock { $0.append(samples) }
         }

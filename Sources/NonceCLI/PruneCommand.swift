@@ -40,7 +40,7 @@ struct PruneCommand: ParsableCommand {
             throw NonceStoreError.streamNotFound(options.stream, path: store.path)
         }
         let streams = all ? try store.streams().map(\.name) : [options.stream]
-        let cutoff = olderThan.map { SystemClock().now() - $0.duration.nanoseconds }
+        let cutoff = olderThan.map { SystemClock().now() - $0.duration.wholeNanoseconds }
         let results = try streams.map { try store.pruneHistory(stream: $0, issuedBefore: cutoff, keep: keep) }
         if json {
             try Output.line(try JSONOutput.encode(results))

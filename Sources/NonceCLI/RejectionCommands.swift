@@ -26,7 +26,7 @@ struct RejectCommand: ParsableCommand {
         let action = try manager.recordRejection(reason: reason)
         if json {
             try Output.line(try JSONOutput.encode(CommandResult(
-                stream: manager.stream, floor: action.floor, jumpNanoseconds: action.jump.nanoseconds,
+                stream: manager.stream, floor: action.floor, jumpNanoseconds: action.jump.wholeNanoseconds,
                 rejectionsInARow: action.rejectionsInARow, keys: ["floor", "jumpNanoseconds", "rejectionsInARow"])))
             try manager.close()
             return

@@ -44,7 +44,7 @@ final class APILock: Sendable {
             semaphore.wait()
             return true
         }
-        if semaphore.wait(timeout: .now() + .nanoseconds(Int(clamping: timeout.nanoseconds))) == .success { return true }
+        if semaphore.wait(timeout: .now() + .nanoseconds(Int(clamping: timeout.wholeNanoseconds))) == .success { return true }
         if withdraw(ticket) != nil { return false }
         // The lock was handed to us as the wait ran out: take the hand-off.
         semaphore.wait()

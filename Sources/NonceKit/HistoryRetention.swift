@@ -26,7 +26,7 @@ extension IssuerCore {
     func maintain(lastPrune: inout ContinuousClock.Instant) {
         if let retention = configuration.historyRetention, ContinuousClock.now - lastPrune >= retention.interval {
             lastPrune = ContinuousClock.now
-            let cutoff = retention.olderThan.map { configuration.clock.now().addingClamped(-$0.nanoseconds) }
+            let cutoff = retention.olderThan.map { configuration.clock.now().addingClamped(-$0.wholeNanoseconds) }
             do {
                 let result = try store.pruneHistory(stream: streamName, issuedBefore: cutoff, keep: retention.keep)
                 if result.deleted > 0 {

@@ -5,7 +5,7 @@ extension IssuerCore {
     /// Raises the floor to `max(last, now) + duration` and the mark a lease beyond it, in one
     /// durable commit with a `jump` event, before any nonce above the old mark can leave.
     func jump(by duration: Duration, reason: String) throws(NonceStoreError) -> Int64 {
-        let span = duration.nanoseconds
+        let span = duration.wholeNanoseconds
         guard span > 0 else {
             throw .invalidArgument("a jump must be forward (greater than zero), not \(duration)")
         }
@@ -27,7 +27,7 @@ extension IssuerCore {
             }
             state.withLock { state in
                 state.last = max(state.last, floor)
-                state.mark = max(state.mark, mark)
+                state.highWaterMark = max(state.highWaterMark, mark)
                 state.jumps += 1
             }
             logger.notice("jumped forward", metadata: ["by_ns": "\(span)", "floor": "\(floor)", "reason": "\(reason)"])
@@ -43,10 +43,10 @@ extension IssuerCore {
         let now = configuration.clock.now()
         var stats = NonceStats(record: base, now: now, holderPID: pid)
         stats.lastIssued = max(base.lastIssued, snapshot.issued > 0 || snapshot.jumps > 0 ? snapshot.last : base.lastIssued)
-        stats.highWaterMark = snapshot.mark
+        stats.highWaterMark = snapshot.highWaterMark
         stats.issuedTotal = base.issuedTotal + snapshot.issued
         stats.issuedThisProcess = snapshot.issued
-        let elapsed = Double((ContinuousClock.now - openedAt).nanoseconds) / 1e9
+        let elapsed = Double((ContinuousClock.now - openedAt).wholeNanoseconds) / 1e9
         stats.ratePerSecond = elapsed > 0 ? Double(snapshot.issued) / elapsed : 0
         stats.leadOverClockNanoseconds = stats.lastIssued == 0 ? 0 : stats.lastIssued - now
         stats.clockRegressions = base.clockRegressions + snapshot.clockRegressions

@@ -55,7 +55,7 @@ extension IssuerCore {
             change.highWaterMark = target
             change.markRenewalsDelta = 1
         }
-        if final { change.releasedMark = last }
+        if final { change.releasedHighWaterMark = last }
         do {
             try store.apply(change, durable: target != nil || final)
         } catch {
@@ -79,7 +79,7 @@ extension IssuerCore {
         let more = state.withLock { state in
             state.history.recycle(chunks)
             if let target {
-                state.mark = max(state.mark, target)
+                state.highWaterMark = max(state.highWaterMark, target)
                 state.renewalPending = false
                 state.renewals += 1
             }

@@ -44,7 +44,7 @@ final class IssuerCore: Sendable {
         recordsHistory = configuration.history == .batched
         clock = configuration.clock
         usesSystemClock = configuration.clock is SystemClock
-        leaseSpan = max(1, configuration.leaseSpan.nanoseconds)
+        leaseSpan = max(1, configuration.leaseSpan.wholeNanoseconds)
         renewAhead = max(1, leaseSpan / 2)
         var logger = configuration.logger
         logger[metadataKey: "stream"] = "\(record.name)"
@@ -80,7 +80,7 @@ final class IssuerCore: Sendable {
                     return .failed(.exhausted(stream: streamName, detail: "the next nonce"))
                 }
                 let nonce = max(now, state.last + 1)
-                guard nonce <= state.mark else { return .needsMark(nonce) }
+                guard nonce <= state.highWaterMark else { return .needsMark(nonce) }
                 state.last = nonce
                 state.issued += 1
                 state.unrecordedIssued += 1
@@ -92,7 +92,7 @@ final class IssuerCore: Sendable {
                         wake = true
                     }
                 }
-                if state.mark - nonce < renewAhead && !state.renewalPending {
+                if state.highWaterMark - nonce < renewAhead && !state.renewalPending {
                     state.renewalPending = true
                     wake = true
                 }
@@ -105,7 +105,7 @@ final class IssuerCore: Sendable {
             case .needsMark(let nonce):
                 let waited = ContinuousClock.now
                 try renew(toCover: nonce, span: renewalSpan)
-                metrics.issueLatency.recordNanoseconds((ContinuousClock.now - waited).nanoseconds)
+                metrics.issueLatency.recordNanoseconds((ContinuousClock.now - waited).wholeNanoseconds)
                 renewalSpan = renewalSpan.addingClamped(renewalSpan)
             case .backPressure:
                 signal.waitForProgress()
@@ -132,7 +132,7 @@ final class IssuerCore: Sendable {
                 let now = clock.now()
                 state.observe(clock: now)
                 guard state.last < Int64.max else { throw .exhausted(stream: streamName, detail: "the next nonce") }
-                return (max(now, state.last + 1), now, state.mark)
+                return (max(now, state.last + 1), now, state.highWaterMark)
             }
             var change = StreamChange(streamID: streamID)
             change.history = [HistoryRow(nonce: nonce, issuedAt: now, label: label)]
@@ -153,7 +153,7 @@ final class IssuerCore: Sendable {
                 state.last = max(state.last, nonce)
                 state.issued += 1
                 if let newMark {
-                    state.mark = max(state.mark, newMark)
+                    state.highWaterMark = max(state.highWaterMark, newMark)
                     state.renewals += 1
                 }
             }
@@ -168,7 +168,7 @@ final class IssuerCore: Sendable {
     func renew(toCover nonce: Int64, span: Int64? = nil) throws(NonceStoreError) {
         try durableWrites.withLock { _ throws(NonceStoreError) in
             try checkOpen()
-            if state.withLock({ $0.mark >= nonce }) { return }  // another caller renewed meanwhile
+            if state.withLock({ $0.highWaterMark >= nonce }) { return }  // another caller renewed meanwhile
             let target = nonce.addingClamped(span ?? leaseSpan)
             var change = StreamChange(streamID: streamID)
             change.highWaterMark = target
@@ -180,7 +180,7 @@ final class IssuerCore: Sendable {
                 throw .markNotDurable(stream: streamName, database: store.path, cause: error)
             }
             state.withLock { state in
-                state.mark = max(state.mark, target)
+                state.highWaterMark = max(state.highWaterMark, target)
                 state.renewals += 1
             }
             metrics.markRenewals.increment()

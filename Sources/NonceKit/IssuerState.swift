@@ -6,7 +6,7 @@ struct IssuerState {
     /// The last nonce handed out (or the floor before the first).
     var last: Int64
     /// The durable high-water mark: nonces up to it may be handed out.
-    var mark: Int64
+    var highWaterMark: Int64
     /// The previous clock reading, to notice the clock stepping back (read under the lock,
     /// so readings are in order).
     var previousClock: Int64
@@ -30,7 +30,7 @@ struct IssuerState {
     init(floor: Int64, now: Int64, history: HistoryBuffer) {
         self.history = history
         last = floor
-        mark = floor
+        highWaterMark = floor
         previousClock = now
     }
 

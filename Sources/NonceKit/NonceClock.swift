@@ -21,7 +21,7 @@ public protocol NonceClock: Sendable {
 
 extension NonceClock {
     public func sleep(for duration: Duration) {
-        let nanoseconds = max(0, duration.nanoseconds)
+        let nanoseconds = max(0, duration.wholeNanoseconds)
         var request = timespec(tv_sec: Int(nanoseconds / 1_000_000_000), tv_nsec: Int(nanoseconds % 1_000_000_000))
         var remaining = timespec()
         while nanosleep(&request, &remaining) != 0 && errno == EINTR { request = remaining }
@@ -41,17 +41,5 @@ public struct SystemClock: NonceClock {
         var spec = timespec()
         clock_gettime(CLOCK_REALTIME, &spec)
         return Int64(spec.tv_sec) &* 1_000_000_000 &+ Int64(spec.tv_nsec)
-    }
-}
-
-extension Duration {
-    /// The duration in whole nanoseconds, saturating at the bounds of `Int64`.
-    public var nanoseconds: Int64 {
-        let (seconds, attoseconds) = components
-        let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        if overflow { return seconds < 0 ? .min : .max }
-        let (sum, overflow2) = scaled.addingReportingOverflow(attoseconds / 1_000_000_000)
-        if overflow2 { return seconds < 0 ? .min : .max }
-        return sum
     }
 }

@@ -116,7 +116,7 @@ public final class NonceManager: Sendable {
         // of it, so it is counted and recorded, not only logged.
         let now = configuration.clock.now()
         let recorded = try store.lastClockReading(streamID: record.id)
-        if recorded - now > configuration.leaseSpan.nanoseconds {
+        if recorded - now > configuration.leaseSpan.wholeNanoseconds {
             try store.recordClockBehind(streamID: record.id, now: now, recorded: recorded, pid: pid)
             record.clockRegressions += 1
             metrics.clockRegressions.increment()
@@ -179,7 +179,7 @@ public final class NonceManager: Sendable {
         metrics.jumps.increment()
         let now = configuration.clock.now()
         metrics.recordLead(last: floor, now: now)
-        if floor - now > configuration.leadWarning.nanoseconds {
+        if floor - now > configuration.leadWarning.wholeNanoseconds {
             logger.warning("the stream now leads the wall clock by more than the warning threshold", metadata: [
                 "lead_s": "\(Double(floor - now) / 1e9)", "threshold": "\(configuration.leadWarning)", "reason": "\(reason)",
             ])

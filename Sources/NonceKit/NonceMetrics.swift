@@ -37,7 +37,7 @@ struct NonceMetrics: Sendable {
 
     func limiterWaited(_ duration: Duration) {
         limiterWaits.increment()
-        limiterWaitTime.recordNanoseconds(duration.nanoseconds)
+        limiterWaitTime.recordNanoseconds(duration.wholeNanoseconds)
     }
 
     /// The last nonce's lead over `now`, in seconds (negative: behind the clock).

@@ -47,7 +47,7 @@ public struct NonceStats: Sendable, Codable, Equatable {
     public var walBytes: Int64?
     /// True when the last nonce leads the wall clock by more than ``largeLead``: a sign of
     /// runaway jumps (each later nonce stays that far ahead until the clock catches up).
-    public var isLeadLarge: Bool { leadOverClockNanoseconds > Self.largeLead.nanoseconds }
+    public var isLeadLarge: Bool { leadOverClockNanoseconds > Self.largeLead.wholeNanoseconds }
 
     /// The lead `nonce stats` warns about: 5 minutes.
     public static let largeLead = Duration.seconds(300)

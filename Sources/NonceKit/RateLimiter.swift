@@ -25,7 +25,7 @@ final class RateLimiter: Sendable {
         self.metrics = metrics
         isActive = configuration.rateLimit != nil || configuration.burstProtection != nil
         let now = configuration.clock.now()
-        burstEnds = now.addingClamped(configuration.burstProtection?.window.nanoseconds ?? 0)
+        burstEnds = now.addingClamped(configuration.burstProtection?.window.wholeNanoseconds ?? 0)
         burstCounter = Mutex((0, now))
     }
 

@@ -60,7 +60,7 @@ final class SharedIssuer: IssuingEngine {
         } catch {
             throw .issueFailed(stream: streamName, database: store.path, cause: error)
         }
-        metrics.issueLatency.recordNanoseconds((ContinuousClock.now - started).nanoseconds)
+        metrics.issueLatency.recordNanoseconds((ContinuousClock.now - started).wholeNanoseconds)
         metrics.issued.increment()
         if stepBack != nil { metrics.clockRegressions.increment() }
         local.withLock { $0.issued += 1 }
@@ -68,7 +68,7 @@ final class SharedIssuer: IssuingEngine {
     }
 
     func jump(by duration: Duration, reason: String) throws(NonceStoreError) -> Int64 {
-        let span = duration.nanoseconds
+        let span = duration.wholeNanoseconds
         guard span > 0 else { throw .invalidArgument("a jump must be forward (greater than zero), not \(duration)") }
         try local.withLock { local throws(NonceStoreError) in if local.closed { throw .closed(stream: streamName) } }
         do {
@@ -93,7 +93,7 @@ final class SharedIssuer: IssuingEngine {
         var stats = NonceStats(record: record, now: now, holderPID: nil)
         stats.isHeld = true
         stats.issuedThisProcess = snapshot.issued
-        let elapsed = Double((ContinuousClock.now - openedAt).nanoseconds) / 1e9
+        let elapsed = Double((ContinuousClock.now - openedAt).wholeNanoseconds) / 1e9
         stats.ratePerSecond = elapsed > 0 ? Double(snapshot.issued) / elapsed : 0
         return stats
     }

@@ -31,7 +31,7 @@ final class WriterSignal: @unchecked Sendable {
         condition.lock()
         defer { condition.unlock() }
         if !wakeRequested && !stopRequested && interval > .zero {
-            _ = condition.wait(until: Date(timeIntervalSinceNow: Double(interval.nanoseconds) / 1e9))
+            _ = condition.wait(until: Date(timeIntervalSinceNow: Double(interval.wholeNanoseconds) / 1e9))
         }
         wakeRequested = false
         return stopRequested

@@ -22,7 +22,7 @@ public final class ManualClock: NonceClock {
         // Under the condition's lock, so a sleeper between its check and its wait cannot
         // miss the move.
         moved.lock()
-        current.withLock { $0 += duration.nanoseconds }
+        current.withLock { $0 += duration.wholeNanoseconds }
         moved.broadcast()
         moved.unlock()
     }
@@ -32,7 +32,7 @@ public final class ManualClock: NonceClock {
 
     /// Returns once the clock has been advanced by `duration` from now.
     public func sleep(for duration: Duration) {
-        let until = now().addingReportingOverflow(duration.nanoseconds).partialValue
+        let until = now().addingReportingOverflow(duration.wholeNanoseconds).partialValue
         sleeping.add(1, ordering: .sequentiallyConsistent)
         defer { sleeping.subtract(1, ordering: .sequentiallyConsistent) }
         moved.lock()
@@ -41,7 +41,7 @@ public final class ManualClock: NonceClock {
     }
 
     public func sleep(for duration: Duration) async throws {
-        let until = now().addingReportingOverflow(duration.nanoseconds).partialValue
+        let until = now().addingReportingOverflow(duration.wholeNanoseconds).partialValue
         sleeping.add(1, ordering: .sequentiallyConsistent)
         defer { sleeping.subtract(1, ordering: .sequentiallyConsistent) }
         while now() < until { try await Task.sleep(for: .milliseconds(1)) }

@@ -19,7 +19,7 @@ struct ClockBehindTests {
         let last = try first.next()
         try first.close()
 
-        let behind = ManualClock(nanoseconds: SystemClock().now() - Self.day.nanoseconds)
+        let behind = ManualClock(nanoseconds: SystemClock().now() - Self.day.wholeNanoseconds)
         let second = try NonceManager(path: directory.database, configuration: .init(stream: "k", mode: mode, clock: behind))
         defer { try? second.close() }
         #expect(try second.next() > last, "issuing stays above the floor")
@@ -32,7 +32,7 @@ struct ClockBehindTests {
     func smallDifferenceIgnored() throws {
         let directory = try TemporaryDirectory()
         try NonceManager(path: directory.database).close()
-        let slightlyBehind = ManualClock(nanoseconds: SystemClock().now() - Duration.milliseconds(100).nanoseconds)
+        let slightlyBehind = ManualClock(nanoseconds: SystemClock().now() - Duration.milliseconds(100).wholeNanoseconds)
         let manager = try NonceManager(path: directory.database, configuration: .init(leaseSpan: .seconds(1), clock: slightlyBehind))
         defer { try? manager.close() }
         #expect(manager.stats().clockRegressions == 0)

@@ -15,7 +15,7 @@ struct RateArrivalTests {
     final class SimulatedClock: NonceClock {
         private let current = Mutex<Int64>(1_800_000_000_000_000_000)
         func now() -> Int64 { current.withLock { $0 } }
-        func advance(by duration: Duration) { current.withLock { $0 += duration.nanoseconds } }
+        func advance(by duration: Duration) { current.withLock { $0 += duration.wholeNanoseconds } }
         func sleep(for duration: Duration) { advance(by: duration) }
         func sleep(for duration: Duration) async throws { advance(by: duration) }
     }

@@ -22,7 +22,7 @@ struct RecoveryTests {
             #expect(action.jump == step)
             if step > .zero {
                 let floor = try #require(action.floor)
-                #expect(floor >= before + UInt64(step.nanoseconds))
+                #expect(floor >= before + UInt64(step.wholeNanoseconds))
                 #expect(try manager.next() > floor)
             } else {
                 #expect(action.floor == nil)

@@ -83,7 +83,7 @@ struct StreamChangeTests {
     }
 
     @Test("a released mark may come down, but never below last_issued")
-    func releasedMark() throws {
+    func releasedHighWaterMark() throws {
         let directory = try TemporaryDirectory()
         let store = try SQLiteStore(path: directory.database)
         let stream = try store.openStream(named: "default", mode: .exclusive)
@@ -92,7 +92,7 @@ struct StreamChangeTests {
         change.lastIssued = 4_000
         try store.apply(change, durable: true)
         var release = StreamChange(streamID: stream.id)
-        release.releasedMark = 3_000
+        release.releasedHighWaterMark = 3_000
         try store.apply(release, durable: true)
         #expect(try store.stream(named: "default")?.highWaterMark == 4_000)
         #expect(try store.stream(named: "default")?.floor == 4_000)

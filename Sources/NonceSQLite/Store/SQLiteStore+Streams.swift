@@ -108,7 +108,7 @@ extension SQLiteStore {
                 .integer(change.clockRegressionsDelta),
                 .integer(change.jumpsDelta),
                 .integer(now),
-                change.releasedMark.map { .integer($0) } ?? .null,
+                change.releasedHighWaterMark.map { .integer($0) } ?? .null,
             ])
     }
 
