@@ -97,11 +97,17 @@ struct BenchCommand: ParsableCommand {
         let bulk = BenchResult(name: "bulk history insert (baseline)", count: count, seconds: try ExclusiveBench.bulkInsertBaseline(
             path: workspace.path("baseline-bulk.sqlite"), stream: "bulk", rows: count))
         results.append(bulk)
+        progress.say("baseline: \(count) history rows generated inside SQLite")
+        let generated = BenchResult(name: "INSERT ... SELECT in SQLite (limit)", count: count, seconds: try ExclusiveBench.generatedInsertBaseline(
+            path: workspace.path("baseline-generated.sqlite"), rows: count))
+        results.append(generated)
         for threads in [1, 2] {
             progress.say("exclusive stream, history on, \(threads) thread(s)")
-            results.append(try BenchResult(name: "exclusive, history on, \(threads) thread(s)", count: count, baseline: bulk) {
+            let run = try BenchResult(name: "exclusive, history on, \(threads) thread(s)", count: count, baseline: bulk) {
                 try ExclusiveBench.issue(path: db, stream: "bench-on-\(threads)", count: count, history: .batched, threads: threads)
-            })
+            }
+            results.append(run)
+            results.append(BenchResult(name: "  the same, beside SQLite's limit", count: count, seconds: run.seconds, baseline: generated))
         }
         return results
     }

@@ -92,6 +92,32 @@ enum ExclusiveBench {
         return (ContinuousClock.now - start).seconds
     }
 
+    /// SQLite's own limit for the same rows: generated inside SQLite by one
+    /// `INSERT ... SELECT` over a recursive counter, in transactions of 32,768 rows, into the
+    /// same table with the same index. No binding, no statement step per row from Swift.
+    static func generatedInsertBaseline(path: String, rows: Int) throws -> Double {
+        let store = try SQLiteStore(path: path)
+        let record = try store.openStream(named: "generated", mode: .exclusive)
+        let first = SystemClock().now() - Int64(rows)
+        let start = ContinuousClock.now
+        try store.withConnection { connection in
+            let insert = try connection.prepare("""
+                WITH RECURSIVE counter(n) AS (SELECT ?1 UNION ALL SELECT n + 1 FROM counter WHERE n < ?2)
+                INSERT INTO history (stream_id, nonce, issued_at, pid, label) SELECT ?3, n, n, 1, NULL FROM counter
+                """)
+            var written = 0
+            while written < rows {
+                let batch = min(32_768, rows - written)
+                let from = first + Int64(written) + 1
+                try connection.transaction(.immediate) {
+                    try insert.execute([.integer(from), .integer(from + Int64(batch) - 1), .integer(record.id)])
+                }
+                written += batch
+            }
+        }
+        return (ContinuousClock.now - start).seconds
+    }
+
     /// Seconds from opening the database (and the stream with its history) to the first nonce.
     static func restart(path: String, stream: String) throws -> Double {
         let start = ContinuousClock.now

@@ -90,7 +90,7 @@ struct BenchWorkspace {
         if isTemporary {
             try? FileManager.default.removeItem(at: directory)
         } else {
-            for name in ["baseline-transactions.sqlite", "baseline-bulk.sqlite", "restart.sqlite"] {
+            for name in ["baseline-transactions.sqlite", "baseline-bulk.sqlite", "baseline-generated.sqlite", "restart.sqlite"] {
                 for suffix in ["", "-wal", "-shm", "-locks"] {
                     try? FileManager.default.removeItem(atPath: path(name) + suffix)
                 }

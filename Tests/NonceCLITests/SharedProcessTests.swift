@@ -173,7 +173,9 @@ struct BenchCommandTests {
         let rows = try #require(report["results"] as? [[String: Any]])
         #expect(rows.map { $0["name"] as? String } == [
             "mutex + clock loop (baseline)", "exclusive, history off", "bulk history insert (baseline)",
-            "exclusive, history on, 1 thread(s)", "exclusive, history on, 2 thread(s)",
+            "INSERT ... SELECT in SQLite (limit)",
+            "exclusive, history on, 1 thread(s)", "  the same, beside SQLite's limit",
+            "exclusive, history on, 2 thread(s)", "  the same, beside SQLite's limit",
             "bare transaction loop (baseline)", "shared stream, 1 process", "shared stream, 2 processes",
         ])
         #expect(rows.allSatisfy { ($0["per_second"] as? Double ?? 0) > 0 })
