@@ -7,43 +7,43 @@ public enum StreamMode: String, Sendable, Codable, CaseIterable {
 }
 
 /// A stream's persisted state: one row of the public `stream_state` view.
-public struct StreamRecord: Sendable, Equatable, Codable {
+package struct StreamRecord: Sendable, Equatable, Codable {
     /// The row id; history, events and the claim lock refer to it.
-    public var id: Int64
+    package var id: Int64
     /// The stream's name, usually naming one API key.
-    public var name: String
+    package var name: String
     /// How processes share the stream.
-    public var mode: StreamMode
+    package var mode: StreamMode
     /// The largest nonce recorded as issued, as of the last state write.
-    public var lastIssued: Int64
+    package var lastIssued: Int64
     /// The durable ceiling: no process has issued a nonce above it. Restarts begin above it.
-    public var highWaterMark: Int64
+    package var highWaterMark: Int64
     /// Nonces issued over the stream's life, as of the last state write.
-    public var issuedTotal: Int64
+    package var issuedTotal: Int64
     /// Durable commits of a new high-water mark.
-    public var markRenewals: Int64
+    package var markRenewals: Int64
     /// Times the clock was seen stepping backwards.
-    public var clockRegressions: Int64
+    package var clockRegressions: Int64
     /// Jumps forward (manual or recovery).
-    public var jumps: Int64
+    package var jumps: Int64
     /// The process that last claimed the stream, while it holds it (informational).
-    public var holderPID: Int32?
+    package var holderPID: Int32?
     /// Nanoseconds since the Unix epoch.
-    public var createdAt: Int64
+    package var createdAt: Int64
     /// Nanoseconds since the Unix epoch.
-    public var updatedAt: Int64
+    package var updatedAt: Int64
     /// "Invalid nonce" rejections since the last success (they drive recovery jumps).
-    public var consecutiveRejections: Int64
+    package var consecutiveRejections: Int64
     /// Every rejection recorded over the stream's life.
-    public var rejectionsTotal: Int64
+    package var rejectionsTotal: Int64
     /// Times a holder stopped without releasing the stream (kill -9, a crash, power loss):
     /// while above 0, ``issuedTotal`` is a lower bound.
-    public var uncleanStops: Int64 = 0
+    package var uncleanStops: Int64 = 0
     /// Times the state row was found below the stream's own history and raised to it.
-    public var floorRepairs: Int64 = 0
+    package var floorRepairs: Int64 = 0
 
     /// Everything at or below this value may have been sent to the exchange already.
-    public var floor: Int64 { max(lastIssued, highWaterMark) }
+    package var floor: Int64 { max(lastIssued, highWaterMark) }
     /// Every field, as stored.
     package init(id: Int64, name: String, mode: StreamMode, lastIssued: Int64, highWaterMark: Int64, issuedTotal: Int64, markRenewals: Int64, clockRegressions: Int64, jumps: Int64, holderPID: Int32? = nil, createdAt: Int64, updatedAt: Int64, consecutiveRejections: Int64, rejectionsTotal: Int64, uncleanStops: Int64 = 0, floorRepairs: Int64 = 0) {
         self.id = id
@@ -70,7 +70,7 @@ public struct HistoryEntry: Sendable, Equatable, Codable {
     /// The stream's name.
     public var stream: String
     /// The issued nonce.
-    public var nonce: Int64
+    public var nonce: UInt64
     /// When the nonce was issued, in nanoseconds since the Unix epoch.
     public var issuedAt: Int64
     /// The process that issued it.
@@ -87,8 +87,9 @@ public struct HistoryEntry: Sendable, Equatable, Codable {
         try container.encode(pid, forKey: .pid)
         try container.encode(label, forKey: .label)
     }
+
     /// Every field, as stored.
-    package init(stream: String, nonce: Int64, issuedAt: Int64, pid: Int32, label: String? = nil) {
+    package init(stream: String, nonce: UInt64, issuedAt: Int64, pid: Int32, label: String? = nil) {
         self.stream = stream
         self.nonce = nonce
         self.issuedAt = issuedAt

@@ -32,8 +32,8 @@ enum PrometheusText {
                help: "Holders that stopped without releasing the stream.") { .integer($0.uncleanStops) },
         Family(name: "noncestore_floor_repairs_total", type: "counter",
                help: "Times the state row was found below the history and raised to it.") { .integer($0.floorRepairs) },
-        Family(name: "noncestore_last_issued", type: "gauge", help: "The last nonce issued (ns since the epoch).") { .integer($0.lastIssued) },
-        Family(name: "noncestore_high_water_mark", type: "gauge", help: "The durable ceiling restarts begin above.") { .integer($0.highWaterMark) },
+        Family(name: "noncestore_last_issued", type: "gauge", help: "The last nonce issued (ns since the epoch).") { .integer(Int64(clamping: $0.lastIssued)) },
+        Family(name: "noncestore_high_water_mark", type: "gauge", help: "The durable ceiling restarts begin above.") { .integer(Int64(clamping: $0.highWaterMark)) },
         Family(name: "noncestore_lead_seconds", type: "gauge", help: "The last nonce's lead over the wall clock.") {
             .decimal(Double($0.leadOverClockNanoseconds) / 1e9)
         },

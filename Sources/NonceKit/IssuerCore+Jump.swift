@@ -42,13 +42,14 @@ extension IssuerCore {
         let snapshot = state.withLock { $0 }
         let now = configuration.clock.now()
         var stats = NonceStats(record: base, now: now, holderPID: pid)
-        stats.lastIssued = max(base.lastIssued, snapshot.issued > 0 || snapshot.jumps > 0 ? snapshot.last : base.lastIssued)
-        stats.highWaterMark = snapshot.highWaterMark
+        let last = max(base.lastIssued, snapshot.issued > 0 || snapshot.jumps > 0 ? snapshot.last : base.lastIssued)
+        stats.lastIssued = UInt64(clamping: last)
+        stats.highWaterMark = UInt64(clamping: snapshot.highWaterMark)
         stats.issuedTotal = base.issuedTotal + snapshot.issued
         stats.issuedThisProcess = snapshot.issued
         let elapsed = Double((ContinuousClock.now - openedAt).wholeNanoseconds) / 1e9
         stats.ratePerSecond = elapsed > 0 ? Double(snapshot.issued) / elapsed : 0
-        stats.leadOverClockNanoseconds = stats.lastIssued == 0 ? 0 : stats.lastIssued - now
+        stats.leadOverClockNanoseconds = last == 0 ? 0 : last - now
         stats.clockRegressions = base.clockRegressions + snapshot.clockRegressions
         stats.markRenewals = base.markRenewals + snapshot.renewals
         stats.jumps = base.jumps + snapshot.jumps

@@ -7,9 +7,9 @@ public struct NonceStats: Sendable, Codable, Equatable {
     public var stream: String
     public var mode: StreamMode
     /// The last nonce issued (0 before the first).
-    public var lastIssued: Int64
+    public var lastIssued: UInt64
     /// The durable ceiling every restart begins above.
-    public var highWaterMark: Int64
+    public var highWaterMark: UInt64
     /// Nonces issued over the stream's life, across all processes and restarts: exact
     /// while ``uncleanStops`` is 0, a lower bound after (see there).
     public var issuedTotal: Int64
@@ -79,11 +79,11 @@ public struct NonceStats: Sendable, Codable, Equatable {
     }
 
     /// Figures from the database alone, as `nonce stats` shows them for any stream.
-    public init(record: StreamRecord, now: Int64, holderPID: Int32?) {
+    package init(record: StreamRecord, now: Int64, holderPID: Int32?) {
         stream = record.name
         mode = record.mode
-        lastIssued = record.lastIssued
-        highWaterMark = record.highWaterMark
+        lastIssued = UInt64(clamping: record.lastIssued)
+        highWaterMark = UInt64(clamping: record.highWaterMark)
         issuedTotal = record.issuedTotal
         uncleanStops = record.uncleanStops
         floorRepairs = record.floorRepairs

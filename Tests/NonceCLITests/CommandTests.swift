@@ -18,7 +18,7 @@ struct CommandTests {
         #expect(zip(nonces, nonces.dropFirst()).allSatisfy { $0 < $1 })
         let store = try SQLiteStore(path: directory.database)
         let newest = try store.history(stream: "default", limit: 1).first
-        #expect(newest?.nonce == Int64(nonces.last!))
+        #expect(newest?.nonce == nonces.last)
         #expect(newest?.label == "AddOrder")
     }
 

@@ -114,7 +114,7 @@ struct IssuingTests {
         for _ in 0..<20 {
             let nonce = try synchronous.next(label: "AddOrder")
             let newest = try reader.history(stream: "sync", limit: 1).first
-            #expect(newest?.nonce == Int64(nonce))
+            #expect(newest?.nonce == nonce)
             #expect(newest?.label == "AddOrder")
         }
         try synchronous.close()

@@ -33,7 +33,7 @@ struct StreamChangeTests {
         change.highWaterMark = change.lastIssued
         try store.apply(change, durable: false)
         let read = try store.history(stream: "default", limit: count + 1).reversed()
-        #expect(read.map(\.nonce) == change.history.map(\.nonce))
+        #expect(read.map(\.nonce) == change.history.map { UInt64($0.nonce) })
         #expect(read.map(\.issuedAt) == change.history.map(\.issuedAt))
         #expect(read.map(\.label) == change.history.map(\.label))
         #expect(read.allSatisfy { $0.pid == 4242 && $0.stream == "default" })
@@ -59,7 +59,7 @@ struct StreamChangeTests {
         change.lastIssued = change.history.last?.nonce
         try store.apply(change, durable: false)
         let read = try store.history(stream: "default", limit: 1_000).reversed()
-        #expect(read.map(\.nonce) == chunks.flatMap { $0 }.map(\.nonce))
+        #expect(read.map(\.nonce) == chunks.flatMap { $0 }.map { UInt64($0.nonce) })
         #expect(read.map(\.label) == chunks.flatMap { $0 }.map(\.label))
     }
 

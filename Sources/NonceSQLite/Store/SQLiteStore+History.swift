@@ -9,7 +9,7 @@ extension SQLiteStore {
                 WHERE s.name = ? ORDER BY h.id DESC LIMIT ?
                 """).rows([.text(stream), .integer(Int64(limit))]) { row in
                 HistoryEntry(
-                    stream: row.text(at: 0) ?? "", nonce: row.int64(at: 1), issuedAt: row.int64(at: 2),
+                    stream: row.text(at: 0) ?? "", nonce: UInt64(clamping: row.int64(at: 1)), issuedAt: row.int64(at: 2),
                     pid: Int32(truncatingIfNeeded: row.int64(at: 3)), label: row.text(at: 4))
             }
         }
