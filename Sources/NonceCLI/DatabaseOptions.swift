@@ -37,6 +37,7 @@ struct DatabaseOptions: ParsableArguments {
     }
 
     func openExistingStore() throws -> SQLiteStore { try file.openExistingStore() }
+    func openInspector() throws -> NonceInspector { try file.openInspector() }
 
     /// A manager's settings for `--stream`, with the waits of `--wait`.
     func managerConfiguration() -> NonceManager.Configuration {
@@ -77,6 +78,12 @@ struct DatabaseFileOption: ParsableArguments {
     /// not a new empty file.
     func openExistingStore() throws -> SQLiteStore {
         try SQLiteStore(path: path, configuration: storeConfiguration(createIfMissing: false))
+    }
+
+    /// The read-only door for the reading commands, as a library user has it: a missing
+    /// file is an error, nothing is created.
+    func openInspector() throws -> NonceInspector {
+        try NonceInspector(path: path, wait: wait?.duration ?? .seconds(10))
     }
 
     /// Opens the database, creating it when missing: for the commands whose job is to create.

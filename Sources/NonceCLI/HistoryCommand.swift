@@ -21,9 +21,7 @@ struct HistoryCommand: ParsableCommand {
     }
 
     func run() throws {
-        let store = try options.openExistingStore()
-        guard try store.stream(named: options.stream) != nil else { throw NonceStoreError.streamNotFound(options.stream, path: store.path) }
-        let rows = try store.history(stream: options.stream, limit: limit)
+        let rows = try options.openInspector().history(of: options.stream, limit: limit)
         if json {
             try Output.line(try JSONOutput.encode(rows))
             return

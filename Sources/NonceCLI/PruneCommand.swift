@@ -35,13 +35,11 @@ struct PruneCommand: ParsableCommand {
     }
 
     func run() throws {
-        let store = try options.openExistingStore()
-        if !all, try store.stream(named: options.stream) == nil {
-            throw NonceStoreError.streamNotFound(options.stream, path: store.path)
-        }
-        let streams = all ? try store.streams().map(\.name) : [options.stream]
+        let inspector = try options.openInspector()
+        // Named: it must exist (stats(of:) says so if not).
+        let streams = all ? try inspector.streams().map(\.stream) : [try inspector.stats(of: options.stream).stream]
         let cutoff = olderThan.map { SystemClock().now() - $0.duration.wholeNanoseconds }
-        let results = try streams.map { try store.pruneHistory(stream: $0, issuedBefore: cutoff, keep: keep) }
+        let results = try streams.map { try inspector.pruneHistory(of: $0, issuedBefore: cutoff, keep: keep) }
         if json {
             try Output.line(try JSONOutput.encode(results))
         } else {

@@ -24,12 +24,12 @@ struct StatsCommand: ParsableCommand {
     }
 
     func run() throws {
-        let store = try options.openExistingStore()
+        let inspector = try options.openInspector()
         if prometheus {
-            try Output.line(PrometheusText.render(try store.streams().map { try NonceManager.stats(of: $0.name, in: store) }))
+            try Output.line(PrometheusText.render(try inspector.streams()))
             return
         }
-        let stats = try NonceManager.stats(of: options.stream, in: store)
+        let stats = try inspector.stats(of: options.stream)
         if json {
             try Output.line(try JSONOutput.encode(stats))
             return

@@ -55,8 +55,7 @@ struct StreamCommand: ParsableCommand {
         var json = false
 
         func run() throws {
-            let store = try database.openExistingStore()
-            let stats = try store.streams().map { try NonceManager.stats(of: $0.name, in: store) }
+            let stats = try database.openInspector().streams()
             if json {
                 try Output.line(try JSONOutput.encode(stats))
                 return

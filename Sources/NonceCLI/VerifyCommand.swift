@@ -22,9 +22,8 @@ struct VerifyCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let store = try options.openExistingStore()
         // No stream named: every stream, as the help says.
-        let report = try store.verify(stream: all || !options.namesStream ? nil : options.stream)
+        let report = try options.openInspector().verify(stream: all || !options.namesStream ? nil : options.stream)
         if json {
             try Output.line(try JSONOutput.encode(report))
         } else if report.isValid {
