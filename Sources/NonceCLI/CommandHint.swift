@@ -18,9 +18,9 @@ struct HintedError: Error, CustomStringConvertible {
             return "nonce stream set-mode \(stream) exclusive|shared switches it while no process holds it"
         case .orphanedHistory:
             return "nonce import-legacy --value \(error.nonce.map(String.init) ?? "NONCE") --stream \(stream)"
-        case .emptyFile where error.message.contains("beside it"):
-            return "after moving the files aside: nonce import-legacy --value NONCE --stream NAME, with the last nonce "
-                + "the exchange accepted"
+        case .emptyFile:
+            return "if it was a database in use, move it and the files beside it aside, then: nonce import-legacy "
+                + "--value NONCE --stream NAME, with the last nonce the exchange accepted"
         case .importRejected:
             let report = (error.cause as? LegacyImportRejection)?.report
             let ahead = report?.files.contains { $0.status == .rejected && ($0.leadNanoseconds ?? 0) > report?.maxLeadNanoseconds ?? .max } ?? false

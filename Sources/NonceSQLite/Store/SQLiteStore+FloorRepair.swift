@@ -14,7 +14,17 @@ extension SQLiteStore {
     ///
     /// - Returns: what was repaired, or nil when the state row already covered the history.
     package func repairFloor(streamID: Int64) throws -> FloorRepair? {
-        try writeTransaction(durable: true) { connection in
+        // Read first: the records almost always agree, and then start-up takes no turn at
+        // the write lock for this. The write transaction checks again before it repairs.
+        let needed = try withReadConnection { connection in
+            guard let record = try connection.cachedStatement("SELECT \(Self.streamColumns) FROM streams WHERE id = ?")
+                .rows([.integer(streamID)], Self.decodeStream).first,
+                  let top = try Self.largestHistoryNonce(streamID: streamID, on: connection)
+            else { return false }
+            return top > record.floor
+        }
+        guard needed else { return nil }
+        return try writeTransaction(durable: true) { connection in
             guard let record = try connection.cachedStatement("SELECT \(Self.streamColumns) FROM streams WHERE id = ?")
                 .rows([.integer(streamID)], Self.decodeStream).first,
                   let top = try Self.largestHistoryNonce(streamID: streamID, on: connection), top > record.floor
