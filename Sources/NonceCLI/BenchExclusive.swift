@@ -19,7 +19,7 @@ enum ExclusiveBench {
 
     /// Seconds for `count` nonces split over `threads` threads, on a fresh exclusive stream.
     static func issue(path: String, stream: String, count: Int, history: NonceManager.HistoryMode, threads: Int) throws -> Double {
-        let manager = try NonceManager(path: path, configuration: .init(stream: stream, history: history))
+        let manager = try NonceManager(path: path, configuration: .init(stream: stream, history: .init(mode: history)))
         let failures = Atomic<Int>(0)
         let start = ContinuousClock.now
         DispatchQueue.concurrentPerform(iterations: threads) { thread in
@@ -38,7 +38,7 @@ enum ExclusiveBench {
     /// Per-call latency of `count` single calls, back to back, split over `threads`
     /// threads, on a fresh exclusive stream.
     static func latencies(path: String, stream: String, count: Int, history: NonceManager.HistoryMode, threads: Int) throws -> BenchLatency {
-        let manager = try NonceManager(path: path, configuration: .init(stream: stream, history: history))
+        let manager = try NonceManager(path: path, configuration: .init(stream: stream, history: .init(mode: history)))
         defer { try? manager.close() }
         let perThread = Mutex<[[Int64]]>([])
         let failures = Atomic<Int>(0)

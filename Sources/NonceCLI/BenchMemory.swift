@@ -50,7 +50,7 @@ enum MemoryBench {
 
     /// Issues `count` nonces with history on a fresh stream, sampling resident memory.
     static func run(path: String, count: Int) throws -> BenchMemory {
-        let manager = try NonceManager(path: path, configuration: .init(stream: "bench-memory", history: .batched))
+        let manager = try NonceManager(path: path, configuration: .init(stream: "bench-memory", history: .init(mode: .batched)))
         let atStart = ResidentMemory.current() ?? 0
         let step = max(1, count / samples)
         var sampled: [Int64] = []

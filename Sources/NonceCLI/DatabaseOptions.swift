@@ -41,8 +41,8 @@ struct DatabaseOptions: ParsableArguments {
 
     /// A manager's settings for `--stream`, with the waits of `--wait`.
     func managerConfiguration() -> NonceManager.Configuration {
-        NonceManager.Configuration(stream: stream, claimWait: file.wait?.duration,
-                                   databaseWait: file.storeConfiguration().busyTimeout)
+        NonceManager.Configuration(stream: stream, timing: .init(
+            claimWait: file.wait?.duration, databaseWait: file.storeConfiguration().busyTimeout))
     }
 }
 

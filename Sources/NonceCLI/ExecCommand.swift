@@ -38,7 +38,7 @@ struct ExecCommand: ParsableCommand {
 
     func run() throws {
         var configuration = options.managerConfiguration()
-        if let timeout { configuration.claimWait = timeout.duration }
+        if let timeout { configuration.timing.claimWait = timeout.duration }
         limits.apply(to: &configuration)
         let manager = try NonceManager(path: options.path, configuration: configuration)
         defer { try? manager.close() }

@@ -37,8 +37,8 @@ struct NextCommand: ParsableCommand {
 
     func run() throws {
         var configuration = options.managerConfiguration()
-        configuration.history = history.mode
-        if let lease { configuration.leaseSpan = lease.duration }
+        configuration.history.mode = history.mode
+        if let lease { configuration.timing.leaseSpan = lease.duration }
         limits.apply(to: &configuration)
         let manager = try NonceManager(path: options.path, configuration: configuration)
         defer { try? manager.close() }

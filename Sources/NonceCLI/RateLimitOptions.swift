@@ -34,9 +34,9 @@ struct RateLimitOptions: ParsableArguments {
     /// Sets the limits on `configuration`.
     func apply(to configuration: inout NonceManager.Configuration) {
         guard !noRateLimit else { return }
-        if let tier { configuration.rateLimit = tier.limit }
-        if let rateMax, let rateDecay { configuration.rateLimit = RateLimit(maximum: rateMax, decayPerSecond: rateDecay) }
-        if burstProtection { configuration.burstProtection = .startup }
+        if let tier { configuration.protection.rateLimit = tier.limit }
+        if let rateMax, let rateDecay { configuration.protection.rateLimit = RateLimit(maximum: rateMax, decayPerSecond: rateDecay) }
+        if burstProtection { configuration.protection.burstProtection = .startup }
     }
 }
 

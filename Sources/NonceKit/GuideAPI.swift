@@ -16,7 +16,7 @@ public enum GlobalNonceManager {
         let environment = ProcessInfo.processInfo.environment
         return NonceManager.Configuration(
             stream: environment["NONCE_STREAM"].flatMap { $0.isEmpty ? nil : $0 } ?? "default",
-            burstProtection: .startup)
+            protection: NonceManager.Configuration.Protection(burstProtection: .startup))
     }
 
     /// Sets up the process-wide manager. Call it once, early.

@@ -24,9 +24,9 @@ extension IssuerCore {
     /// it is due, and a checkpoint when the write-ahead log has grown past
     /// the store (a reader may have held one off).
     func maintain(lastPrune: inout ContinuousClock.Instant) {
-        if let retention = configuration.historyRetention, ContinuousClock.now - lastPrune >= retention.interval {
+        if let retention = configuration.history.retention, ContinuousClock.now - lastPrune >= retention.interval {
             lastPrune = ContinuousClock.now
-            let cutoff = retention.olderThan.map { configuration.clock.now().addingClamped(-$0.wholeNanoseconds) }
+            let cutoff = retention.olderThan.map { configuration.timing.clock.now().addingClamped(-$0.wholeNanoseconds) }
             do {
                 let result = try store.pruneHistory(stream: streamName, issuedBefore: cutoff, keep: retention.keep)
                 if result.deleted > 0 {

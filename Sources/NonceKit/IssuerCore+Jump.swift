@@ -9,7 +9,7 @@ extension IssuerCore {
         guard span > 0 else {
             throw .invalidArgument("a jump must be forward (greater than zero), not \(duration)")
         }
-        let now = configuration.clock.now()
+        let now = configuration.timing.clock.now()
         return try durableWrites.withLock { _ throws(NonceStoreError) -> Int64 in
             try checkOpen()
             let from = state.withLock { max($0.last, now) }
@@ -40,7 +40,7 @@ extension IssuerCore {
     /// Lifetime figures from `base` (the record at opening) plus this process's.
     func stats(base: StreamRecord, openedAt: ContinuousClock.Instant) -> NonceStats {
         let snapshot = state.withLock { $0 }
-        let now = configuration.clock.now()
+        let now = configuration.timing.clock.now()
         var stats = NonceStats(record: base, now: now, holderPID: pid)
         let last = max(base.lastIssued, snapshot.issued > 0 || snapshot.jumps > 0 ? snapshot.last : base.lastIssued)
         stats.lastIssued = UInt64(clamping: last)

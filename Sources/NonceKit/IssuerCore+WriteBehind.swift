@@ -30,7 +30,7 @@ extension IssuerCore {
 
     /// One transaction's worth. Returns true when another round should follow at once.
     private func writeRound(releasing: Bool) -> Bool {
-        let now = configuration.clock.now()
+        let now = configuration.timing.clock.now()
         let (taken, target, last, final) = state.withLock { state -> (IssuerState.Snapshot, Int64?, Int64, Bool) in
             let target = state.renewalPending && !releasing ? max(state.last, now).addingClamped(leaseSpan) : nil
             let snapshot = state.takeSnapshot(maxChunks: chunksPerTransaction, includePartial: true)
@@ -107,7 +107,7 @@ final class BackgroundWriter: Sendable {
     init(core: IssuerCore) {
         self.core = core
         let thread = Thread { [core, finished] in
-            let interval = core.configuration.historyFlushInterval
+            let interval = core.configuration.history.flushInterval
             var lastPrune = ContinuousClock.now
             var more = false
             while true {

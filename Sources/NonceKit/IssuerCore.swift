@@ -41,19 +41,19 @@ final class IssuerCore: Sendable {
         self.store = store
         self.configuration = configuration
         self.pid = pid
-        recordsHistory = configuration.history == .batched
-        clock = configuration.clock
-        usesSystemClock = configuration.clock is SystemClock
-        leaseSpan = max(1, configuration.leaseSpan.wholeNanoseconds)
+        recordsHistory = configuration.history.mode == .batched
+        clock = configuration.timing.clock
+        usesSystemClock = configuration.timing.clock is SystemClock
+        leaseSpan = max(1, configuration.timing.leaseSpan.wholeNanoseconds)
         renewAhead = max(1, leaseSpan / 2)
         var logger = configuration.logger
         logger[metadataKey: "stream"] = "\(record.name)"
         self.logger = logger
-        let chunkRows = min(max(1, configuration.historyBatchSize), max(1, configuration.historyBufferLimit / 2))
+        let chunkRows = min(max(1, configuration.history.batchSize), max(1, configuration.history.bufferLimit / 2))
         chunksPerTransaction = max(1, Self.rowsPerTransaction / chunkRows)
         state = Mutex(IssuerState(
-            floor: record.floor, now: configuration.clock.now(),
-            history: HistoryBuffer(limit: configuration.historyBufferLimit, chunkRows: chunkRows)))
+            floor: record.floor, now: configuration.timing.clock.now(),
+            history: HistoryBuffer(limit: configuration.history.bufferLimit, chunkRows: chunkRows)))
     }
 
     private enum Attempt {
@@ -65,40 +65,11 @@ final class IssuerCore: Sendable {
 
     /// Issues one nonce (batched or no history).
     func issue(label: String?) throws(NonceStoreError) -> Int64 {
-        let recordHistory = recordsHistory
         // Each renewal this call has to wait for covers twice the span of the one before:
         // a lease shorter than a disk flush would otherwise be outrun by the clock for ever.
         var renewalSpan = leaseSpan
         while true {
-            let attempt = state.withLock { state -> Attempt in
-                if let failure = state.failure { return .failed(failure) }
-                if state.closed { return .failed(.closed(stream: streamName)) }
-                if recordHistory && !state.history.hasRoom { return .backPressure }
-                let now = usesSystemClock ? SystemClock().now() : clock.now()
-                state.observe(clock: now)
-                guard state.last < Int64.max else {
-                    return .failed(.exhausted(stream: streamName, detail: "the next nonce"))
-                }
-                let nonce = max(now, state.last + 1)
-                guard nonce <= state.highWaterMark else { return .needsMark(nonce) }
-                state.last = nonce
-                state.issued += 1
-                state.unrecordedIssued += 1
-                var wake = false
-                if recordHistory {
-                    let filledChunk = state.history.append(HistoryRow(nonce: nonce, issuedAt: now, label: label))
-                    if filledChunk && !state.flushPending {
-                        state.flushPending = true
-                        wake = true
-                    }
-                }
-                if state.highWaterMark - nonce < renewAhead && !state.renewalPending {
-                    state.renewalPending = true
-                    wake = true
-                }
-                return .issued(nonce, wakeWriter: wake)
-            }
-            switch attempt {
+            switch attempt(label: label) {
             case .issued(let nonce, let wake):
                 if wake { signal.wake() }
                 return nonce
@@ -115,6 +86,53 @@ final class IssuerCore: Sendable {
         }
     }
 
+    /// Issues one nonce when that needs no wait (no renewal to commit, room in the history
+    /// buffer); nil otherwise, having issued nothing. The async path's first try.
+    func issueWithoutWaiting(label: String?) throws(NonceStoreError) -> Int64? {
+        switch attempt(label: label) {
+        case .issued(let nonce, let wake):
+            if wake { signal.wake() }
+            return nonce
+        case .needsMark, .backPressure:
+            return nil
+        case .failed(let error):
+            throw error
+        }
+    }
+
+    /// One try at issuing under the state lock; says what stands in the way when it cannot.
+    private func attempt(label: String?) -> Attempt {
+        let recordHistory = recordsHistory
+        return state.withLock { state -> Attempt in
+            if let failure = state.failure { return .failed(failure) }
+            if state.closed { return .failed(.closed(stream: streamName)) }
+            if recordHistory && !state.history.hasRoom { return .backPressure }
+            let now = usesSystemClock ? SystemClock().now() : clock.now()
+            state.observe(clock: now)
+            guard state.last < Int64.max else {
+                return .failed(.exhausted(stream: streamName, detail: "the next nonce"))
+            }
+            let nonce = max(now, state.last + 1)
+            guard nonce <= state.highWaterMark else { return .needsMark(nonce) }
+            state.last = nonce
+            state.issued += 1
+            state.unrecordedIssued += 1
+            var wake = false
+            if recordHistory {
+                let filledChunk = state.history.append(HistoryRow(nonce: nonce, issuedAt: now, label: label))
+                if filledChunk && !state.flushPending {
+                    state.flushPending = true
+                    wake = true
+                }
+            }
+            if state.highWaterMark - nonce < renewAhead && !state.renewalPending {
+                state.renewalPending = true
+                wake = true
+            }
+            return .issued(nonce, wakeWriter: wake)
+        }
+    }
+
     /// Throws when the manager is closed or failed. Durable writes call it under
     /// `durableWrites`, so none of them can slip in after the release has been written.
     func checkOpen() throws(NonceStoreError) {
@@ -124,7 +142,7 @@ final class IssuerCore: Sendable {
 
     /// Issues one nonce whose history row is durable before it returns.
     func issueSynchronously(label: String?) throws(NonceStoreError) -> Int64 {
-        let clock = configuration.clock
+        let clock = configuration.timing.clock
         return try durableWrites.withLock { _ throws(NonceStoreError) -> Int64 in
             let (nonce, now, mark) = try state.withLock { state throws(NonceStoreError) -> (Int64, Int64, Int64) in
                 if let failure = state.failure { throw failure }

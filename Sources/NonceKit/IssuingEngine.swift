@@ -29,7 +29,7 @@ final class LeasedEngine: IssuingEngine {
         self.core = core
         self.base = base
         writer = BackgroundWriter(core: core)
-        synchronous = core.configuration.history == .synchronous
+        synchronous = core.configuration.history.mode == .synchronous
     }
 
     func issue(label: String?) throws(NonceStoreError) -> Int64 {

@@ -20,7 +20,7 @@ extension NonceManager {
     ///
     /// Reentrant: calling it again from inside `body` (same thread or task) runs at once
     /// with a new nonce instead of deadlocking. On a shared stream the lock also excludes
-    /// every other process using the stream (a lock in the `-locks` file, which the kernel
+    /// every other process using the stream (a lock on bytes of the database file, which the kernel
     /// releases if the holder dies), so requests from different processes leave in nonce
     /// order too.
     ///
@@ -81,8 +81,9 @@ extension NonceManager {
         let takenAt = applyRateLimiting && limiter.isActive ? try await limiter.acquire(cost: cost) : nil
         switch HeldAPILock.status(of: apiLock) {
         case .heldByCurrent:
-            defer { holdCharge(cost: cost, takenAt: takenAt) }
-            return try await body(try issue(label: label))
+            let outcome = await Self.outcome { try await body(try await issue(label: label)) }
+            await holdCharge(cost: cost, takenAt: takenAt)
+            return try outcome.get()
         case .heldByParentTask: throw NonceStoreError.apiLockHeldByParentTask(stream: stream)
         case .notHeld: break
         }
@@ -99,9 +100,30 @@ extension NonceManager {
         }
         try await lockOtherProcessesOut(until: deadline, timeout: timeout)
         defer { interProcessAPILock?.unlock() }
+        let outcome = await Self.outcome {
+            try await HeldAPILock.$current.withValue(held) { try await body(try await issue(label: label)) }
+        }
         // Before the lock goes: the next holder's take then sees this call's held charge.
-        defer { holdCharge(cost: cost, takenAt: takenAt) }
-        return try await HeldAPILock.$current.withValue(held) { try await body(try issue(label: label)) }
+        await holdCharge(cost: cost, takenAt: takenAt)
+        return try outcome.get()
+    }
+
+    /// What `body` returned or threw, so the work after it (which awaits, so cannot sit in a
+    /// `defer`) runs either way.
+    private static func outcome<T>(
+        isolation: isolated (any Actor)? = #isolation, _ body: () async throws -> T
+    ) async -> Result<T, any Error> {
+        do {
+            return .success(try await body())
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    /// The async form of ``holdCharge(cost:takenAt:)``: the counter's write waits off the pool.
+    private func holdCharge(cost: Double, takenAt: Int64?) async {
+        guard takenAt != nil, limiter.tier != nil else { return }
+        await BlockingWork.run { [self] () -> Void in holdCharge(cost: cost, takenAt: takenAt) }
     }
 
     /// Holds a finished body's rate charge (the exchange counted the call when it arrived,

@@ -19,7 +19,7 @@ extension NonceManager {
     public func recordRejection(reason: String = "EAPI:Invalid nonce") throws(NonceStoreError) -> RecoveryAction {
         let count: Int64
         do {
-            count = try store.recordRejection(stream: stream, at: configuration.clock.now(), detail: reason)
+            count = try store.recordRejection(stream: stream, at: configuration.timing.clock.now(), detail: reason)
         } catch {
             throw .markNotDurable(stream: stream, database: store.path, doing: "recording the rejection", cause: error)
         }
@@ -28,7 +28,7 @@ extension NonceManager {
             known.thisProcess += 1
         }
         metrics.rejections.increment()
-        let step = configuration.recovery.jump(afterRejection: count)
+        let step = configuration.protection.recovery.jump(afterRejection: count)
         guard step > .zero else { return RecoveryAction(rejectionsInARow: count, jump: .zero, floor: nil) }
         // A notice, not a warning: the caller gets the same facts back as the RecoveryAction
         // (and `nonce reject` prints them), and the jump is recorded as an event.
@@ -43,7 +43,7 @@ extension NonceManager {
     public func recordSuccess() throws(NonceStoreError) {
         if mode == .exclusive, rejections.withLock({ $0.inARow }) == 0 { return }
         do {
-            try store.recordSuccess(stream: stream, at: configuration.clock.now())
+            try store.recordSuccess(stream: stream, at: configuration.timing.clock.now())
         } catch {
             throw .markNotDurable(stream: stream, database: store.path, doing: "recording the success", cause: error)
         }

@@ -51,7 +51,7 @@ public final class NonceManager: Sendable {
     /// The leased engine's core when it issues from memory (history batched or off): the
     /// hot path calls it directly. Every other call goes through `engine`; this one is
     /// measured (`nonce bench`: going through the protocol cost 15-20% of an in-memory issue).
-    private let memoryIssuer: IssuerCore?
+    let memoryIssuer: IssuerCore?
     let apiLock = APILock()
     let limiter: RateLimiter
     let metrics: NonceMetrics
@@ -86,7 +86,7 @@ public final class NonceManager: Sendable {
         let opened = try configuration.mode.map { try store.openStream(named: configuration.stream, mode: $0) }
             ?? store.stream(named: configuration.stream)
             ?? store.openStream(named: configuration.stream, mode: .exclusive)
-        let claim = try store.claim(opened, wait: configuration.claimWait, shared: opened.mode == .shared)
+        let claim = try store.claim(opened, wait: configuration.timing.claimWait, shared: opened.mode == .shared)
         let pid = getpid()
         // The floor comes from every record: a state row below the stream's own history
         // (lowered by hand, a damaged page) is raised to it before the first nonce.
@@ -118,9 +118,9 @@ public final class NonceManager: Sendable {
         // A host whose clock is behind what earlier processes saw: issuing is safe (it
         // continues above the floor), but the clock is wrong and every nonce will run ahead
         // of it, so it is counted and recorded, not only logged.
-        let now = configuration.clock.now()
+        let now = configuration.timing.clock.now()
         let recorded = try store.lastClockReading(streamID: record.id)
-        if recorded - now > configuration.leaseSpan.wholeNanoseconds {
+        if recorded - now > configuration.timing.leaseSpan.wholeNanoseconds {
             try store.recordClockBehind(streamID: record.id, now: now, recorded: recorded, pid: pid)
             record.clockRegressions += 1
             metrics.clockRegressions.increment()
@@ -136,10 +136,10 @@ public final class NonceManager: Sendable {
                                metadata: ["previous_pid": "\(previous)"])
             }
             let core = IssuerCore(record: record, store: store, configuration: configuration, pid: pid, metrics: metrics)
-            try core.renew(toCover: max(configuration.clock.now(), record.floor.addingClamped(1)))
+            try core.renew(toCover: max(configuration.timing.clock.now(), record.floor.addingClamped(1)))
             let leasedEngine = LeasedEngine(core: core, base: record)
             engine = leasedEngine
-            memoryIssuer = configuration.history == .synchronous ? nil : core
+            memoryIssuer = configuration.history.mode == .synchronous ? nil : core
             interProcessAPILock = nil
         case .shared:
             engine = SharedIssuer(record: record, store: store, configuration: configuration, pid: pid, metrics: metrics)
@@ -185,11 +185,11 @@ public final class NonceManager: Sendable {
     public func jump(by duration: Duration, reason: String = "manual") throws(NonceStoreError) -> UInt64 {
         let floor = try engine.jump(by: duration, reason: reason)
         metrics.jumps.increment()
-        let now = configuration.clock.now()
+        let now = configuration.timing.clock.now()
         metrics.recordLead(last: floor, now: now)
-        if floor - now > configuration.leadWarning.wholeNanoseconds {
+        if floor - now > configuration.protection.leadWarning.wholeNanoseconds {
             logger.warning("the stream now leads the wall clock by more than the warning threshold", metadata: [
-                "lead_s": "\(Double(floor - now) / 1e9)", "threshold": "\(configuration.leadWarning)", "reason": "\(reason)",
+                "lead_s": "\(Double(floor - now) / 1e9)", "threshold": "\(configuration.protection.leadWarning)", "reason": "\(reason)",
             ])
         }
         return UInt64(floor)

@@ -17,15 +17,15 @@ final class RateLimiter: Sendable {
     private let burstCounter: Mutex<(level: Double, at: Int64)>
 
     init(configuration: NonceManager.Configuration, streamName: String, store: any NonceBackend, metrics: NonceMetrics) {
-        tier = configuration.rateLimit
-        burst = configuration.burstProtection
+        tier = configuration.protection.rateLimit
+        burst = configuration.protection.burstProtection
         self.streamName = streamName
         self.store = store
-        clock = configuration.clock
+        clock = configuration.timing.clock
         self.metrics = metrics
-        isActive = configuration.rateLimit != nil || configuration.burstProtection != nil
-        let now = configuration.clock.now()
-        burstEnds = now.addingClamped(configuration.burstProtection?.window.wholeNanoseconds ?? 0)
+        isActive = configuration.protection.rateLimit != nil || configuration.protection.burstProtection != nil
+        let now = configuration.timing.clock.now()
+        burstEnds = now.addingClamped(configuration.protection.burstProtection?.window.wholeNanoseconds ?? 0)
         burstCounter = Mutex((0, now))
     }
 
@@ -93,7 +93,10 @@ final class RateLimiter: Sendable {
         var waited = false
         while true {
             let takenAt = clock.now()
-            let wait = try take(cost: cost)
+            // The tier's counter is a database write, which may wait its turn: off the pool.
+            let wait = tier == nil ? try take(cost: cost) : try await BlockingWork.run { [self] () throws(NonceStoreError) -> Int64 in
+                try take(cost: cost)
+            }
             if wait == 0 {
                 if waited { metrics.limiterWaited(ContinuousClock.now - started) }
                 return takenAt

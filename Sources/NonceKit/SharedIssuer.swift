@@ -31,12 +31,12 @@ final class SharedIssuer: IssuingEngine {
         self.metrics = metrics
         streamName = record.name
         self.store = store
-        clock = configuration.clock
+        clock = configuration.timing.clock
         self.pid = pid
         var logger = configuration.logger
         logger[metadataKey: "stream"] = "\(record.name)"
         self.logger = logger
-        local = Mutex(Local(record: record, previousClock: configuration.clock.now()))
+        local = Mutex(Local(record: record, previousClock: configuration.timing.clock.now()))
     }
 
     func issue(label: String?) throws(NonceStoreError) -> Int64 {

@@ -56,7 +56,7 @@ do {
         let frozen = Int64(arguments[7]) ?? 0
         let clock: any NonceClock = frozen > 0 ? ManualClock(nanoseconds: frozen) : SystemClock()
         let manager = try NonceManager(
-            path: database, configuration: .init(stream: stream, leaseSpan: lease, history: history, clock: clock))
+            path: database, configuration: .init(stream: stream, history: .init(mode: history), timing: .init(leaseSpan: lease, clock: clock)))
         var count = 0
         while true {
             count += 1

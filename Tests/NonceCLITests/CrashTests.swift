@@ -64,7 +64,7 @@ struct CrashTests {
         }
         // A new process starts above everything any killed one wrote out.
         let clock: any NonceClock = scenario.frozenClock ? ManualClock(nanoseconds: frozenAt) : SystemClock()
-        let manager = try NonceManager(path: directory.database, configuration: .init(clock: clock))
+        let manager = try NonceManager(path: directory.database, configuration: .init(timing: .init(clock: clock)))
         let next = try manager.next()
         try manager.close()
         #expect(next > largestSeen)

@@ -27,7 +27,7 @@ struct ClaimTests {
         let first = try NonceManager(path: directory.database)
         defer { try? first.close() }
         let error = #expect(throws: NonceStoreError.self) {
-            try NonceManager(path: directory.database, configuration: .init(claimWait: .milliseconds(50)))
+            try NonceManager(path: directory.database, configuration: .init(timing: .init(claimWait: .milliseconds(50))))
         }
         #expect(error?.description.contains("after waiting") == true)
     }

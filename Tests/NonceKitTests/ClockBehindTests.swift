@@ -20,7 +20,7 @@ struct ClockBehindTests {
         try first.close()
 
         let behind = ManualClock(nanoseconds: SystemClock().now() - Self.day.wholeNanoseconds)
-        let second = try NonceManager(path: directory.database, configuration: .init(stream: "k", mode: mode, clock: behind))
+        let second = try NonceManager(path: directory.database, configuration: .init(stream: "k", mode: mode, timing: .init(clock: behind)))
         defer { try? second.close() }
         #expect(try second.next() > last, "issuing stays above the floor")
         #expect(second.stats().clockRegressions == 1)
@@ -33,7 +33,7 @@ struct ClockBehindTests {
         let directory = try TemporaryDirectory()
         try NonceManager(path: directory.database).close()
         let slightlyBehind = ManualClock(nanoseconds: SystemClock().now() - Duration.milliseconds(100).wholeNanoseconds)
-        let manager = try NonceManager(path: directory.database, configuration: .init(leaseSpan: .seconds(1), clock: slightlyBehind))
+        let manager = try NonceManager(path: directory.database, configuration: .init(timing: .init(leaseSpan: .seconds(1), clock: slightlyBehind)))
         defer { try? manager.close() }
         #expect(manager.stats().clockRegressions == 0)
     }
@@ -42,7 +42,7 @@ struct ClockBehindTests {
     func sharedStepBack() throws {
         let directory = try TemporaryDirectory()
         let clock = ManualClock()
-        let manager = try NonceManager(path: directory.database, configuration: .init(stream: "s", mode: .shared, clock: clock))
+        let manager = try NonceManager(path: directory.database, configuration: .init(stream: "s", mode: .shared, timing: .init(clock: clock)))
         defer { try? manager.close() }
         let before = try manager.next()
         clock.advance(by: .seconds(-5))

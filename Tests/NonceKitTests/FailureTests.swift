@@ -13,7 +13,7 @@ struct FailureTests {
         let clock = ManualClock()
         // No history: the only writes that can fail are the mark renewals under test.
         let manager = try NonceManager(
-            path: directory.database, configuration: .init(leaseSpan: .milliseconds(10), history: .off, clock: clock))
+            path: directory.database, configuration: .init(history: .init(mode: .off), timing: .init(leaseSpan: .milliseconds(10), clock: clock)))
         defer { try? manager.close() }
         // From now on every attempt to raise the mark fails inside SQLite.
         let saboteur = try SQLiteStore(path: directory.database)
@@ -48,7 +48,7 @@ struct FailureTests {
             let pages = try connection.scalarInt64("PRAGMA page_count") ?? 0
             try connection.execute("PRAGMA max_page_count = \(pages + 4)")
         }))
-        let manager = try NonceManager(store: store, configuration: .init(historyBatchSize: 256))
+        let manager = try NonceManager(store: store, configuration: .init(history: .init(batchSize: 256)))
         var issued: [UInt64] = []
         var failure: NonceStoreError?
         while failure == nil && issued.count < 1_000_000 {

@@ -14,7 +14,7 @@ struct GuideAPITests {
         let directory = try TemporaryDirectory()
         try GlobalNonceManager.reset()
         var configuration = GlobalNonceManager.guideConfiguration
-        if let clock { configuration.clock = clock }
+        if let clock { configuration.timing.clock = clock }
         try GlobalNonceManager.configure(path: directory.database, configuration: configuration)
         defer { try? GlobalNonceManager.reset() }
         try body(directory)

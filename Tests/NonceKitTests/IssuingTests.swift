@@ -75,7 +75,7 @@ struct IssuingTests {
     func clockStepsBack() throws {
         let directory = try TemporaryDirectory()
         let clock = ManualClock()
-        let manager = try NonceManager(path: directory.database, configuration: .init(clock: clock))
+        let manager = try NonceManager(path: directory.database, configuration: .init(timing: .init(clock: clock)))
         var previous = try manager.next()
         for step in 0..<200 {
             clock.advance(by: step % 10 == 0 ? .seconds(-30) : .microseconds(3))
@@ -109,7 +109,7 @@ struct IssuingTests {
     @Test("history modes: synchronous rows are in before next() returns; off records none")
     func historyModes() throws {
         let directory = try TemporaryDirectory()
-        let synchronous = try NonceManager(path: directory.database, configuration: .init(stream: "sync", history: .synchronous))
+        let synchronous = try NonceManager(path: directory.database, configuration: .init(stream: "sync", history: .init(mode: .synchronous)))
         let reader = try SQLiteStore(path: directory.database)
         for _ in 0..<20 {
             let nonce = try synchronous.next(label: "AddOrder")
@@ -118,7 +118,7 @@ struct IssuingTests {
             #expect(newest?.label == "AddOrder")
         }
         try synchronous.close()
-        let off = try NonceManager(path: directory.database, configuration: .init(stream: "quiet", history: .off))
+        let off = try NonceManager(path: directory.database, configuration: .init(stream: "quiet", history: .init(mode: .off)))
         for _ in 0..<100 { _ = try off.next() }
         try off.close()
         #expect(try reader.historySummary(stream: "quiet").count == 0)
@@ -129,8 +129,7 @@ struct IssuingTests {
     @Test("a full history buffer holds callers back instead of dropping rows")
     func backPressure() throws {
         let directory = try TemporaryDirectory()
-        let manager = try NonceManager(path: directory.database, configuration: .init(
-            historyBatchSize: 8, historyFlushInterval: .seconds(5), historyBufferLimit: 16))
+        let manager = try NonceManager(path: directory.database, configuration: .init(history: .init(batchSize: 8, flushInterval: .seconds(5), bufferLimit: 16)))
         for _ in 0..<5_000 { _ = try manager.next() }
         try manager.close()
         let store = try SQLiteStore(path: directory.database)
@@ -141,7 +140,7 @@ struct IssuingTests {
     func exhaustion() throws {
         let directory = try TemporaryDirectory()
         let clock = ManualClock(nanoseconds: Int64.max - 3)
-        let manager = try NonceManager(path: directory.database, configuration: .init(clock: clock))
+        let manager = try NonceManager(path: directory.database, configuration: .init(timing: .init(clock: clock)))
         defer { try? manager.close() }
         var issued = 0
         var failure: NonceStoreError?

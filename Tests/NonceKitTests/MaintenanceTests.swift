@@ -33,7 +33,7 @@ struct MaintenanceTests {
     func pruneOlderThan() throws {
         let directory = try TemporaryDirectory()
         let clock = ManualClock()
-        let manager = try NonceManager(path: directory.database, configuration: .init(clock: clock))
+        let manager = try NonceManager(path: directory.database, configuration: .init(timing: .init(clock: clock)))
         for _ in 0..<100 { _ = try manager.next() }
         clock.advance(by: .seconds(7_200))
         for _ in 0..<50 { _ = try manager.next() }
@@ -46,7 +46,7 @@ struct MaintenanceTests {
     @Test("pruning while another thread issues under load loses no state and breaks no invariant")
     func pruneUnderLoad() throws {
         let directory = try TemporaryDirectory()
-        let manager = try NonceManager(path: directory.database, configuration: .init(historyFlushInterval: .milliseconds(5)))
+        let manager = try NonceManager(path: directory.database, configuration: .init(history: .init(flushInterval: .milliseconds(5))))
         let store = try SQLiteStore(path: directory.database)
         let done = DispatchSemaphore(value: 0)
         Thread {
@@ -70,8 +70,7 @@ struct MaintenanceTests {
     @Test("an automatic retention policy keeps the history bounded while issuing")
     func automaticRetention() throws {
         let directory = try TemporaryDirectory()
-        let manager = try NonceManager(path: directory.database, configuration: .init(
-            historyFlushInterval: .milliseconds(10), historyRetention: HistoryRetention(keep: 500, interval: .milliseconds(20))))
+        let manager = try NonceManager(path: directory.database, configuration: .init(history: .init(flushInterval: .milliseconds(10), retention: HistoryRetention(keep: 500, interval: .milliseconds(20)))))
         defer { try? manager.close() }
         for _ in 0..<30_000 { _ = try manager.next() }
         let store = try SQLiteStore(path: directory.database)
@@ -87,8 +86,7 @@ struct MaintenanceTests {
     func retentionUnderBacklog() throws {
         let directory = try TemporaryDirectory()
         // Default buffer: issuing fills chunks faster than one transaction writes them.
-        let manager = try NonceManager(path: directory.database, configuration: .init(
-            historyRetention: HistoryRetention(keep: 1_000, interval: .milliseconds(5))))
+        let manager = try NonceManager(path: directory.database, configuration: .init(history: .init(retention: HistoryRetention(keep: 1_000, interval: .milliseconds(5)))))
         defer { try? manager.close() }
         let store = try SQLiteStore(path: directory.database)
         let deadline = ContinuousClock.now + .seconds(20)
@@ -107,7 +105,7 @@ struct MaintenanceTests {
     @Test("a reader holding a snapshot lets the log grow; once it lets go, the log is trimmed back under load")
     func walStaysBounded() throws {
         let directory = try TemporaryDirectory()
-        let manager = try NonceManager(path: directory.database, configuration: .init(historyFlushInterval: .milliseconds(5)))
+        let manager = try NonceManager(path: directory.database, configuration: .init(history: .init(flushInterval: .milliseconds(5))))
         defer { try? manager.close() }
         // A long-lived reader in another process, like an open sqlite3 shell mid-query.
         let reader = try RunningChild(ChildProcess.helper, ["readhold", directory.database, "default"])

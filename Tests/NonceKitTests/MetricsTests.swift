@@ -43,7 +43,7 @@ struct MetricsTests {
         let dimensions = [("stream", stream)]
         let limit = RateLimit(maximum: 1, decayPerSecond: 20)
         let manager = try NonceManager(
-            path: directory.database, configuration: .init(stream: stream, mode: .shared, rateLimit: limit))
+            path: directory.database, configuration: .init(stream: stream, mode: .shared, protection: .init(rateLimit: limit)))
         defer { try? manager.close() }
         for _ in 0..<5 { _ = try manager.next() }
         #expect(try metrics.expectTimer("noncestore_issue_seconds", dimensions).values.count == 5)

@@ -43,7 +43,7 @@ struct RateArrivalTests {
 
     /// Two bots (managers) on one shared stream and one simulated clock.
     static func bots(_ directory: TemporaryDirectory, clock: SimulatedClock) throws -> (NonceManager, NonceManager) {
-        let configuration = NonceManager.Configuration(stream: "kraken", mode: .shared, clock: clock, rateLimit: .pro)
+        let configuration = NonceManager.Configuration(stream: "kraken", mode: .shared, protection: .init(rateLimit: .pro), timing: .init(clock: clock))
         return (try NonceManager(path: directory.database, configuration: configuration),
                 try NonceManager(path: directory.database, configuration: configuration))
     }

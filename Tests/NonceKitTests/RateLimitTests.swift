@@ -41,7 +41,7 @@ struct RateLimitTests {
     func starterTier() throws {
         let directory = try TemporaryDirectory()
         let clock = ManualClock()
-        let manager = try NonceManager(path: directory.database, configuration: .init(clock: clock, rateLimit: .starter))
+        let manager = try NonceManager(path: directory.database, configuration: .init(protection: .init(rateLimit: .starter), timing: .init(clock: clock)))
         defer { try? manager.close() }
         for _ in 0..<15 { _ = try manager.next() }
         #expect(clock.sleepers == 0)
@@ -64,7 +64,7 @@ struct RateLimitTests {
     func costTwo() throws {
         let directory = try TemporaryDirectory()
         let clock = ManualClock()
-        let manager = try NonceManager(path: directory.database, configuration: .init(clock: clock, rateLimit: .pro))
+        let manager = try NonceManager(path: directory.database, configuration: .init(protection: .init(rateLimit: .pro), timing: .init(clock: clock)))
         defer { try? manager.close() }
         for _ in 0..<10 { _ = try manager.next(cost: CallCost.history) }
         let limited = Background { try manager.next(cost: CallCost.history) }
@@ -77,7 +77,7 @@ struct RateLimitTests {
     func sharedCounter() throws {
         let directory = try TemporaryDirectory()
         let clock = ManualClock()
-        let configuration = NonceManager.Configuration(stream: "k", mode: .shared, clock: clock, rateLimit: .intermediate)
+        let configuration = NonceManager.Configuration(stream: "k", mode: .shared, protection: .init(rateLimit: .intermediate), timing: .init(clock: clock))
         let first = try NonceManager(path: directory.database, configuration: configuration)
         let second = try NonceManager(path: directory.database, configuration: configuration)
         defer { try? first.close(); try? second.close() }
@@ -96,7 +96,7 @@ struct RateLimitTests {
     func burstProtection() throws {
         let directory = try TemporaryDirectory()
         let clock = ManualClock()
-        let manager = try NonceManager(path: directory.database, configuration: .init(clock: clock, burstProtection: .startup))
+        let manager = try NonceManager(path: directory.database, configuration: .init(protection: .init(burstProtection: .startup), timing: .init(clock: clock)))
         defer { try? manager.close() }
         for _ in 0..<3 { _ = try manager.next() }
         for _ in 0..<100 { _ = try manager.getNonce(applyRateLimiting: false) }
@@ -114,7 +114,7 @@ struct RateLimitTests {
     func asyncAndInvalid() async throws {
         let directory = try TemporaryDirectory()
         let clock = ManualClock()
-        let manager = try NonceManager(path: directory.database, configuration: .init(clock: clock, rateLimit: .starter))
+        let manager = try NonceManager(path: directory.database, configuration: .init(protection: .init(rateLimit: .starter), timing: .init(clock: clock)))
         defer { try? manager.close() }
         for _ in 0..<15 { try await manager.waitForRateLimit() }
         let waiter = Task { try await manager.withAPILock { nonce async in nonce } }

@@ -12,7 +12,7 @@ struct RecoveryTests {
     func schedule() throws {
         let directory = try TemporaryDirectory()
         let clock = ManualClock()
-        let manager = try NonceManager(path: directory.database, configuration: .init(clock: clock))
+        let manager = try NonceManager(path: directory.database, configuration: .init(timing: .init(clock: clock)))
         defer { try? manager.close() }
         let expected: [Duration] = [.zero, .zero, .seconds(10), .seconds(20), .seconds(30), .seconds(60), .seconds(60)]
         for (index, step) in expected.enumerated() {
@@ -76,7 +76,7 @@ struct RecoveryTests {
     func customSchedule() throws {
         let directory = try TemporaryDirectory()
         let schedule = RecoverySchedule(steps: [.seconds(1)], thereafter: .seconds(5))
-        let manager = try NonceManager(path: directory.database, configuration: .init(recovery: schedule))
+        let manager = try NonceManager(path: directory.database, configuration: .init(protection: .init(recovery: schedule)))
         defer { try? manager.close() }
         #expect(try manager.recordRejection().jump == .seconds(1))
         #expect(try manager.recordRejection().jump == .seconds(5))
