@@ -34,11 +34,11 @@ extension LegacyImportPlan {
         try checkAccepted()
         let id = UUID().uuidString.lowercased()
         let commit = try store.recordLegacyImport(
-            id: id, stream: options.stream, files: files.map(\.record), floor: floor, summary: summary(id: id))
+            id: id, stream: options.stream, files: files.map(\.record), floor: floor.map(Int64.init), summary: summary(id: id))
         var result = report(dryRun: false, outcome: outcome(before: commit.floorBefore, alreadyImported: !commit.recorded))
         result.importID = commit.recorded ? id : nil
-        result.floorBefore = commit.floorBefore
-        result.floorAfter = commit.floorAfter
+        result.floorBefore = UInt64(commit.floorBefore)
+        result.floorAfter = UInt64(commit.floorAfter)
         return result
     }
 
@@ -55,8 +55,8 @@ extension LegacyImportPlan {
         let before = try store?.stream(named: options.stream)?.floor ?? 0
         let seen = try store?.wasImported(files.map(\.record), stream: options.stream) ?? false
         var result = report(dryRun: true, outcome: outcome(before: before, alreadyImported: seen))
-        result.floorBefore = before
-        result.floorAfter = max(before, floor ?? 0)
+        result.floorBefore = UInt64(before)
+        result.floorAfter = max(UInt64(before), floor ?? 0)
         return result
     }
 
@@ -87,7 +87,7 @@ extension LegacyFileReport {
     var record: LegacyFileRecord {
         LegacyFileRecord(
             path: path, size: size, sha256: sha256, format: format, unit: unit?.rawValue,
-            rawValue: rawValues.isEmpty ? nil : rawValues.joined(separator: "\n"), normalized: normalized,
+            rawValue: rawValues.isEmpty ? nil : rawValues.joined(separator: "\n"), normalized: normalized.map(Int64.init),
             accepted: status == .counted, reason: reason)
     }
 }

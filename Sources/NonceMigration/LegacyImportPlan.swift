@@ -41,7 +41,7 @@ public struct LegacyImportPlan: Sendable {
     public var rejected: [LegacyFileReport] { files.filter { $0.status == .rejected } }
 
     /// The largest counted value: the floor the import sets, unless the stream is higher.
-    public var floor: Int64? { source?.normalized }
+    public var floor: UInt64? { source?.normalized }
 
     /// The file that holds ``floor``.
     public var source: LegacyFileReport? {
@@ -124,7 +124,8 @@ private struct ValueJudge {
             }
             guard let best else { return }
             report.unit = best.unit
-            report.normalized = best.nanoseconds
+            // Digits only: never negative.
+            report.normalized = UInt64(best.nanoseconds)
             let lead = best.nanoseconds - times.now
             report.leadNanoseconds = lead > 0 ? lead : nil
             var notes: [String] = []

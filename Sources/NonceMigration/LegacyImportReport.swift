@@ -23,7 +23,7 @@ public struct LegacyFileReport: Sendable, Codable, Equatable {
     /// Every value in the file, as written.
     public var rawValues: [String]
     /// The file's value in nanoseconds: the largest when it held several.
-    public var normalized: Int64?
+    public var normalized: UInt64?
     /// How far `normalized` is ahead of the clock, when it is.
     public var leadNanoseconds: Int64?
     public var status: Status
@@ -68,9 +68,9 @@ public struct LegacyImportReport: Sendable, Codable, Equatable {
     public var files: [LegacyFileReport]
     /// The stream's floor before, in nanoseconds (0 for a new stream; nil when the database
     /// was not consulted because the import was rejected first).
-    public var floorBefore: Int64?
+    public var floorBefore: UInt64?
     /// The floor after: every nonce issued later is above it.
-    public var floorAfter: Int64?
+    public var floorAfter: UInt64?
     /// The file whose value is the largest that counted.
     public var floorSource: String?
     /// The wall clock the values were judged against, in nanoseconds.

@@ -35,7 +35,7 @@ struct AsyncIssuingTests {
     func waitingLeavesThePoolFree() async throws {
         let directory = try TemporaryDirectory()
         let manager = try NonceManager(
-            path: directory.database, configuration: .init(stream: "s", mode: .shared, timing: .init(databaseWait: .seconds(30))))
+            path: directory.database, configuration: .init(stream: "s", mode: .shared, timing: .init(databaseWait: .seconds(60))))
         defer { try? manager.close() }
         // Another connection holds the write lock, so every shared nonce has to wait for it.
         let holder = try SQLiteStore(path: directory.database)
@@ -49,9 +49,10 @@ struct AsyncIssuingTests {
             }
         }
         // Ends the wait in any case, so a blocked pool fails the test instead of hanging it.
+        // Generous: other tests running in parallel may hold the pool's threads a while.
         let watchdogFired = Atomic(false)
         Thread.detachNewThread {
-            Thread.sleep(forTimeInterval: 5)
+            Thread.sleep(forTimeInterval: 20)
             if !released.withLock({ $0 }) { watchdogFired.store(true, ordering: .sequentiallyConsistent) }
             release()
         }

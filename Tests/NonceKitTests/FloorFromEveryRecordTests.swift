@@ -96,7 +96,7 @@ struct FloorFromEveryRecordTests {
         #expect(try store.stream(named: "k") == nil, "nothing was created")
 
         let report = try LegacyImportPlan(paths: [], values: [String(top)], options: .init(stream: "k")).apply(to: store)
-        #expect(report.floorAfter == Int64(top))
+        #expect(report.floorAfter == UInt64(top))
         let continued = try NonceManager(path: directory.database, configuration: .init(stream: "k"))
         defer { try? continued.close() }
         #expect(try continued.next() > top)

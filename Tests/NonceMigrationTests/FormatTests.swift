@@ -65,7 +65,7 @@ struct FormatTests {
         #expect(report.format == fixture.format)
         #expect(report.status == fixture.status)
         #expect(report.unit == fixture.unit)
-        #expect(report.normalized == fixture.normalized)
+        #expect(report.normalized == fixture.normalized.map(UInt64.init))
         #expect(report.size == Int64(fixture.content.utf8.count))
         if fixture.format != "unrecognized" {
             #expect(report.sha256?.count == 64)

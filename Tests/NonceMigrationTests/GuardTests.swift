@@ -30,7 +30,7 @@ struct GuardTests {
         let plan = try LegacyImportPlan(paths: [directory.root], options: .init(skipInvalid: true, now: fixedNow))
         #expect(plan.rejected.isEmpty)
         #expect(plan.files.filter { $0.status == .skipped }.count == 1)
-        #expect(plan.floor == fixedNow)
+        #expect(plan.floor == UInt64(fixedNow))
     }
 
     @Test("a value further ahead than --max-lead stops the import; --accept-future takes it with its lead")
@@ -46,7 +46,7 @@ struct GuardTests {
         let accepted = try LegacyImportPlan(
             paths: [directory.root], options: .init(acceptFuture: true, maxLead: .seconds(3_600), now: fixedNow))
         #expect(accepted.rejected.isEmpty)
-        #expect(accepted.floor == fixedNow + 90 * minute)
+        #expect(accepted.floor == UInt64(fixedNow + 90 * minute))
         #expect(accepted.files.first?.leadNanoseconds == 90 * minute)
         #expect(accepted.files.first?.reason.contains("accepted ahead of the clock") == true)
         // The default lead is a day: 90 minutes passes without any flag.

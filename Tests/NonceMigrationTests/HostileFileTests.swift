@@ -56,7 +56,7 @@ struct HostileFileTests {
         let plan = try LegacyImportPlan(paths: [directory.root], options: .init(now: fixedNow))
         let file = try #require(plan.files.first { $0.path.hasSuffix("kraken_nonce.txt") })
         #expect(file.status == .counted, "\(file.reason)")
-        #expect(file.normalized == Int64(value))
+        #expect(file.normalized == UInt64(value))
         #expect(file.reason.contains("\(40 - value.count) leading zero(s)"), "\(file.reason)")
     }
 

@@ -33,7 +33,7 @@ struct ImportTests {
         let report = try plan.apply(to: SQLiteStore(path: directory.database))
         #expect(report.outcome == .raised)
         #expect(report.floorBefore == 0)
-        #expect(report.floorAfter == expected.floor)
+        #expect(report.floorAfter == UInt64(expected.floor))
         #expect(report.floorSource == expected.source)
         #expect(report.files.filter { $0.status == .counted }.count == 8)
 
@@ -69,7 +69,7 @@ struct ImportTests {
         let expected = try Self.mixedBot(directory)
         let plan = try LegacyImportPlan(paths: [directory.root], options: .init(now: fixedNow))
         let fresh = try plan.preview(against: nil)
-        #expect(fresh.dryRun && fresh.outcome == .raised && fresh.floorAfter == expected.floor && fresh.importID == nil)
+        #expect(fresh.dryRun && fresh.outcome == .raised && fresh.floorAfter == UInt64(expected.floor) && fresh.importID == nil)
         #expect(!FileManager.default.fileExists(atPath: directory.database))
 
         _ = try SQLiteStore(path: directory.database).openStream(named: "default", mode: .exclusive)
@@ -105,7 +105,7 @@ struct ImportTests {
         let report = try LegacyImportPlan(paths: [low], options: .init(now: fixedNow)).apply(to: store)
         #expect(report.outcome == .unchanged)
         #expect(report.importID != nil)
-        #expect(report.floorAfter == fixedNow + 30 * minute)
+        #expect(report.floorAfter == UInt64(fixedNow + 30 * minute))
         #expect(try store.stream(named: "default")?.floor == fixedNow + 30 * minute)
     }
 
@@ -133,7 +133,7 @@ struct ImportTests {
         #expect(error?.description.contains("stop that process") == true)
         #expect(try holder.stream(named: "default")?.floor == 0)
         claim.release()
-        #expect(try plan.apply(to: SQLiteStore(path: directory.database)).floorAfter == fixedNow)
+        #expect(try plan.apply(to: SQLiteStore(path: directory.database)).floorAfter == UInt64(fixedNow))
     }
 
     @Test("a shared stream is imported into while its processes run: no claim needed, the next nonce is above")
@@ -145,7 +145,7 @@ struct ImportTests {
         let running = try store.claim(record, shared: true)  // as a process using the stream holds it
         defer { running.release() }
         let report = try LegacyImportPlan(paths: [directory.root], options: .init(now: fixedNow)).apply(to: store)
-        #expect(report.floorAfter == fixedNow + 10 * minute)
+        #expect(report.floorAfter == UInt64(fixedNow + 10 * minute))
         #expect(try store.issueShared(stream: "default", now: fixedNow, pid: 1, label: nil) == fixedNow + 10 * minute + 1)
     }
 
