@@ -49,7 +49,7 @@ public enum GlobalNonceManager {
 
     /// Closes the process-wide manager and forgets it; the next use opens a new one.
     ///
-    /// - Throws: what ``NonceManager/close()`` reports (a failed history write).
+    /// - Throws: what ``NonceManager/close()-6sng5`` reports (a failed history write).
     public static func reset() throws(NonceStoreError) {
         let manager = current.withLock { manager in
             defer { manager = nil }

@@ -37,11 +37,11 @@ extension NonceManager {
     ///   - timeout: how long to wait for the lock, in this process and across processes
     ///     together; nil waits as long as it takes.
     ///   - label: stored with the nonce in `nonce_history` (for example the API method).
-    ///   - cost: what the call adds to the rate counter (see ``next(label:cost:applyRateLimiting:)``).
+    ///   - cost: what the call adds to the rate counter (see ``next(label:cost:applyRateLimiting:)-3k7v6``).
     ///   - applyRateLimiting: false skips the limits for this call.
     ///   - body: the private call, given the nonce; it runs holding the lock.
     /// - Throws: `NonceStoreError` `.apiLockTimedOut` after `timeout`, any error
-    ///   of ``next(label:cost:applyRateLimiting:)``, or what `body` throws.
+    ///   of ``next(label:cost:applyRateLimiting:)-3k7v6``, or what `body` throws.
     public func withAPILock<T>(
         timeout: Duration? = nil, label: String? = nil, cost: Double = CallCost.standard, applyRateLimiting: Bool = true,
         _ body: (UInt64) throws -> T

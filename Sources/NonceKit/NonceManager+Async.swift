@@ -8,12 +8,12 @@ public import NonceBackend
 extension NonceManager {
     /// Opens a manager without blocking the calling task: see ``init(path:configuration:)``.
     /// Opening may wait for the database's write lock and, with
-    /// ``Configuration/Timing-swift.struct/claimWait``, for another process to release the stream.
+    /// ``Configuration/Timing/claimWait``, for another process to release the stream.
     public static func open(path: String, configuration: Configuration = Configuration()) async throws -> NonceManager {
         try await BlockingWork.run { () throws -> NonceManager in try NonceManager(path: path, configuration: configuration) }
     }
 
-    /// The async form of ``next(label:cost:applyRateLimiting:)``: waiting for the rate
+    /// The async form of ``next(label:cost:applyRateLimiting:)-3k7v6``: waiting for the rate
     /// limit, a lease renewal or a shared stream's transaction suspends the task.
     public func next(label: String? = nil, cost: Double = CallCost.standard, applyRateLimiting: Bool = true) async throws -> UInt64 {
         if applyRateLimiting && limiter.isActive { try await limiter.acquire(cost: cost) }
@@ -28,24 +28,24 @@ extension NonceManager {
         return try await BlockingWork.run { [self] () throws(NonceStoreError) -> UInt64 in try issue(label: label) }
     }
 
-    /// The async form of ``jump(by:reason:)``.
+    /// The async form of ``jump(by:reason:)-5pwr6``.
     @discardableResult
     public func jump(by duration: Duration, reason: String = "manual") async throws(NonceStoreError) -> UInt64 {
         try await BlockingWork.run { [self] () throws(NonceStoreError) -> UInt64 in try jump(by: duration, reason: reason) }
     }
 
-    /// The async form of ``recordRejection(reason:)``.
+    /// The async form of ``recordRejection(reason:)-8h9fw``.
     @discardableResult
     public func recordRejection(reason: String = "EAPI:Invalid nonce") async throws(NonceStoreError) -> RecoveryAction {
         try await BlockingWork.run { [self] () throws(NonceStoreError) -> RecoveryAction in try recordRejection(reason: reason) }
     }
 
-    /// The async form of ``recordSuccess()``.
+    /// The async form of ``recordSuccess()-98ygu``.
     public func recordSuccess() async throws(NonceStoreError) {
         try await BlockingWork.run { [self] () throws(NonceStoreError) in try recordSuccess() }
     }
 
-    /// The async form of ``close()``: writing the remaining history suspends the task.
+    /// The async form of ``close()-6sng5``: writing the remaining history suspends the task.
     public func close() async throws(NonceStoreError) {
         try await BlockingWork.run { [self] () throws(NonceStoreError) in try close() }
     }

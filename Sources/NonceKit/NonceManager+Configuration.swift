@@ -15,9 +15,9 @@ extension NonceManager {
         case off
     }
 
-    /// Settings for one manager, grouped by concern: which stream, its ``History-swift.struct``,
-    /// its ``Protection-swift.struct`` (what keeps the API key out of trouble) and its
-    /// ``Timing-swift.struct`` (leases, waits, the clock). The defaults suit a trading bot on one API key:
+    /// Settings for one manager, grouped by concern: which stream, its ``History``,
+    /// its ``Protection`` (what keeps the API key out of trouble) and its
+    /// ``Timing`` (leases, waits, the clock). The defaults suit a trading bot on one API key:
     ///
     /// ```swift
     /// var configuration = NonceManager.Configuration(stream: "kraken-main")
@@ -103,7 +103,7 @@ extension NonceManager {
             public var rateLimit: RateLimit?
             /// A tighter limit for a while after opening (``BurstProtection/startup``); nil for none.
             public var burstProtection: BurstProtection?
-            /// How far ``NonceManager/recordRejection(reason:)`` moves the stream.
+            /// How far ``NonceManager/recordRejection(reason:)-8h9fw`` moves the stream.
             public var recovery: RecoverySchedule
             /// A lead over the wall clock beyond which the manager logs a warning (after jumps).
             public var leadWarning: Duration

@@ -1,5 +1,5 @@
 public import NonceBackend
-/// What ``NonceManager/recordRejection(reason:)`` did.
+/// What ``NonceManager/recordRejection(reason:)-8h9fw`` did.
 public struct RecoveryAction: Sendable, Equatable {
     /// Rejections in a row, this one included (shared by every process on the stream and
     /// kept across restarts).
@@ -12,7 +12,7 @@ public struct RecoveryAction: Sendable, Equatable {
 
 extension NonceManager {
     /// Tells the manager the exchange rejected a nonce (`EAPI:Invalid nonce`). Consecutive
-    /// rejections move the stream forward on ``Configuration/recovery`` (by default:
+    /// rejections move the stream forward on ``Configuration/Protection/recovery`` (by default:
     /// nothing for the first two, then 10 s, 20 s, 30 s, then 60 s for each further one),
     /// durably, with a `jump` event giving the reason. The count is kept in the database.
     @discardableResult

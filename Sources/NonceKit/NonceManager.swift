@@ -28,17 +28,25 @@ import Synchronization
 /// ## Topics
 /// ### Opening and closing
 /// - ``init(path:configuration:)``
-/// - ``close()``
+/// - ``close()-6sng5``
 /// ### Issuing
-/// - ``next(label:cost:applyRateLimiting:)``
+/// - ``next(label:cost:applyRateLimiting:)-3k7v6``
 /// - ``withAPILock(timeout:label:cost:applyRateLimiting:_:)``
-/// - ``jump(by:reason:)``
+/// - ``jump(by:reason:)-5pwr6``
 /// ### Protecting the key
-/// - ``recordRejection(reason:)``
-/// - ``recordSuccess()``
+/// - ``recordRejection(reason:)-8h9fw``
+/// - ``recordSuccess()-98ygu``
 /// - ``waitForRateLimit(cost:)``
 /// ### Reading
 /// - ``stats()``
+/// ### From async code, without blocking the thread pool
+/// - ``open(path:configuration:)``
+/// - ``next(label:cost:applyRateLimiting:)-1lhv4``
+/// - ``withAPILock(timeout:label:cost:applyRateLimiting:isolation:_:)``
+/// - ``jump(by:reason:)-6pqy4``
+/// - ``recordRejection(reason:)-5ramg``
+/// - ``recordSuccess()-4nubx``
+/// - ``close()-20gch``
 public final class NonceManager: Sendable {
     /// The stream this manager issues from.
     public let stream: String
@@ -153,7 +161,7 @@ public final class NonceManager: Sendable {
     /// Returns the next nonce: strictly greater than every nonce this stream has issued, in
     /// any process, before or after any crash.
     ///
-    /// With a ``Configuration/rateLimit`` or ``Configuration/burstProtection``, the call
+    /// With a ``Configuration/Protection/rateLimit`` or ``Configuration/Protection/burstProtection``, the call
     /// first waits (blocking this thread, holding no lock) until `cost` fits under the
     /// counter. From async code, `await` ``waitForRateLimit(cost:)`` first and pass
     /// `applyRateLimiting: false`, or use the async ``withAPILock(timeout:label:cost:applyRateLimiting:isolation:_:)``.
