@@ -17,11 +17,18 @@
 //       prints "reading", and keeps it until killed.
 //   NonceTestHelper apihold DB STREAM
 //       On a shared stream: takes the API lock, prints "locked PID", sleeps until killed.
+//   NonceTestHelper poolprobe DB STREAM TASKS
+//       On a shared stream whose write lock another connection holds: starts TASKS tasks
+//       that each await a nonce, then a probe task; prints "probe before release" when the
+//       probe ran while the tasks waited (the pool was free), "probe after release" when it
+//       could run only once a 10 s watchdog released the lock; then "issued N". A process
+//       of its own, so no other work competes for its cooperative thread pool.
 import Foundation
 import NonceKit
 import NonceKitTesting
 import NonceBackend
 import NonceSQLite
+import Synchronization
 
 func writeLine(_ text: String) {
     var line = text + "\n"
@@ -86,6 +93,40 @@ do {
         _ = try reader.scalarInt64("SELECT count(*) FROM history")
         writeLine("reading")
         withExtendedLifetime(reader) { while true { sleep(60) } }
+    case "poolprobe":
+        let tasks = Int(arguments[4]) ?? 64
+        let manager = try NonceManager(
+            path: database, configuration: .init(stream: stream, mode: .shared, timing: .init(databaseWait: .seconds(60))))
+        let holder = try SQLiteStore(path: database)
+        try holder.withConnection { try $0.execute("BEGIN IMMEDIATE") }
+        let released = Mutex(false)
+        let release: @Sendable () -> Void = {
+            released.withLock { done in
+                guard !done else { return }
+                done = true
+                try? holder.withConnection { try $0.execute("COMMIT") }
+            }
+        }
+        Thread.detachNewThread {
+            sleep(10)
+            release()
+        }
+        let finished = DispatchSemaphore(value: 0)
+        // Detached: a task started by top-level code would run on the main actor, whose
+        // thread waits on the semaphore below.
+        Task.detached {
+            let waiting = (0..<tasks).map { _ in Task { try await manager.next() } }
+            try await Task.sleep(for: .milliseconds(200))
+            _ = await Task.detached { getpid() }.value
+            writeLine(released.withLock { $0 } ? "probe after release" : "probe before release")
+            release()
+            var nonces = Set<UInt64>()
+            for task in waiting { nonces.insert(try await task.value) }
+            writeLine("issued \(nonces.count)")
+            finished.signal()
+        }
+        finished.wait()
+        try manager.close()
     case "hold":
         let manager = try NonceManager(path: database, configuration: .init(stream: stream))
         writeLine("ready \(getpid())")
