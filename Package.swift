@@ -2,11 +2,18 @@
 import Foundation
 import PackageDescription
 
-/// Every schema file in `Migrations/`, embedded in the build. The list of migrations is
-/// written once, in `Migrations/SchemaMigrations.swift`; a test checks it matches the folder.
-let schemaFiles = ((try? FileManager.default.contentsOfDirectory(atPath: Context.packageDirectory + "/Migrations")) ?? [])
-    .filter { $0.hasSuffix(".sql") }
-    .sorted()
+/// Every schema file in `Migrations/` and `Migrations/postgres/`, embedded in the build. The
+/// list of migrations is written once, in `Migrations/SchemaMigrations.swift`; a test checks
+/// it matches the folders. SwiftPM caches this manifest's evaluation by its text, so after
+/// adding a schema file run `rm -rf ~/.cache/org.swift.swiftpm/manifests` (a fresh clone
+/// needs nothing).
+let schemaFiles = sqlFiles(in: "Migrations") + sqlFiles(in: "Migrations/postgres").map { "postgres/" + $0 }
+
+func sqlFiles(in folder: String) -> [String] {
+    ((try? FileManager.default.contentsOfDirectory(atPath: Context.packageDirectory + "/" + folder)) ?? [])
+        .filter { $0.hasSuffix(".sql") }
+        .sorted()
+}
 
 /// Settings every first-party Swift target shares: Swift 6 mode is the tools-version default;
 /// these flags opt into the checks that will become defaults later.
@@ -22,6 +29,9 @@ let package = Package(
         .library(name: "NonceKit", targets: ["NonceKit"]),
         .library(name: "NonceMigration", targets: ["NonceMigration"]),
         .library(name: "NonceKitTesting", targets: ["NonceKitTesting"]),
+        // PostgreSQL, for several hosts on one API key: a library of its own, so a
+        // SQLite-only user does not build postgres-nio.
+        .library(name: "NoncePostgres", targets: ["NoncePostgres"]),
         .executable(name: "nonce", targets: ["NonceCLI"]),
     ],
     dependencies: [
@@ -29,6 +39,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.0"),
+        // TLS settings for `sslmode` (postgres-nio builds it already).
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
         // `swift package generate-documentation`: the DocC catalogs, built warning-free in CI.
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.4.0"),
     ],
@@ -55,6 +69,19 @@ let package = Package(
         .target(
             name: "NonceSQLite",
             dependencies: ["CSQLite", "NonceSchema", "NonceBackend"],
+            swiftSettings: swiftSettings
+        ),
+        // The PostgreSQL backend: sessions, advisory-lock claims, migrations, the SQL contract.
+        .target(
+            name: "NoncePostgres",
+            dependencies: [
+                "NonceBackend", "NonceSchema", "NonceKit",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         // Reads the old Python managers' nonce files and raises a stream's floor through the store.
@@ -85,7 +112,7 @@ let package = Package(
             name: "NonceCLI",
             dependencies: [
                 "NonceKit",
-                "NonceMigration", "NonceBackend", "NonceSQLite",
+                "NonceMigration", "NonceBackend", "NonceSQLite", "NoncePostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -118,6 +145,7 @@ let package = Package(
             name: "NonceKitTests",
             dependencies: [
                 "NonceKit", "NonceKitTesting", "NonceMigration", "NonceBackend", "NonceSQLite", "NonceSchema", "NonceTestSupport",
+                "NoncePostgres",
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
             ],

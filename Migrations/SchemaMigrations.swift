@@ -22,6 +22,12 @@ public enum SchemaMigrations {
         SchemaMigration(version: 5, name: "0005_floor_from_every_record.sql",
                         sql: text(PackageResources._005_floor_from_every_record_sql)),
         SchemaMigration(version: 6, name: "0006_one_name_per_concept.sql", sql: text(PackageResources._006_one_name_per_concept_sql)),
+        SchemaMigration(version: 7, name: "0007_copy_events.sql", sql: text(PackageResources._007_copy_events_sql)),
+    ]
+
+    /// The PostgreSQL schema's migrations (`Migrations/postgres/`), ascending by version.
+    public static let postgres: [SchemaMigration] = [
+        SchemaMigration(version: 1, name: "0001_postgres_initial.sql", sql: text(PackageResources._001_postgres_initial_sql)),
     ]
 
     /// The newest schema version this build can read and write.

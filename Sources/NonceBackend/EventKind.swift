@@ -1,5 +1,5 @@
 /// What an event records: the closed list the `events` table's CHECK constraint enforces
-/// (migration 0006), so a misspelled kind fails at the write.
+/// (migration 0007; 0001 on PostgreSQL), so a misspelled kind fails at the write.
 public enum EventKind: String, Sendable, Codable, CaseIterable {
     /// The floor moved forward on purpose (manual, or recovery after rejections).
     case jump
@@ -21,4 +21,6 @@ public enum EventKind: String, Sendable, Codable, CaseIterable {
     case historyAdopted = "history_adopted"
     /// Old history rows were deleted.
     case prune
+    /// The stream was copied to or from another database (`nonce copy-stream`).
+    case copy
 }

@@ -87,6 +87,29 @@ package protocol NonceBackend: AnyObject, Sendable {
     ) throws -> LegacyImportCommit
     /// Whether an earlier import recorded every one of `files` unchanged.
     func wasImported(_ files: [LegacyFileRecord], stream name: String) throws -> Bool
+
+    // MARK: Copies between databases
+
+    /// Receives `record`, copied from another database, in one durable transaction holding
+    /// the stream's claim: creates it in the same mode when missing (refuses the other mode),
+    /// raises its floor to at least `floor` (never lowers it), appends the `history` rows
+    /// above its own floor, and records a `copy` event with `detail`.
+    func receiveCopy(of record: StreamRecord, floor: Int64, history: [HistoryEntry], detail: String) throws -> CopyCommit
+}
+
+/// What ``NonceBackend/receiveCopy(of:floor:history:detail:)`` did.
+package struct CopyCommit: Sendable, Equatable {
+    /// The destination's floor before and after.
+    package var floorBefore: Int64
+    package var floorAfter: Int64
+    /// History rows appended (those above the destination's floor before).
+    package var historyRows: Int
+
+    package init(floorBefore: Int64, floorAfter: Int64, historyRows: Int) {
+        self.floorBefore = floorBefore
+        self.floorAfter = floorAfter
+        self.historyRows = historyRows
+    }
 }
 
 /// A process's hold on a stream (see ``NonceBackend/claim(_:wait:shared:)``).

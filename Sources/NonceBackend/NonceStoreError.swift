@@ -28,6 +28,13 @@ public struct NonceStoreError: Error, Sendable, Equatable, CustomStringConvertib
         public static let writeFailed = Code("write_failed")
         /// Other connections kept the write lock for the whole wait.
         public static let busy = Code("busy")
+        // A database server.
+        /// The server could not be reached, or refused the login.
+        public static let cannotConnect = Code("cannot_connect")
+        /// The session with the server ended; the claims and locks it held ended with it.
+        public static let connectionLost = Code("connection_lost")
+        /// The server is a read-only standby: nonces are issued on the primary only.
+        public static let readOnly = Code("read_only")
 
         // Streams.
         /// A stream name that is empty, too long, or holds invisible characters.
@@ -80,6 +87,8 @@ public struct NonceStoreError: Error, Sendable, Equatable, CustomStringConvertib
     public var database: String?
     /// The process that holds what was asked for, when that is known.
     public var holderPID: Int32?
+    /// The host of that process, when the database is a server shared by several hosts.
+    public var holderHost: String?
     /// The nonce at issue, when one is (the largest of a history that lost its stream).
     public var nonce: Int64?
     /// The error underneath: a SQLite error with its result codes, an import's report, ...
@@ -108,6 +117,6 @@ public struct NonceStoreError: Error, Sendable, Equatable, CustomStringConvertib
     /// not compared.
     public static func == (lhs: Self, rhs: Self) -> Bool {
         lhs.code == rhs.code && lhs.message == rhs.message && lhs.stream == rhs.stream && lhs.database == rhs.database
-            && lhs.holderPID == rhs.holderPID && lhs.nonce == rhs.nonce
+            && lhs.holderPID == rhs.holderPID && lhs.holderHost == rhs.holderHost && lhs.nonce == rhs.nonce
     }
 }

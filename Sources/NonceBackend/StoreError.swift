@@ -60,14 +60,20 @@ extension NonceStoreError {
             + "\(actual.rawValue), or switch its mode to \(requested.rawValue) while no process holds it", stream: stream)
     }
 
-    package static func streamHeld(stream: String, holderPID: Int32?, database: String) -> Self {
-        Self(.streamHeld, "stream '\(stream)' in '\(database)' is held by \(holder(holderPID)); stop that process, use "
-            + "another stream, or wait for it", stream: stream, database: database, holderPID: holderPID)
+    package static func streamHeld(stream: String, holderPID: Int32?, holderHost: String? = nil, database: String) -> Self {
+        var error = Self(.streamHeld, "stream '\(stream)' in '\(database)' is held by \(holder(holderPID, holderHost)); stop that "
+            + "process, use another stream, or wait for it", stream: stream, database: database, holderPID: holderPID)
+        error.holderHost = holderHost
+        return error
     }
 
-    package static func claimTimedOut(stream: String, holderPID: Int32?, database: String, waited: Duration) -> Self {
-        Self(.streamHeld, "stream '\(stream)' in '\(database)' is still held by \(holder(holderPID)) after waiting \(waited)",
-             stream: stream, database: database, holderPID: holderPID)
+    package static func claimTimedOut(
+        stream: String, holderPID: Int32?, holderHost: String? = nil, database: String, waited: Duration
+    ) -> Self {
+        var error = Self(.streamHeld, "stream '\(stream)' in '\(database)' is still held by \(holder(holderPID, holderHost)) "
+            + "after waiting \(waited)", stream: stream, database: database, holderPID: holderPID)
+        error.holderHost = holderHost
+        return error
     }
 
     /// History of a stream whose row is gone remains, up to `largestNonce`.
@@ -78,7 +84,8 @@ extension NonceStoreError {
             + "\(largestNonce) (it adopts that history)", stream: stream, database: path, nonce: largestNonce)
     }
 
-    private static func holder(_ pid: Int32?) -> String {
-        pid.map { "process \($0)" } ?? "another process"
+    private static func holder(_ pid: Int32?, _ host: String? = nil) -> String {
+        let process = pid.map { "process \($0)" } ?? "another process"
+        return host.map { "\(process) on host '\($0)'" } ?? process
     }
 }

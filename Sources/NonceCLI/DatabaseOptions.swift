@@ -3,6 +3,7 @@ import Foundation
 import NonceKit
 import NonceBackend
 import NonceSQLite
+import NoncePostgres
 
 /// `--db` and `--stream`, shared by the subcommands that work on one stream.
 struct DatabaseOptions: ParsableArguments {
@@ -36,7 +37,7 @@ struct DatabaseOptions: ParsableArguments {
         return try NonceManager(store: store, configuration: managerConfiguration())
     }
 
-    func openExistingStore() throws -> SQLiteStore { try file.openExistingStore() }
+    func openExistingStore() throws -> any NonceBackend { try file.openExistingStore() }
     func openInspector() throws -> NonceInspector { try file.openInspector() }
 
     /// A manager's settings for `--stream`, with the waits of `--wait`.
@@ -48,7 +49,9 @@ struct DatabaseOptions: ParsableArguments {
 
 /// `--db` alone, for the subcommands that name streams otherwise.
 struct DatabaseFileOption: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The database file.", valueName: "path"))
+    @Option(name: .long, help: ArgumentHelp(
+        "The database: a SQLite file, or a PostgreSQL server as postgresql://user@host:port/dbname "
+            + "(password from the URI or $PGPASSWORD; ?sslmode=, ?schema=).", valueName: "path-or-uri"))
     var db: String?
 
     @Option(parsing: .unconditional, help: ArgumentHelp(
@@ -59,6 +62,7 @@ struct DatabaseFileOption: ParsableArguments {
 
     func validate() throws {
         try wait?.requirePositive("--wait")
+        if isServer { return }
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
             throw ValidationError("'\(path)' is a directory: give the database file's path, e.g. \(path)/nonces.sqlite")
@@ -74,21 +78,28 @@ struct DatabaseFileOption: ParsableArguments {
         return "nonces.sqlite"
     }
 
-    /// Opens an existing database for the read-only commands: a mistyped path is an error,
-    /// not a new empty file.
-    func openExistingStore() throws -> SQLiteStore {
-        try SQLiteStore(path: path, configuration: storeConfiguration(createIfMissing: false))
+    /// True when `--db` names a PostgreSQL server.
+    var isServer: Bool { DatabaseLocation.isServerURI(path) }
+
+    /// True when the database is there already: the file exists, or the server is named
+    /// (whether its schema exists, opening it tells).
+    var exists: Bool { isServer || FileManager.default.fileExists(atPath: path) }
+
+    /// Opens an existing database for the commands that must not create one: a mistyped
+    /// path is an error, not a new empty file.
+    func openExistingStore() throws -> any NonceBackend {
+        try NonceDatabase.open(path, create: false, wait: storeConfiguration().busyTimeout)
     }
 
     /// The read-only door for the reading commands, as a library user has it: a missing
     /// file is an error, nothing is created.
     func openInspector() throws -> NonceInspector {
-        try NonceInspector(path: path, wait: wait?.duration ?? .seconds(10))
+        try NonceInspector(database: path, wait: wait?.duration ?? .seconds(10))
     }
 
     /// Opens the database, creating it when missing: for the commands whose job is to create.
-    func openStore() throws -> SQLiteStore {
-        try SQLiteStore(path: path, configuration: storeConfiguration())
+    func openStore() throws -> any NonceBackend {
+        try NonceDatabase.open(path, create: true, wait: storeConfiguration().busyTimeout)
     }
 
     /// The connection settings, with `--wait` as the write-lock wait.

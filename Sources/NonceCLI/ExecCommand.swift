@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import NonceKit
+import NoncePostgres
 
 struct ExecCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -40,7 +41,7 @@ struct ExecCommand: ParsableCommand {
         var configuration = options.managerConfiguration()
         if let timeout { configuration.timing.claimWait = timeout.duration }
         limits.apply(to: &configuration)
-        let manager = try NonceManager(path: options.path, configuration: configuration)
+        let manager = try NonceManager(database: options.path, configuration: configuration)
         defer { try? manager.close() }
         let status = try manager.withAPILock(timeout: timeout?.duration, label: label ?? command[0], cost: limits.cost) { nonce in
             var environment = ProcessInfo.processInfo.environment

@@ -54,7 +54,7 @@ struct ImportLegacyCommand: ParsableCommand {
         let report: LegacyImportReport
         do {
             if dryRun {
-                let exists = FileManager.default.fileExists(atPath: options.path)
+                let exists = options.file.exists
                 report = try plan.preview(against: exists ? options.openExistingStore() : nil)
             } else {
                 // Checked before opening: a rejected import must not even create the database.

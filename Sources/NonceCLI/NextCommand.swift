@@ -1,5 +1,6 @@
 import ArgumentParser
 import NonceKit
+import NoncePostgres
 
 struct NextCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -40,7 +41,7 @@ struct NextCommand: ParsableCommand {
         configuration.history.mode = history.mode
         if let lease { configuration.timing.leaseSpan = lease.duration }
         limits.apply(to: &configuration)
-        let manager = try NonceManager(path: options.path, configuration: configuration)
+        let manager = try NonceManager(database: options.path, configuration: configuration)
         defer { try? manager.close() }
         if json {
             let nonces = try (0..<count).map { _ in try manager.next(label: label, cost: limits.cost) }

@@ -27,8 +27,14 @@ public final class NonceInspector: Sendable {
     ///   - path: the database file.
     ///   - wait: how long a read or a prune waits for other processes' writes.
     ///   - clock: what the figures' lead over the wall clock is measured against.
-    public init(path: String, wait: Duration = .seconds(10), clock: any NonceClock = SystemClock()) throws {
-        store = try SQLiteStore(path: path, configuration: .init(busyTimeout: wait, createIfMissing: false))
+    public convenience init(path: String, wait: Duration = .seconds(10), clock: any NonceClock = SystemClock()) throws {
+        try DatabaseLocation.refuseServerURI(path)
+        try self.init(store: SQLiteStore(path: path, configuration: .init(busyTimeout: wait, createIfMissing: false)), clock: clock)
+    }
+
+    /// Reads `store`, which another door opened (the PostgreSQL library's, for one).
+    package init(store: any NonceBackend, clock: any NonceClock = SystemClock()) {
+        self.store = store
         self.clock = clock
     }
 

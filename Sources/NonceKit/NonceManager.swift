@@ -78,6 +78,7 @@ public final class NonceManager: Sendable {
 
     /// Opens (creating if needed) the database at `path` and opens `configuration.stream`.
     public convenience init(path: String, configuration: Configuration = Configuration()) throws {
+        try DatabaseLocation.refuseServerURI(path)
         try self.init(store: SQLiteStore(path: path, configuration: configuration.store), configuration: configuration)
     }
 

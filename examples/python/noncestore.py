@@ -79,7 +79,7 @@ class NonceStoreTimeout(NonceStoreError, TimeoutError):
 
 
 # The newest schema this module knows (Migrations/0006_one_name_per_concept.sql).
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 # The locks sit on the database file itself, from byte 2**40 up, far above the 512 bytes
 # SQLite locks: a stream's claim at 2**40 + id, a shared stream's API lock at
 # 2**40 + 2**32 + id (stream ids stay far below 2**32), as Sources/NonceStore/Claims/LockBytes.swift.

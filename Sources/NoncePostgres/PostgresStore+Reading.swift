@@ -1,0 +1,75 @@
+package import NonceBackend
+
+extension PostgresStore {
+    package func history(stream: String, limit: Int) throws -> [HistoryEntry] {
+        try session.query("""
+            SELECT s.name, h.nonce, h.issued_at, h.pid, h.label
+            FROM history AS h JOIN streams AS s ON s.id = h.stream_id
+            WHERE s.name = $1 ORDER BY h.id DESC LIMIT $2
+            """, [.text(stream), .integer(Int64(limit))]).map { row in
+            HistoryEntry(
+                stream: try row.column(0), nonce: UInt64(clamping: try row.column(1, as: Int64.self)),
+                issuedAt: try row.column(2), pid: try row.column(3), label: try row.column(4))
+        }
+    }
+
+    package func events(stream: String, limit: Int) throws -> [EventEntry] {
+        try session.query("""
+            SELECT s.name, e.at, e.kind, e.detail
+            FROM events AS e JOIN streams AS s ON s.id = e.stream_id
+            WHERE s.name = $1 ORDER BY e.id DESC LIMIT $2
+            """, [.text(stream), .integer(Int64(limit))]).map { row in
+            EventEntry(stream: try row.column(0), at: try row.column(1), kind: try row.column(2), detail: try row.column(3))
+        }
+    }
+
+    package func verify(stream: String?) throws -> VerificationReport {
+        // One snapshot for every check, as SQLite's read transaction gives.
+        try session.transaction(durable: false) { connection in
+            try connection.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            var records = try connection.query("SELECT \(Self.streamColumns) FROM streams ORDER BY name").map(Self.decodeStream)
+            if let stream {
+                records = records.filter { $0.name == stream }
+                if records.isEmpty { throw NonceStoreError.streamNotFound(stream, path: path) }
+            }
+            var problems: [VerificationReport.Problem] = []
+            var rows: Int64 = 0
+            for record in records {
+                let (checked, found) = try verifyHistory(of: record, on: connection)
+                rows += checked
+                problems += found.map { .init(stream: record.name, message: $0) }
+            }
+            return VerificationReport(streamsChecked: records.map(\.name), historyRowsChecked: rows, problems: problems)
+        }
+    }
+
+    private func verifyHistory(of record: StreamRecord, on connection: PostgresTransaction) throws -> (Int64, [String]) {
+        var problems: [String] = []
+        if record.lastIssued > record.highWaterMark {
+            problems.append("last_issued \(record.lastIssued) is above the high-water mark \(record.highWaterMark)")
+        }
+        let summary = try connection.query("""
+            SELECT count(*), count(DISTINCT nonce), max(nonce), min(nonce) FROM history WHERE stream_id = $1
+            """, [.integer(record.id)])[0]
+        let count: Int64 = try summary.column(0), distinct: Int64 = try summary.column(1)
+        if distinct != count { problems.append("history holds \(count - distinct) duplicate nonce(s)") }
+        if let maximum = try summary.column(2, as: Int64?.self), maximum > record.lastIssued {
+            problems.append("history holds nonce \(maximum), above last_issued \(record.lastIssued)")
+        }
+        if let minimum = try summary.column(3, as: Int64?.self), minimum <= 0 {
+            problems.append("history holds a non-positive nonce \(minimum)")
+        }
+        // Issue order is id order; each nonce must exceed the one issued before it.
+        let order = try connection.query("""
+            SELECT count(*), min(id) FROM (
+                SELECT id, nonce, lag(nonce) OVER (ORDER BY id) AS previous FROM history WHERE stream_id = $1
+            ) AS ordered WHERE nonce <= previous
+            """, [.integer(record.id)])[0]
+        let outOfOrder: Int64 = try order.column(0)
+        if outOfOrder > 0 {
+            problems.append("history is not strictly increasing in issue order: \(outOfOrder) row(s) not above their "
+                + "predecessor, first at history id \(try order.column(1, as: Int64?.self) ?? 0)")
+        }
+        return (count, problems)
+    }
+}

@@ -1,0 +1,182 @@
+import Foundation
+package import NonceBackend
+import PostgresNIO
+import Synchronization
+
+/// The PostgreSQL backend: one server shared by several hosts, with the guarantees of the
+/// SQLite backend. Claims and the API lock are session advisory locks, which the server
+/// releases when the holding session ends (a crash, kill -9, or, once TCP keepalive gives
+/// up on it, a vanished host). Every write that moves a mark commits with
+/// `synchronous_commit = on` before it returns.
+///
+/// An exclusive holder writes through its claim's own session: if that session ends, its
+/// claim has ended with it, and the holder's next write fails instead of going on beside
+/// a new holder.
+package final class PostgresStore: NonceBackend {
+    package let location: PostgresLocation
+    /// Reads, shared issuing, counters and imports.
+    let session: PostgresSession
+    /// The sessions of this store's exclusive claims, by stream id.
+    let claimSessions = Mutex<[Int64: PostgresSession]>([:])
+    let keys: PostgresLockKeys
+    /// Recorded with a claim, so a refusal on another host names this one.
+    let hostName: String
+
+    package var path: String { location.description }
+
+    /// Connects to `location` and prepares its schema (created or migrated when `create`).
+    ///
+    /// - Throws: `NonceStoreError` `.cannotConnect`, `.newerSchema`, `.foreignDatabase`, or
+    ///   `.readOnly` when `writable` and the server is a standby.
+    package init(location: PostgresLocation, create: Bool = true, writable: Bool = true) throws {
+        self.location = location
+        keys = PostgresLockKeys(schema: location.schema)
+        hostName = ProcessInfo.processInfo.hostName
+        session = try PostgresSession(location: location)
+        if writable, try session.query("SELECT pg_is_in_recovery()")[0].column(0, as: Bool.self) {
+            throw PostgresFailure.readOnly(location)
+        }
+        try PostgresSchema.prepare(session, create: create && writable)
+    }
+
+    /// Opens the URI `uri` (see ``PostgresLocation``).
+    package convenience init(uri: String, create: Bool = true, writable: Bool = true) throws {
+        try self.init(location: PostgresLocation(uri: uri), create: create, writable: writable)
+    }
+
+    /// The session a write to `streamID` goes through: its claim's, when this store holds it.
+    func writer(for streamID: Int64) -> PostgresSession {
+        claimSessions.withLock { $0[streamID] } ?? session
+    }
+
+    static let streamColumns = """
+        id, name, mode, last_issued, high_water_mark, issued_total, mark_renewals, clock_regressions, jumps,
+        holder_pid, created_at, updated_at, rejections_in_a_row, rejections_total, unclean_stops, floor_repairs, holder_host
+        """
+
+    static func decodeStream(_ row: PostgresRow) throws -> StreamRecord {
+        let cells = row.makeRandomAccess()
+        return StreamRecord(
+            id: Int64(try cells[0].decode(Int32.self)),
+            name: try cells[1].decode(String.self),
+            mode: StreamMode(rawValue: try cells[2].decode(String.self)) ?? .exclusive,
+            lastIssued: try cells[3].decode(Int64.self),
+            highWaterMark: try cells[4].decode(Int64.self),
+            issuedTotal: try cells[5].decode(Int64.self),
+            markRenewals: try cells[6].decode(Int64.self),
+            clockRegressions: try cells[7].decode(Int64.self),
+            jumps: try cells[8].decode(Int64.self),
+            holderPID: try cells[9].decode(Int32?.self),
+            createdAt: try cells[10].decode(Int64.self),
+            updatedAt: try cells[11].decode(Int64.self),
+            consecutiveRejections: try cells[12].decode(Int64.self),
+            rejectionsTotal: try cells[13].decode(Int64.self),
+            uncleanStops: try cells[14].decode(Int64.self),
+            floorRepairs: try cells[15].decode(Int64.self))
+    }
+
+    /// The recorded holder of a stream (pid, host), for refusals.
+    func recordedHolder(streamID: Int64) -> (pid: Int32?, host: String?) {
+        guard let row = try? session.query("SELECT holder_pid, holder_host FROM streams WHERE id = $1", [.integer(streamID)]).first
+        else { return (nil, nil) }
+        return ((try? row.column(0, as: Int32?.self)) ?? nil, (try? row.column(1, as: String?.self)) ?? nil)
+    }
+
+    // MARK: Streams
+
+    package func stream(named name: String) throws -> StreamRecord? {
+        try session.query("SELECT \(Self.streamColumns) FROM streams WHERE name = $1", [.text(name)]).first.map(Self.decodeStream)
+    }
+
+    package func streams() throws -> [StreamRecord] {
+        try session.query("SELECT \(Self.streamColumns) FROM streams ORDER BY name").map(Self.decodeStream)
+    }
+
+    package func openStream(named name: String, mode: StreamMode) throws -> StreamRecord {
+        if let reason = StreamName.problem(with: name) { throw NonceStoreError.invalidStreamName(name, reason: reason) }
+        let record = try session.transaction(durable: true) { try createStreamIfMissing(named: name, mode: mode, floor: nil, on: $0) }
+        guard record.mode == mode else { throw NonceStoreError.modeMismatch(stream: name, actual: record.mode, requested: mode) }
+        return record
+    }
+
+    /// The stream called `name`, created in `mode` when missing; refuses a creation that
+    /// would start below history whose stream row is gone, and adopts that history when
+    /// `floor` covers it.
+    func createStreamIfMissing(named name: String, mode: StreamMode, floor: Int64?, on connection: PostgresTransaction) throws -> StreamRecord {
+        let select = "SELECT \(Self.streamColumns) FROM streams WHERE name = $1"
+        if let existing = try connection.query(select, [.text(name)]).first { return try Self.decodeStream(existing) }
+        let orphans: [(id: Int64, top: Int64)] = try connection.query("""
+            WITH RECURSIVE ids(id) AS (  -- a skip scan of the (stream_id, nonce) index
+                SELECT min(stream_id) FROM history
+                UNION ALL
+                SELECT (SELECT min(stream_id) FROM history WHERE stream_id > ids.id) FROM ids WHERE ids.id IS NOT NULL
+            )
+            SELECT ids.id, (SELECT max(nonce) FROM history WHERE stream_id = ids.id) FROM ids
+            WHERE ids.id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM streams WHERE id = ids.id)
+            """).map { (Int64(try $0.column(0, as: Int32.self)), try $0.column(1, as: Int64.self)) }
+        if let top = orphans.map(\.top).max(), (floor ?? Int64.min) < top {
+            throw NonceStoreError.orphanedHistory(stream: name, largestNonce: top, path: path)
+        }
+        let now = WallClock.nanoseconds()
+        // Two hosts creating one stream at once: one inserts, both read the same row.
+        try connection.execute("""
+            INSERT INTO streams (name, mode, created_at, updated_at) VALUES ($1, $2, $3, $3) ON CONFLICT (name) DO NOTHING
+            """, [.text(name), .text(mode.rawValue), .integer(now)])
+        guard let row = try connection.query(select, [.text(name)]).first else { throw NonceStoreError.streamNotFound(name, path: path) }
+        let record = try Self.decodeStream(row)
+        guard let top = orphans.map(\.top).max() else { return record }
+        for orphan in orphans {
+            try connection.execute("UPDATE history SET stream_id = $1 WHERE stream_id = $2", [.integer(record.id), .integer(orphan.id)])
+        }
+        try connection.execute("UPDATE streams SET last_issued = $1, high_water_mark = greatest(high_water_mark, $1) WHERE id = $2",
+                               [.integer(top), .integer(record.id)])
+        try insertEvent(streamID: record.id, at: now, kind: .historyAdopted,
+                        detail: "adopted the history of \(orphans.count) stream(s) whose row was gone, up to nonce \(top)", on: connection)
+        return try Self.decodeStream(try connection.query(select, [.text(name)])[0])
+    }
+
+    func insertEvent(streamID: Int64, at: Int64, kind: EventKind, detail: String, on connection: PostgresTransaction) throws {
+        try connection.execute("INSERT INTO events (stream_id, at, kind, detail) VALUES ($1, $2, $3, $4)",
+                               [.integer(streamID), .integer(at), .text(kind.rawValue), .text(detail)])
+    }
+
+    @discardableResult
+    package func setMode(_ mode: StreamMode, stream name: String) throws -> Bool {
+        try session.transaction(durable: true) { connection in
+            guard let row = try connection.query("SELECT \(Self.streamColumns) FROM streams WHERE name = $1 FOR UPDATE", [.text(name)]).first
+            else { throw NonceStoreError.streamNotFound(name, path: path) }
+            let record = try Self.decodeStream(row)
+            guard record.mode != mode else { return false }
+            try claimForTransaction(record, on: connection)
+            let now = WallClock.nanoseconds()
+            try connection.execute("UPDATE streams SET mode = $1, updated_at = $2 WHERE id = $3",
+                                   [.text(mode.rawValue), .integer(now), .integer(record.id)])
+            try insertEvent(streamID: record.id, at: now, kind: .mode, detail: "\(record.mode.rawValue) -> \(mode.rawValue)", on: connection)
+            return true
+        }
+    }
+
+    /// Takes the stream's claim for the rest of `connection`'s transaction, without waiting:
+    /// no process may hold it (in either mode) while the transaction changes what it relies on.
+    func claimForTransaction(_ record: StreamRecord, on connection: PostgresTransaction) throws {
+        let taken = try connection.query("SELECT pg_try_advisory_xact_lock($1::integer, $2::integer)", [.integer(Int64(keys.claim)), .integer(record.id)])[0]
+            .column(0, as: Bool.self)
+        guard taken else {
+            let holder = recordedHolder(streamID: record.id)
+            throw NonceStoreError.streamHeld(stream: record.name, holderPID: holder.pid, holderHost: holder.host, database: path)
+        }
+    }
+}
+
+extension PostgresStore {
+    /// Runs `sql` (one or more statements) on the store's session: for tests and
+    /// maintenance scripts, never for issuing.
+    package func execute(sql: String) throws {
+        try session.query(sql)
+    }
+
+    /// The first column of the first row of `sql`, as an integer.
+    package func integer(sql: String) throws -> Int64? {
+        try session.query(sql).first?.column(0, as: Int64?.self) ?? nil
+    }
+}
