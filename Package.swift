@@ -121,7 +121,7 @@ let package = Package(
         // A child process for the crash and cross-process tests; not a product.
         .executableTarget(
             name: "NonceTestHelper",
-            dependencies: ["NonceKit", "NonceKitTesting", "NonceBackend", "NonceSQLite"],
+            dependencies: ["NonceKit", "NonceKitTesting", "NonceBackend", "NonceSQLite", "NoncePostgres"],
             swiftSettings: swiftSettings
         ),
         // Temporary directories and child processes, shared by the test targets.
@@ -164,7 +164,7 @@ let package = Package(
         // Real processes: the CLI, kill -9 crash cycles, claims across processes.
         .testTarget(
             name: "NonceCLITests",
-            dependencies: ["NonceKit", "NonceKitTesting", "NonceBackend", "NonceSQLite", "NonceTestSupport"],
+            dependencies: ["NonceKit", "NonceKitTesting", "NonceBackend", "NonceSQLite", "NoncePostgres", "NonceTestSupport"],
             swiftSettings: swiftSettings
         ),
     ]

@@ -28,6 +28,7 @@ import NonceKit
 import NonceKitTesting
 import NonceBackend
 import NonceSQLite
+import NoncePostgres
 import Synchronization
 
 func writeLine(_ text: String) {
@@ -63,7 +64,7 @@ do {
         let frozen = Int64(arguments[7]) ?? 0
         let clock: any NonceClock = frozen > 0 ? ManualClock(nanoseconds: frozen) : SystemClock()
         let manager = try NonceManager(
-            path: database, configuration: .init(stream: stream, history: .init(mode: history), timing: .init(leaseSpan: lease, clock: clock)))
+            database: database, configuration: .init(stream: stream, history: .init(mode: history), timing: .init(leaseSpan: lease, claimWait: .seconds(10), clock: clock)))
         var count = 0
         while true {
             count += 1
@@ -72,7 +73,7 @@ do {
         }
     case "apilock":
         let rounds = Int(arguments[4]) ?? 1, hold = UInt32(arguments[5]) ?? 0
-        let manager = try NonceManager(path: database, configuration: .init(stream: stream, mode: .shared))
+        let manager = try NonceManager(database: database, configuration: .init(stream: stream, mode: .shared))
         for _ in 0..<rounds {
             let line = try manager.withAPILock { nonce in
                 let start = monotonicNanoseconds()
@@ -82,7 +83,7 @@ do {
             writeLine(line)
         }
     case "apihold":
-        let manager = try NonceManager(path: database, configuration: .init(stream: stream, mode: .shared))
+        let manager = try NonceManager(database: database, configuration: .init(stream: stream, mode: .shared))
         try manager.withAPILock { _ in
             writeLine("locked \(getpid())")
             while true { sleep(60) }
@@ -128,7 +129,7 @@ do {
         finished.wait()
         try manager.close()
     case "hold":
-        let manager = try NonceManager(path: database, configuration: .init(stream: stream))
+        let manager = try NonceManager(database: database, configuration: .init(stream: stream))
         writeLine("ready \(getpid())")
         withExtendedLifetime(manager) { while true { sleep(60) } }
     default:

@@ -1,5 +1,6 @@
 import Foundation
 import NonceBackend
+import NoncePostgres
 import NonceSQLite
 import NonceTestSupport
 import Testing
@@ -24,52 +25,54 @@ struct SharedProcessTests {
         }
         let all = perProcess.flatMap { $0 }
         #expect(Set(all).count == all.count)
-        let store = try SQLiteStore(path: database)
+        let store = try NonceDatabase.open(database)
         let history = try store.history(stream: stream, limit: all.count + 10)
         #expect(history.count == all.count)
         #expect(Set(history.map { UInt64($0.nonce) }) == Set(all))
         // History in issue (commit) order is strictly increasing across all processes.
         let inOrder = history.reversed().map(\.nonce)
         #expect(zip(inOrder, inOrder.dropFirst()).allSatisfy { $0 < $1 })
-        let report = try store.verify()
+        let report = try store.verify(stream: nil)
         #expect(report.isValid, "\(report.problems)")
     }
 
-    @Test("four processes issuing 20,000 nonces each on one shared stream: 80,000 distinct, all recorded")
-    func fourProcesses() throws {
+    @Test("four processes issuing 20,000 nonces each on one shared stream: 80,000 distinct, all recorded", arguments: TestBackend.available)
+    func fourProcesses(backend: TestBackend) throws {
         let directory = try TemporaryDirectory()
-        let created = try ChildProcess.nonce(["stream", "create", "kraken", "--shared", "--db", directory.database])
+        let database = backend.database(in: directory)
+        let created = try ChildProcess.nonce(["stream", "create", "kraken", "--shared", "--db", database])
         #expect(created.status == 0, "\(created.stderr)")
         let children = try (0..<4).map { _ in
-            try RunningChild(ChildProcess.nonce, ["next", "--count", "20000", "--stream", "kraken", "--db", directory.database])
+            try RunningChild(ChildProcess.nonce, ["next", "--count", "20000", "--stream", "kraken", "--db", database])
         }
         let issued = RunningChild.outputs(of: children).map { $0.compactMap(UInt64.init) }
         for child in children {
             #expect(child.process.terminationStatus == 0, "\(child.failureReport)")
         }
         #expect(issued.map(\.count) == [20_000, 20_000, 20_000, 20_000])
-        try Self.checkIssued(issued, database: directory.database, stream: "kraken")
+        try Self.checkIssued(issued, database: database, stream: "kraken")
     }
 
-    @Test("a shared-stream process killed with -9: every nonce it printed is recorded, and the next is above them all")
-    func killedSharedIssuer() throws {
+    @Test("a shared-stream process killed with -9: every nonce it printed is recorded, and the next is above them all", arguments: TestBackend.available)
+    func killedSharedIssuer(backend: TestBackend) throws {
         let directory = try TemporaryDirectory()
-        _ = try ChildProcess.nonce(["stream", "create", "k", "--shared", "--db", directory.database])
+        let database = backend.database(in: directory)
+        _ = try ChildProcess.nonce(["stream", "create", "k", "--shared", "--db", database])
         for _ in 0..<3 {
-            let child = try RunningChild(ChildProcess.nonce, ["next", "--count", "1000000", "--stream", "k", "--db", directory.database])
+            let child = try RunningChild(ChildProcess.nonce, ["next", "--count", "1000000", "--stream", "k", "--db", database])
             // Output is written in 64 KiB chunks: wait for the first, then kill mid-run.
             #expect(child.readLine(timeout: .seconds(60)) != nil)
             usleep(UInt32.random(in: 0...200_000))
             child.kill()
             let printed = child.remainingLines().compactMap(UInt64.init)
-            let store = try SQLiteStore(path: directory.database)
+            let store = try NonceDatabase.open(database)
             let recorded = Set(try store.history(stream: "k", limit: 10_000_000).map { UInt64($0.nonce) })
             // Each shared nonce commits (synced) before it is returned, so before it is printed.
             #expect(printed.allSatisfy(recorded.contains))
-            let next = try ChildProcess.nonce(["next", "--stream", "k", "--db", directory.database])
+            let next = try ChildProcess.nonce(["next", "--stream", "k", "--db", database])
             #expect(UInt64(next.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0 > (recorded.max() ?? 0))
         }
-        #expect(try SQLiteStore(path: directory.database).verify().isValid)
+        #expect(try NonceDatabase.open(database).verify(stream: nil).isValid)
     }
 
     @Test("the Python example and the Swift CLI issue concurrently from one sequence", .enabled(if: python3 != nil))
@@ -88,12 +91,13 @@ struct SharedProcessTests {
         #expect(pids == [python.pid, swift.pid])
     }
 
-    @Test("the API lock serializes bodies across processes, and they hold nonces in lock order")
-    func apiLockAcrossProcesses() throws {
+    @Test("the API lock serializes bodies across processes, and they hold nonces in lock order", arguments: TestBackend.available)
+    func apiLockAcrossProcesses(backend: TestBackend) throws {
         let directory = try TemporaryDirectory()
-        _ = try ChildProcess.nonce(["stream", "create", "k", "--shared", "--db", directory.database])
+        let database = backend.database(in: directory)
+        _ = try ChildProcess.nonce(["stream", "create", "k", "--shared", "--db", database])
         let children = try (0..<3).map { _ in
-            try RunningChild(ChildProcess.helper, ["apilock", directory.database, "k", "25", "2000"])
+            try RunningChild(ChildProcess.helper, ["apilock", database, "k", "25", "2000"])
         }
         var bodies: [(start: Int64, end: Int64, nonce: UInt64)] = []
         for (child, lines) in zip(children, RunningChild.outputs(of: children)) {
@@ -111,34 +115,36 @@ struct SharedProcessTests {
         }
     }
 
-    @Test("a holder killed with -9 releases the API lock; a waiter times out before, proceeds after")
-    func apiLockSurvivesKill() throws {
+    @Test("a holder killed with -9 releases the API lock; a waiter times out before, proceeds after", arguments: TestBackend.available)
+    func apiLockSurvivesKill(backend: TestBackend) throws {
         let directory = try TemporaryDirectory()
-        _ = try ChildProcess.nonce(["stream", "create", "k", "--shared", "--db", directory.database])
-        let holder = try RunningChild(ChildProcess.helper, ["apihold", directory.database, "k"])
+        let database = backend.database(in: directory)
+        _ = try ChildProcess.nonce(["stream", "create", "k", "--shared", "--db", database])
+        let holder = try RunningChild(ChildProcess.helper, ["apihold", database, "k"])
         #expect(holder.readLine() == "locked \(holder.pid)")
-        let blocked = try ChildProcess.nonce(["exec", "--stream", "k", "--timeout", "300ms", "--db", directory.database, "--", "true"])
+        let blocked = try ChildProcess.nonce(["exec", "--stream", "k", "--timeout", "300ms", "--db", database, "--", "true"])
         #expect(blocked.status != 0)
         #expect(blocked.stderr.contains("API lock was not free within"))
         holder.kill()
-        let after = try ChildProcess.nonce(["exec", "--stream", "k", "--timeout", "10s", "--db", directory.database, "--", "true"])
+        let after = try ChildProcess.nonce(["exec", "--stream", "k", "--timeout", "10s", "--db", database, "--", "true"])
         #expect(after.status == 0, "\(after.stderr)")
     }
 
-    @Test("nonce exec runs the command with NONCE and NONCE_STREAM, records the nonce, and exits with its status")
-    func exec() throws {
+    @Test("nonce exec runs the command with NONCE and NONCE_STREAM, records the nonce, and exits with its status", arguments: TestBackend.available)
+    func exec(backend: TestBackend) throws {
         let directory = try TemporaryDirectory()
-        _ = try ChildProcess.nonce(["stream", "create", "k", "--shared", "--db", directory.database])
+        let database = backend.database(in: directory)
+        _ = try ChildProcess.nonce(["stream", "create", "k", "--shared", "--db", database])
         let result = try ChildProcess.nonce([
-            "exec", "--stream", "k", "--db", directory.database, "--", "sh", "-c", "echo \"$NONCE $NONCE_STREAM\"; exit 7",
+            "exec", "--stream", "k", "--db", database, "--", "sh", "-c", "echo \"$NONCE $NONCE_STREAM\"; exit 7",
         ])
         #expect(result.status == 7)
         let fields = result.stdout.split(separator: " ").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
         #expect(fields.count == 2 && fields[1] == "k")
-        let recorded = try SQLiteStore(path: directory.database).history(stream: "k", limit: 1).first
+        let recorded = try NonceDatabase.open(database).history(stream: "k", limit: 1).first
         #expect(recorded.map { String($0.nonce) } == fields.first)
         #expect(recorded?.label == "sh")
-        let missing = try ChildProcess.nonce(["exec", "--stream", "k", "--db", directory.database, "--", "no-such-command-here"])
+        let missing = try ChildProcess.nonce(["exec", "--stream", "k", "--db", database, "--", "no-such-command-here"])
         #expect(missing.status == 127)
         #expect(missing.stderr.contains("cannot run 'no-such-command-here'"))
     }
