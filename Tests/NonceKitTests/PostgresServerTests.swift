@@ -106,4 +106,22 @@ struct PostgresServerTests {
         try second.close()
         try? first.close()
     }
+
+    @Test("a server that refuses writes (a standby, or read-only sessions) is a read_only error, not a half-written state")
+    func readOnly() throws {
+        let uri = TestBackend.freshSchema(base)
+        let store = try PostgresStore(uri: uri)
+        try store.execute(sql: "SET default_transaction_read_only = on")
+        let error = #expect(throws: NonceStoreError.self) { try store.openStream(named: "k", mode: .exclusive) }
+        #expect(error?.code == .readOnly, "\(String(describing: error))")
+        #expect(try PostgresStore(uri: uri).stream(named: "k") == nil)
+    }
+
+    @Test("the keepalive settings of the URI reach the server, which drops a vanished host's session by them")
+    func keepalive() throws {
+        let store = try PostgresStore(uri: TestBackend.freshSchema(base) + "&keepalives_idle=7&keepalives_interval=2&keepalives_count=4")
+        #expect(try store.integer(sql: "SELECT current_setting('tcp_keepalives_idle')::bigint") == 7)
+        #expect(try store.integer(sql: "SELECT current_setting('tcp_keepalives_interval')::bigint") == 2)
+        #expect(try store.integer(sql: "SELECT current_setting('tcp_keepalives_count')::bigint") == 4)
+    }
 }
