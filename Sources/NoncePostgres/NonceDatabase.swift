@@ -19,7 +19,7 @@ extension NonceManager {
     /// (`postgresql://user@host:port/dbname?sslmode=require&schema=noncestore`, the password
     /// from the URI or `PGPASSWORD`), for several hosts on one API key.
     ///
-    /// - Throws: `NonceStoreError`: as ``NonceManager/init(path:configuration:)``, and for a
+    /// - Throws: `NonceStoreError`: as `NonceManager.init(path:configuration:)`, and for a
     ///   server `.cannotConnect`, `.readOnly` (a standby), `.newerSchema`, `.foreignDatabase`.
     public convenience init(database: String, configuration: Configuration = Configuration()) throws {
         try self.init(store: NonceDatabase.open(database, create: configuration.createIfMissing,
