@@ -10,7 +10,9 @@ struct BenchCommand: ParsableCommand {
         abstract: "Measure issuing speed against baselines measured in the same run.",
         discussion: """
             Runs against a fresh temporary directory unless --db is given (its directory then holds the \
-            scratch databases). Every figure is printed with its ratio to the baseline that bounds it, \
+            scratch databases). With --db postgresql://..., runs on that server in a scratch schema it drops \
+            afterwards: shared streams with 1, 4 and 16 processes beside bare single-statement transactions \
+            over as many connections, and an exclusive stream's history beside a bare batched insert. Every figure is printed with its ratio to the baseline that bounds it, \
             measured in the same run on the same machine and disk: a mutex-plus-clock loop for issuing in \
             memory, a bulk insert of the same history rows for recording them, and a single-row \
             transaction loop for shared streams. The memory run issues --memory-count nonces with \
@@ -50,6 +52,15 @@ struct BenchCommand: ParsableCommand {
     }
 
     func run() throws {
+        if let db = database.db, DatabaseLocation.isServerURI(db) {
+            // On a server: shared streams with 1, 4 and 16 processes and exclusive history,
+            // each beside its bare baseline.
+            let progress = BenchProgress(enabled: !json)
+            var report = BenchReport()
+            report.results = try PostgresBench.run(uri: db, count: count, sharedCount: sharedCount, progress: progress)
+            try Output.line(json ? try JSONOutput.encode(report) : report.text)
+            return
+        }
         let workspace = try BenchWorkspace(database: database.db)
         defer { workspace.remove() }
         let progress = BenchProgress(enabled: !json)

@@ -18,6 +18,7 @@ struct NonceCommand: ParsableCommand {
             NextCommand.self, StatsCommand.self, HistoryCommand.self, JumpCommand.self, VerifyCommand.self,
             ImportLegacyCommand.self, StreamCommand.self, ExecCommand.self, RejectCommand.self, AcceptedCommand.self,
             PruneCommand.self, CopyStreamCommand.self, BenchCommand.self, ManualCommand.self, BenchMemoryRunCommand.self,
+            BenchPostgresBareCommand.self,
         ]
     )
 
@@ -47,7 +48,7 @@ struct NonceCommand: ParsableCommand {
         let asked: String?
         if arguments.first == "help" { asked = arguments.dropFirst().first } else { asked = arguments.first }
         guard let asked, !asked.hasPrefix("-"), !names.contains(asked), asked != "help" else { return }
-        let visible = names.filter { $0 != BenchMemoryRunCommand._commandName }
+        let visible = names.filter { $0 != BenchMemoryRunCommand._commandName && $0 != BenchPostgresBareCommand._commandName }
         let nearest = visible.min { distance($0, asked) < distance($1, asked) }
         let hint = nearest.flatMap { distance($0, asked) <= 2 ? " (did you mean '\($0)'?)" : nil } ?? ""
         throw ValidationError("no subcommand '\(asked)'\(hint); 'nonce --help' lists them")
