@@ -137,7 +137,8 @@ final class PostgresSession: Sendable {
         // Server-side keepalive: how soon the server notices a vanished host and ends its
         // session, releasing the claims and locks it held.
         configuration.options.additionalStartupParameters = [
-            ("application_name", "nonce"),
+            // Names the schema too, so `pg_stat_activity` tells NonceStore's sessions apart.
+            ("application_name", "nonce/\(location.schema)"),
             ("search_path", location.schema),
             ("tcp_keepalives_idle", "\(location.keepalive.idle)"),
             ("tcp_keepalives_interval", "\(location.keepalive.interval)"),

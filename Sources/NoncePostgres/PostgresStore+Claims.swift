@@ -43,8 +43,11 @@ extension PostgresStore {
         return held ?? false
     }
 
+    /// The API lock's session reconnects: the lock is taken anew for each call, so a new
+    /// session after a lost one holds nothing it should have kept. A lock lost while held
+    /// (the session ended mid-body) lets another host in; its unlock then has nothing to do.
     package func apiLock(for record: StreamRecord) throws -> any InterProcessLock {
-        PostgresAPILock(session: try PostgresSession(location: location, reconnects: false),
+        PostgresAPILock(session: try PostgresSession(location: location, reconnects: true),
                         key: (keys.apiLock, record.id))
     }
 

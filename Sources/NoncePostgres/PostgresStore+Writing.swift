@@ -45,23 +45,31 @@ extension PostgresStore {
     /// Appends `rows` with one statement: the rows travel as parallel arrays that
     /// `unnest` turns back into rows on the server, one round trip for the whole batch.
     static func insertHistory(_ rows: HistoryRows, streamID: Int64, pid: Int32, on connection: PostgresTransaction) throws {
-        var nonces: [Int64] = [], times: [Int64] = [], labels: [String] = [], labelled: [Bool] = []
+        var nonces: [Int64] = [], times: [Int64] = []
         let count = rows.count
         nonces.reserveCapacity(count)
         times.reserveCapacity(count)
-        labels.reserveCapacity(count)
-        labelled.reserveCapacity(count)
+        var labelled = false
         for row in rows {
             nonces.append(row.nonce)
             times.append(row.issuedAt)
-            labels.append(row.label ?? "")
-            labelled.append(row.label != nil)
+            if row.label != nil { labelled = true }
         }
+        guard labelled else {
+            // The usual batch: no labels, so two arrays travel instead of four.
+            try connection.execute("""
+                INSERT INTO history (stream_id, nonce, issued_at, pid)
+                SELECT $1, r.nonce, r.issued_at, $2 FROM unnest($3::bigint[], $4::bigint[]) AS r(nonce, issued_at)
+                """, [.integer(streamID), .integer(Int64(pid)), .integers(nonces), .integers(times)])
+            return
+        }
+        // A label may be NULL, which a text[] parameter cannot carry here: a flag says which are.
         try connection.execute("""
             INSERT INTO history (stream_id, nonce, issued_at, pid, label)
             SELECT $1, r.nonce, r.issued_at, $2, CASE WHEN r.labelled THEN r.label END
             FROM unnest($3::bigint[], $4::bigint[], $5::text[], $6::boolean[]) AS r(nonce, issued_at, label, labelled)
-            """, [.integer(streamID), .integer(Int64(pid)), .integers(nonces), .integers(times), .texts(labels), .flags(labelled)])
+            """, [.integer(streamID), .integer(Int64(pid)), .integers(nonces), .integers(times),
+                  .texts(rows.map { $0.label ?? "" }), .flags(rows.map { $0.label != nil })])
     }
 
     package func repairFloor(streamID: Int64) throws -> FloorRepair? {

@@ -212,10 +212,12 @@ extension PostgresStore {
             let batch = min(8_192, rows - written)
             let nonces = (0..<batch).map { nonce + 1 + Int64($0) }
             nonce += Int64(batch)
+            // The same rows as the engine's unlabelled batches: nonce and time arrays.
             try session.transaction(durable: false) { connection in
                 try connection.execute("""
-                    INSERT INTO history (stream_id, nonce, issued_at, pid) SELECT $1, n, n, 1 FROM unnest($2::bigint[]) AS n
-                    """, [.integer(streamID), .integers(nonces)])
+                    INSERT INTO history (stream_id, nonce, issued_at, pid)
+                    SELECT $1, r.nonce, r.issued_at, 1 FROM unnest($2::bigint[], $3::bigint[]) AS r(nonce, issued_at)
+                    """, [.integer(streamID), .integers(nonces), .integers(nonces)])
             }
             written += batch
         }

@@ -124,4 +124,29 @@ struct PostgresServerTests {
         #expect(try store.integer(sql: "SELECT current_setting('tcp_keepalives_interval')::bigint") == 2)
         #expect(try store.integer(sql: "SELECT current_setting('tcp_keepalives_count')::bigint") == 4)
     }
+
+    @Test("a shared stream whose connection the server ended (as a restart does) fails that call clearly, then reconnects")
+    func sharedReconnects() throws {
+        let uri = TestBackend.freshSchema(base)
+        let schema = String(uri.split(separator: "=").last ?? "")
+        let manager = try NonceManager(database: uri, configuration: .init(stream: "s", mode: .shared))
+        let before = try manager.next()
+        let admin = try PostgresStore(uri: uri)
+        // Every session on this schema but the admin's own, as a server restart would end them all.
+        let ended = try admin.integer(sql: """
+            SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+            WHERE application_name = 'nonce/\(schema)' AND pid <> pg_backend_pid()
+            """)
+        #expect(ended == 3, "the manager's general, claim and API-lock sessions")
+        var failures = 0
+        var after: UInt64?
+        for _ in 0..<3 where after == nil {
+            do { after = try manager.next() } catch { failures += 1; #expect(error.code == .connectionLost || error.code == .issueFailed, "\(error)") }
+        }
+        let next = try #require(after, "the manager never reconnected")
+        #expect(next > before)
+        #expect(failures <= 1)
+        try manager.withAPILock { nonce in #expect(nonce > next) }
+        try manager.close()
+    }
 }
