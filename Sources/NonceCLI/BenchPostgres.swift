@@ -19,14 +19,14 @@ enum PostgresBench {
             progress.say("baseline: bare single-statement transactions, \(processes) connection(s) in as many processes")
             let bareStream = try store.openStream(named: "bare-\(processes)", mode: .shared)
             let bare = BenchResult(name: "bare transactions, \(processes) process(es) (baseline)", count: processes * sharedCount,
-                                   seconds: try children(processes, [
+                                   seconds: try SharedStreamBench.children(processes, [
                                        BenchPostgresBareCommand.configuration.commandName ?? "", "--db", scratch,
                                        "--stream-id", String(bareStream.id), "--count", String(sharedCount),
                                    ]))
             progress.say("shared stream, \(processes) process(es)")
             _ = try store.openStream(named: "shared-\(processes)", mode: .shared)
             let shared = BenchResult(name: "shared stream, \(processes) process(es)", count: processes * sharedCount,
-                                     seconds: try children(processes, [
+                                     seconds: try SharedStreamBench.children(processes, [
                                          "next", "--count", String(sharedCount), "--stream", "shared-\(processes)", "--db", scratch,
                                      ]), baseline: bare)
             results += [bare, shared]
@@ -46,26 +46,6 @@ enum PostgresBench {
         let recorded = try store.stream(named: "exclusive")?.issuedTotal ?? 0
         guard recorded == Int64(count) else { throw BenchError("the exclusive run recorded \(recorded) of \(count) nonces") }
         return results + [bulk, exclusive]
-    }
-
-    /// Seconds until `processes` copies of this executable with `arguments` are all done.
-    private static func children(_ processes: Int, _ arguments: [String]) throws -> Double {
-        let start = ContinuousClock.now
-        let children = try (0..<processes).map { _ in
-            let child = Process()
-            child.executableURL = SharedStreamBench.selfExecutable
-            child.arguments = arguments
-            child.standardOutput = FileHandle.nullDevice
-            try child.run()
-            return child
-        }
-        for child in children {
-            child.waitUntilExit()
-            guard child.terminationStatus == 0 else {
-                throw BenchError("a benchmark process (\(arguments.first ?? "")) failed with status \(child.terminationStatus)")
-            }
-        }
-        return (ContinuousClock.now - start).seconds
     }
 }
 

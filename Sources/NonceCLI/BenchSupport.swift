@@ -137,11 +137,16 @@ enum SharedStreamBench {
     /// Seconds until `processes` copies of `nonce next --count` on one shared stream are done.
     static func processes(_ processes: Int, path: String, count: Int) throws -> Double {
         _ = try SQLiteStore(path: path).openStream(named: "bench-shared-n", mode: .shared)
+        return try children(processes, ["next", "--count", String(count), "--stream", "bench-shared-n", "--db", path])
+    }
+
+    /// Seconds until `processes` copies of this executable with `arguments` are all done.
+    static func children(_ processes: Int, _ arguments: [String]) throws -> Double {
         let start = ContinuousClock.now
         let children = try (0..<processes).map { _ in
             let child = Process()
             child.executableURL = selfExecutable
-            child.arguments = ["next", "--count", String(count), "--stream", "bench-shared-n", "--db", path]
+            child.arguments = arguments
             child.standardOutput = FileHandle.nullDevice
             try child.run()
             return child
@@ -149,7 +154,7 @@ enum SharedStreamBench {
         for child in children {
             child.waitUntilExit()
             guard child.terminationStatus == 0 else {
-                throw BenchError("a benchmark process (nonce next on a shared stream) failed with status \(child.terminationStatus)")
+                throw BenchError("a benchmark process (nonce \(arguments.first ?? "")) failed with status \(child.terminationStatus)")
             }
         }
         return (ContinuousClock.now - start).seconds
