@@ -55,27 +55,37 @@ final class PostgresSession: Sendable {
     /// Runs `body` with the connection, connecting (again) first when there is none. A
     /// connection-level failure drops the connection: the next call connects anew (or, for
     /// a session that must not, fails naming the loss).
+    ///
+    /// A connection found closed before a request went out (`clientClosedConnection`: the
+    /// server ended it while idle, as a restart does) is replaced and `body` runs once more
+    /// on the new one: nothing of the first try reached the server, so nothing is done twice.
     func withConnection<T>(_ body: (PostgresConnection) throws -> T) throws -> T {
         try state.withLock { state in
-            if let lost = state.lost { throw lost }
-            let connection: PostgresConnection
-            if let current = state.connection, !current.isClosed {
-                connection = current
-            } else if state.connection != nil && !reconnects {
-                let lost = Self.lostError(location)
-                state.lost = lost
-                throw lost
-            } else {
-                connection = try Self.connect(location)
-                state.connection = connection
-            }
-            do {
-                return try body(connection)
-            } catch let error as PSQLError where PostgresFailure.isConnectionLost(error) {
-                state.connection = nil
-                Self.closeQuietly(connection)
-                if !reconnects { state.lost = Self.lostError(location) }
-                throw PostgresFailure.describe(error, location: location)
+            var retried = false
+            while true {
+                if let lost = state.lost { throw lost }
+                let connection: PostgresConnection
+                if let current = state.connection, !current.isClosed {
+                    connection = current
+                } else if state.connection != nil && !reconnects {
+                    let lost = Self.lostError(location)
+                    state.lost = lost
+                    throw lost
+                } else {
+                    connection = try Self.connect(location)
+                    state.connection = connection
+                }
+                do {
+                    return try body(connection)
+                } catch let error as PSQLError where PostgresFailure.isConnectionLost(error) {
+                    state.connection = nil
+                    Self.closeQuietly(connection)
+                    if !reconnects { state.lost = Self.lostError(location) }
+                    guard reconnects, !retried, error.code == .clientClosedConnection else {
+                        throw PostgresFailure.describe(error, location: location)
+                    }
+                    retried = true
+                }
             }
         }
     }

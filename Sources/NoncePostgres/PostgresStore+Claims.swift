@@ -117,8 +117,19 @@ final class PostgresAPILock: InterProcessLock {
         self.key = key
     }
 
+    /// One more try on a new connection when the old one was lost: a lost session holds no
+    /// lock, so asking again is always safe.
     func tryLock() throws -> Bool {
-        try session.query("SELECT pg_try_advisory_lock($1::integer, $2::integer)", [.integer(Int64(key.0)), .integer(key.1)])[0].column(0, as: Bool.self)
+        do {
+            return try attempt()
+        } catch let error as NonceStoreError where error.code == .connectionLost {
+            return try attempt()
+        }
+    }
+
+    private func attempt() throws -> Bool {
+        try session.query("SELECT pg_try_advisory_lock($1::integer, $2::integer)", [.integer(Int64(key.0)), .integer(key.1)])[0]
+            .column(0, as: Bool.self)
     }
 
     func unlock() {
