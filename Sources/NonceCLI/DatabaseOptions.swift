@@ -97,6 +97,17 @@ struct DatabaseFileOption: ParsableArguments {
         try NonceInspector(database: path, wait: wait?.duration ?? .seconds(10))
     }
 
+    /// The store a dry run previews against; nil when there is none yet (no file, or a
+    /// server without NonceStore's schema): the floor before is then 0. Creates nothing.
+    func openForPreview() throws -> (any NonceBackend)? {
+        guard exists else { return nil }
+        do {
+            return try openExistingStore()
+        } catch let error as NonceStoreError where isServer && error.code == .cannotOpen && error.cause == nil {
+            return nil
+        }
+    }
+
     /// Opens the database, creating it when missing: for the commands whose job is to create.
     func openStore() throws -> any NonceBackend {
         try NonceDatabase.open(path, create: true, wait: storeConfiguration().busyTimeout)

@@ -54,8 +54,7 @@ struct ImportLegacyCommand: ParsableCommand {
         let report: LegacyImportReport
         do {
             if dryRun {
-                let exists = options.file.exists
-                report = try plan.preview(against: exists ? options.openExistingStore() : nil)
+                report = try plan.preview(against: options.file.openForPreview())
             } else {
                 // Checked before opening: a rejected import must not even create the database.
                 try plan.checkAccepted()

@@ -33,6 +33,17 @@ struct PostgresCommandTests {
         #expect(try run(["verify"]).stdout.hasPrefix("ok"))
     }
 
+    @Test("a dry run of import-legacy on a server without NonceStore's schema previews from 0 and creates nothing")
+    func dryRunOnEmptyServer() throws {
+        let db = TestBackend.freshSchema()
+        let value = String(UInt64(Date().timeIntervalSince1970 * 1e9))
+        let preview = try ChildProcess.nonce(["import-legacy", "--dry-run", "--value", value, "--json", "--db", db])
+        #expect(preview.status == 0, "\(preview.stderr)")
+        #expect(preview.stdout.contains("\"floor_before\" : 0"), "\(preview.stdout)")
+        let stats = try ChildProcess.nonce(["stream", "list", "--db", db])
+        #expect(stats.status != 0, "the dry run created the schema: \(stats.stdout)")
+    }
+
     @Test("a wrong password is a clear error at the command line, with no password in it")
     func wrongPassword() throws {
         let port = try #require(URLComponents(string: TestBackend.postgresURI ?? "")?.port)
