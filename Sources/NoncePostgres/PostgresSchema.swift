@@ -16,8 +16,9 @@ enum PostgresSchema {
     static func prepare(_ session: PostgresSession, create: Bool) throws {
         let location = session.location
         // Read first: an up-to-date schema (the usual case) takes no lock.
-        if try version(session) == latestVersion { return }
-        if !create, try version(session) == nil {
+        let found = try version(session)
+        if found == latestVersion { return }
+        if !create, found == nil {
             throw NonceStoreError(.cannotOpen, "\(location.description) holds no NonceStore schema '\(location.schema)' yet; "
                 + "a command that issues or creates a stream creates it", database: location.description)
         }
