@@ -1,0 +1,55 @@
+"""NonceStore for Python: strictly increasing, durable nonces for exchange API clients,
+drawn from a NonceStore database (SQLite file or PostgreSQL) that Swift processes, the
+`nonce` CLI and other Python processes share.
+
+    from noncestore import NonceStore
+
+    store = NonceStore("nonces.sqlite", stream="kraken")
+    with store.api_lock():
+        nonce = store.next()
+        ...  # send the private call
+
+The migration guide's calls (`get_kraken_nonce()`, `get_global_nonce_manager().get_nonce()`,
+`jump_forward`, `get_global_nonce_stats()`, `get_kraken_api_lock()`) are here too, and
+`noncestore.ccxt` and `noncestore.kraken_sdk` make those clients use a stream.
+"""
+
+from ._errors import NonceStoreError, NonceStoreTimeout
+from ._rate import COST_HISTORY, COST_STANDARD, TIERS, RateLimit, call_cost
+from .aio import AsyncAPILock, AsyncNonceStore
+from .manager import (
+    NonceStoreManager,
+    configure_global_nonce_manager,
+    get_global_kraken_nonce,
+    get_global_nonce_manager,
+    get_global_nonce_stats,
+    get_kraken_api_lock,
+    get_kraken_nonce,
+    reset_global_nonce_manager,
+)
+from .store import APILock, NonceStore, StreamStats
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "NonceStore",
+    "AsyncNonceStore",
+    "APILock",
+    "AsyncAPILock",
+    "StreamStats",
+    "NonceStoreError",
+    "NonceStoreTimeout",
+    "RateLimit",
+    "TIERS",
+    "COST_STANDARD",
+    "COST_HISTORY",
+    "call_cost",
+    "NonceStoreManager",
+    "configure_global_nonce_manager",
+    "reset_global_nonce_manager",
+    "get_global_nonce_manager",
+    "get_kraken_nonce",
+    "get_global_kraken_nonce",
+    "get_global_nonce_stats",
+    "get_kraken_api_lock",
+]

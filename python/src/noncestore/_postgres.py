@@ -1,0 +1,350 @@
+"""A shared stream of a NonceStore schema on PostgreSQL, through psycopg 3 (the
+`postgres` extra): the same contract as the Swift side's `NoncePostgres`.
+
+Nonces come from `nonce_next(stream, label, pid)` on the server's clock, jumps from
+`nonce_jump`; claims and the API lock are session advisory locks in the two-int form
+(namespace, stream id), the namespace being FNV-1a of "noncestore claim SCHEMA" or
+"noncestore api lock SCHEMA", so Swift and Python processes exclude each other.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+import time
+from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from ._errors import NonceStoreError
+from ._rate import RateLimit, decayed, wait_ns
+
+try:
+    import psycopg
+    from psycopg import errors as pg_errors
+except ImportError:  # the extra is not installed; PostgresBackend says so when asked for
+    psycopg = None  # type: ignore[assignment]
+    pg_errors = None  # type: ignore[assignment]
+
+SCHEMA_VERSION = 1
+"""The newest PostgreSQL schema this package knows (Migrations/postgres/0001_postgres_initial.sql)."""
+
+T = TypeVar("T")
+_PLAIN_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
+_inherited: List[Any] = []
+
+
+def is_postgres_uri(location: str) -> bool:
+    return location.startswith(("postgres://", "postgresql://"))
+
+
+def lock_namespace(text: str) -> int:
+    """FNV-1a (32 bits) of `text`'s UTF-8 bytes, kept positive: the same in every language."""
+    value = 2166136261
+    for byte in text.encode():
+        value = ((value ^ byte) * 16777619) & 0xFFFFFFFF
+    return value & 0x7FFFFFFF
+
+
+class PostgresLocation:
+    """A libpq URI split into what libpq reads and NonceStore's own `schema=` parameter."""
+
+    def __init__(self, uri: str) -> None:
+        parts = urlsplit(uri)
+        query = parse_qsl(parts.query, keep_blank_values=True)
+        self.schema = "noncestore"
+        kept = []
+        for name, value in query:
+            if name == "schema":
+                if not _PLAIN_NAME.match(value):
+                    raise NonceStoreError(f"schema '{value}' in the URI must be a plain lower-case identifier "
+                                          f"(letters, digits, underscores)")
+                self.schema = value
+            else:
+                kept.append((name, value))
+        self.conninfo = urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(kept), parts.fragment))
+        user = parts.username or os.environ.get("PGUSER") or ""
+        host = parts.hostname or os.environ.get("PGHOST") or "localhost"
+        port = parts.port or os.environ.get("PGPORT") or 5432
+        database = parts.path.lstrip("/") or os.environ.get("PGDATABASE") or user
+        # Never the password: messages and logs carry this.
+        self.description = f"postgresql://{user + '@' if user else ''}{host}:{port}/{database} (schema {self.schema})"
+
+
+class AdvisoryLock:
+    """A session advisory lock on a connection of its own: the cross-process half of a
+    shared stream's API lock. A lost connection holds nothing, so asking again is safe."""
+
+    def __init__(self, connect: Callable[[], Any], key: Tuple[int, int]) -> None:
+        self._connect = connect
+        self._key = key
+        self._connection: Any = None
+
+    def try_lock(self) -> bool:
+        for attempt in (1, 2):
+            try:
+                if self._connection is None or self._connection.closed:
+                    self._connection = self._connect()
+                row = self._connection.execute("SELECT pg_try_advisory_lock(%s, %s)", self._key).fetchone()
+                return bool(row[0])
+            except psycopg.OperationalError:
+                self._connection = None
+                if attempt == 2:
+                    raise
+        return False
+
+    def unlock(self) -> None:
+        if self._connection is None:
+            return
+        try:
+            self._connection.execute("SELECT pg_advisory_unlock(%s, %s)", self._key)
+        except psycopg.Error:
+            self._connection = None  # a lost session released it already
+
+    def after_fork_in_child(self) -> None:
+        # Closing the parent's connection here would end its session (and its lock).
+        if self._connection is not None:
+            _inherited.append(self._connection)
+        self._connection = None
+
+
+class PostgresBackend:
+    """See the module's comment. `wait` bounds connecting (libpq's connect_timeout when the
+    URI sets none); `claim_wait` is how long to wait for a claim a mode switch holds."""
+
+    def __init__(self, uri: str, stream: str, wait: float, claim_wait: Optional[float]) -> None:
+        if psycopg is None:
+            raise NonceStoreError("a PostgreSQL URI needs psycopg 3: install the package with its extra, "
+                                  "pip install 'noncestore[postgres]'")
+        self.location = PostgresLocation(uri)
+        self.description = self.location.description
+        self.stream = stream
+        self.wait = wait
+        self._claim_wait = claim_wait
+        self._connection: Any = None
+        self._claim_connection: Any = None
+        self._claim_guard = threading.Lock()
+        schema = self.location.schema
+        self._claim_key = lock_namespace(f"noncestore claim {schema}")
+        self._api_key = lock_namespace(f"noncestore api lock {schema}")
+        try:
+            self._open()
+        except BaseException:
+            self.close()
+            raise
+
+    # -- connections --------------------------------------------------------------------
+
+    def connect(self) -> Any:
+        options: Dict[str, Any] = {"autocommit": True}
+        if "application_name=" not in self.location.conninfo:
+            options["application_name"] = f"noncestore-python/{self.location.schema}"
+        if "connect_timeout=" not in self.location.conninfo:
+            options["connect_timeout"] = max(1, int(self.wait))
+        try:
+            connection = psycopg.connect(self.location.conninfo, **options)
+            # Every function of the schema keeps its own search_path; this is for the views.
+            connection.execute("SELECT set_config('search_path', %s, false)", (f'"{self.location.schema}"',))
+            return connection
+        except psycopg.Error as error:
+            raise NonceStoreError(f"cannot connect to {self.description}: {_first_line(error)}") from error
+
+    def _use(self) -> Any:
+        if self._connection is None or self._connection.closed:
+            self._connection = self.connect()
+        return self._connection
+
+    def _run(self, body: Callable[[Any], T]) -> T:
+        """Runs `body` on the store's connection; a lost connection fails this call and is
+        replaced on the next (a nonce that may have been issued is never reused, only skipped)."""
+        connection = self._use()
+        try:
+            return body(connection)
+        except psycopg.Error as error:
+            if connection.closed or isinstance(error, psycopg.OperationalError):
+                self._connection = None
+            raise self._mapped(error) from error
+
+    def _mapped(self, error: Exception) -> NonceStoreError:
+        code = getattr(error, "sqlstate", None)
+        if code == "NS001":
+            return self._missing_stream()
+        if code == "NS002":
+            return self._exclusive_error()
+        if code == "25006":
+            return NonceStoreError(f"stream '{self.stream}' in {self.description}: the server is read-only "
+                                   f"(a standby?); nothing was issued")
+        return NonceStoreError(f"stream '{self.stream}' in {self.description}: {_first_line(error)}")
+
+    def _missing_stream(self) -> NonceStoreError:
+        return NonceStoreError(f"no stream '{self.stream}' in {self.description}: create it with "
+                               f"'nonce stream create {self.stream} --shared --db URI'")
+
+    def _exclusive_error(self) -> NonceStoreError:
+        return NonceStoreError(
+            f"stream '{self.stream}' in {self.description} is exclusive: only the process holding it issues its "
+            f"nonces; switch it with 'nonce stream set-mode {self.stream} shared --db URI' while no process holds it")
+
+    # -- opening --------------------------------------------------------------------------
+
+    def _open(self) -> None:
+        schema = self.location.schema
+
+        def version(c: Any) -> Optional[int]:
+            all_tables, migrations = c.execute(
+                "SELECT count(*), count(*) FILTER (WHERE table_name = 'schema_migrations') "
+                "FROM information_schema.tables WHERE table_schema = %s", (schema,)).fetchone()
+            if all_tables == 0:
+                return None
+            if migrations != 1:
+                raise NonceStoreError(f"schema '{schema}' in {self.description} holds tables that are not NonceStore's; "
+                                      f"it was left untouched (name another schema with ?schema=NAME in the URI)")
+            return int(c.execute(f'SELECT coalesce(max(version), 0) FROM "{schema}".schema_migrations').fetchone()[0])
+
+        found = self._run(version)
+        if found is None:
+            raise NonceStoreError(f"no NonceStore schema '{schema}' in {self.description}: create it and the stream "
+                                  f"with 'nonce stream create {self.stream} --shared --db URI'")
+        if found > SCHEMA_VERSION:
+            raise NonceStoreError(f"{self.description} has schema version {found}, newer than this package supports "
+                                  f"({SCHEMA_VERSION}); upgrade the noncestore package. Nothing was changed")
+        self.schema_version = found
+        row = self._stream_row()
+        if row is None:
+            raise self._missing_stream()
+        self.stream_id = int(row[1])
+        self.lock_key = ("postgres", self.description, self.stream)
+        if row[0] == "shared":
+            with self._claim_guard:
+                self._take_claim()
+
+    def _stream_row(self) -> Optional[Tuple[str, int, Optional[int]]]:
+        return self._run(lambda c: c.execute("SELECT mode, stream_id, holder_pid FROM stream_state WHERE stream = %s",
+                                             (self.stream,)).fetchone())
+
+    def _take_claim(self) -> None:
+        """The claim, shared, on a session of its own for as long as the store is open."""
+        connection = self.connect()
+        deadline = None if self._claim_wait is None else time.monotonic() + self._claim_wait
+        pause = 0.005
+        try:
+            while not connection.execute("SELECT pg_try_advisory_lock_shared(%s, %s)",
+                                         (self._claim_key, self.stream_id)).fetchone()[0]:
+                left = None if deadline is None else deadline - time.monotonic()
+                if left is None or left <= 0:
+                    holder = self._run(lambda c: c.execute(
+                        "SELECT holder_pid, holder_host FROM streams WHERE id = %s", (self.stream_id,)).fetchone())
+                    who = (f"process {holder[0]} on host '{holder[1]}'" if holder and holder[0] else "another process")
+                    raise NonceStoreError(f"stream '{self.stream}' in {self.description} is held exclusively by {who} "
+                                          f"(its holder, or a mode switch in progress); stop that process, use another "
+                                          f"stream, or wait for it")
+                time.sleep(min(pause, left))
+                pause = min(pause * 2, 0.2)
+            row = self._stream_row()
+            if row is None:
+                raise self._missing_stream()
+            if row[0] != "shared":
+                raise self._exclusive_error()
+        except BaseException:
+            connection.close()
+            raise
+        self._claim_connection = connection
+
+    def require_shared(self) -> None:
+        if self._claim_connection is not None and not self._claim_connection.closed:
+            return
+        row = self._stream_row()
+        if row is None:
+            raise self._missing_stream()
+        if row[0] != "shared":
+            raise self._exclusive_error()
+        with self._claim_guard:
+            if self._claim_connection is None or self._claim_connection.closed:
+                self._take_claim()
+
+    # -- the contract ---------------------------------------------------------------------
+
+    def issue(self, label: Optional[str], pid: int) -> int:
+        return int(self._run(lambda c: c.execute("SELECT nonce_next(%s, %s, %s)",
+                                                 (self.stream, label, pid)).fetchone()[0]))
+
+    def jump(self, by_ns: int, reason: str) -> int:
+        return int(self._run(lambda c: c.execute("SELECT nonce_jump(%s, %s, %s)",
+                                                 (self.stream, by_ns, reason)).fetchone()[0]))
+
+    def stream_state(self) -> Dict[str, Any]:
+        def read(c: Any) -> Tuple[List[str], Any]:
+            cursor = c.execute("SELECT * FROM stream_state WHERE stream = %s", (self.stream,))
+            return [column.name for column in cursor.description], cursor.fetchone()
+
+        names, row = self._run(read)
+        if row is None:
+            raise self._missing_stream()
+        return dict(zip(names, row))
+
+    # -- the rate counter: one transaction on the stream's row, locked first -----------------
+
+    def _counter_write(self, body: Callable[[Any, Optional[Tuple[float, int]]], T]) -> T:
+        def run(c: Any) -> T:
+            with c.transaction():
+                c.execute("SET LOCAL synchronous_commit = off")  # not durable, as on SQLite
+                if c.execute("SELECT id FROM streams WHERE id = %s FOR UPDATE", (self.stream_id,)).fetchone() is None:
+                    raise self._missing_stream()
+                saved = c.execute("SELECT level, updated_at FROM rate_counters WHERE stream_id = %s",
+                                  (self.stream_id,)).fetchone()
+                return body(c, saved)
+
+        return self._run(run)
+
+    def _save_rate(self, c: Any, level: float, updated_at: int) -> None:
+        c.execute("INSERT INTO rate_counters (stream_id, level, updated_at) VALUES (%s, %s, %s) "
+                  "ON CONFLICT (stream_id) DO UPDATE SET level = excluded.level, updated_at = excluded.updated_at",
+                  (self.stream_id, level, updated_at))
+
+    def take_rate(self, limit: RateLimit, cost: float, now: int) -> int:
+        def body(c: Any, saved: Optional[Tuple[float, int]]) -> int:
+            level = decayed(saved[0], saved[1], now, limit.decay_per_second) if saved else 0.0
+            wait = wait_ns(level, cost, limit.maximum, limit.decay_per_second)
+            if wait:
+                return wait
+            self._save_rate(c, level + cost, max(now, saved[1]) if saved else now)
+            return 0
+
+        return self._counter_write(body)
+
+    def hold_charge(self, limit: RateLimit, cost: float, taken_at: int, now: int) -> None:
+        def body(c: Any, saved: Optional[Tuple[float, int]]) -> None:
+            level = decayed(saved[0], saved[1], now, limit.decay_per_second) if saved else 0.0
+            held = min(cost, limit.decay_per_second * max(0, now - taken_at) / 1e9)
+            if held > 0:
+                self._save_rate(c, level + held, max(now, saved[1]) if saved else now)
+
+        self._counter_write(body)
+
+    # -- the API lock, closing, forks ---------------------------------------------------
+
+    def cross_process_lock(self) -> AdvisoryLock:
+        return AdvisoryLock(self.connect, (self._api_key, self.stream_id))
+
+    def close(self) -> None:
+        for connection in (self._connection, self._claim_connection):
+            if connection is not None:
+                try:
+                    connection.close()
+                except Exception:
+                    pass
+        self._connection = None
+        self._claim_connection = None
+
+    def after_fork_in_child(self) -> None:
+        # Closing the parent's connections would end its sessions, its claim among them.
+        _inherited.extend(c for c in (self._connection, self._claim_connection) if c is not None)
+        self._connection = None
+        self._claim_connection = None
+        self._claim_guard = threading.Lock()
+
+
+def _first_line(error: Exception) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+
+

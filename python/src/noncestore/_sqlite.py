@@ -1,0 +1,332 @@
+"""A shared stream of a NonceStore SQLite database, through its SQL contract.
+
+Nonces: one durable `BEGIN IMMEDIATE` transaction each through `nonce_requests`; jumps
+through `nonce_jumps`. While open on a shared stream the process holds the stream's claim
+byte shared, as Swift processes do, so the stream cannot be switched to exclusive under it.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import random
+import sqlite3
+import threading
+import time
+from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar
+from urllib.parse import quote
+
+from . import _filelocks
+from ._errors import NonceStoreError
+from ._filelocks import API_LOCK_BASE, CLAIM_BASE, FileByteLock
+from ._rate import RateLimit, decayed, wait_ns
+
+SCHEMA_VERSION = 7
+"""The newest schema this package knows (Migrations/0007_copy_events.sql)."""
+
+T = TypeVar("T")
+
+# Connections inherited over a fork: never used or closed in the child (closing one could
+# touch the parent's locks), only kept from being collected.
+_inherited: List[sqlite3.Connection] = []
+
+
+def check_database_file(path: str) -> None:
+    """Refuses, before SQLite sees it, what the Swift side refuses: an empty file (SQLite
+    would start it afresh and delete a write-ahead log beside it that may hold the newest
+    marks) and a file with several hard links (SQLite keeps a log beside each name)."""
+    info = os.stat(path)
+    if info.st_size == 0:
+        beside = [path + suffix for suffix in ("-wal", "-shm") if os.path.exists(path + suffix)]
+        if beside:
+            raise NonceStoreError(f"'{path}' is empty but {', '.join(beside)} beside it show it was a database in "
+                                  f"use: it was truncated or replaced. Nothing was touched; see 'Starting over' in "
+                                  f"NonceStore's README")
+        raise NonceStoreError(f"'{path}' is an empty file, not a NonceStore database; it was left untouched")
+    if info.st_nlink > 1:
+        raise NonceStoreError(f"'{path}' has {info.st_nlink} hard links: SQLite keeps its write-ahead log beside "
+                              f"each name, so a database used through two names is corrupted. Remove the other links")
+
+
+def _is_busy(error: sqlite3.Error) -> bool:
+    code = getattr(error, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF == 5  # SQLITE_BUSY and its extended codes
+    return "database is locked" in str(error)
+
+
+class SQLiteBackend:
+    """See the module's comment. `wait`: seconds one write may go without a turn at the
+    database's write lock before failing; `claim_wait`: seconds to wait for the claim while
+    a mode switch holds it (None: do not wait, as the Swift side)."""
+
+    def __init__(self, path: str, stream: str, wait: float, claim_wait: Optional[float]) -> None:
+        self.path = path
+        self.description = path
+        self.stream = stream
+        self.wait = wait
+        self._claim_wait = claim_wait
+        self._connection: Optional[sqlite3.Connection] = None
+        self._claim: Optional[Tuple[_filelocks.FileKey, int]] = None
+        self._claim_guard = threading.Lock()
+        if not os.path.exists(path):
+            raise NonceStoreError(f"no database at '{path}': create it and the stream with "
+                                  f"'nonce stream create {stream} --shared --db {path}'")
+        check_database_file(path)
+        self.real_path = os.path.realpath(path)
+        try:
+            self._open()
+        except BaseException:
+            self.close()
+            raise
+
+    def _open(self) -> None:
+        self.schema_version = int(self._read(lambda c: c.execute("PRAGMA user_version").fetchone()[0]))
+        if self.schema_version > SCHEMA_VERSION:
+            raise NonceStoreError(f"'{self.path}' has schema version {self.schema_version}, newer than this package "
+                                  f"supports ({SCHEMA_VERSION}); upgrade the noncestore package. The file was left "
+                                  f"untouched")
+        if self.schema_version < 4:
+            raise NonceStoreError(f"'{self.path}' has schema version {self.schema_version}, older than the SQL "
+                                  f"contract this package speaks (4): open it once with a current 'nonce' command "
+                                  f"(e.g. 'nonce stream list --db {self.path}') to upgrade it")
+        row = self._stream_row()
+        if row is None:
+            raise self._missing_stream()
+        self.stream_id = int(row[1])
+        self.lock_key = ("sqlite", self.real_path, self.stream)
+        if row[0] == "shared":
+            with self._claim_guard:
+                self._take_claim()
+        # An exclusive stream is refused when used (its holder may issue from memory); no
+        # claim is taken on it, which would keep that holder from starting.
+
+    # -- connection -------------------------------------------------------------------
+
+    def _connect(self) -> sqlite3.Connection:
+        try:
+            # mode=rw: never create a file; timeout 0: no busy handler, see _retrying.
+            connection = sqlite3.connect(f"file:{quote(os.path.abspath(self.path))}?mode=rw", uri=True, timeout=0,
+                                         isolation_level=None, check_same_thread=False)
+        except sqlite3.Error as error:
+            raise NonceStoreError(f"cannot open database '{self.path}': {error}") from error
+        # The contract: every commit synced to disk before the nonce is used.
+        self._retrying(lambda: connection.execute("PRAGMA synchronous = FULL"), connection)
+        return connection
+
+    def _retrying(self, attempt: Callable[[], T], connection: Optional[sqlite3.Connection] = None) -> T:
+        """Runs `attempt` until it gets a turn: on SQLITE_BUSY, again every 50-500 us (flat
+        and jittered, so a long waiter has the same chance as a fresh one at each release)
+        until `wait` seconds passed with no turn at all."""
+        waiting_since = None
+        while True:
+            try:
+                return attempt()
+            except sqlite3.OperationalError as error:
+                if not _is_busy(error):
+                    raise
+                connection = connection or self._connection
+                if connection is not None and connection.in_transaction:
+                    connection.execute("ROLLBACK")
+                now = time.monotonic()
+                if waiting_since is None:
+                    waiting_since = now
+                elif now - waiting_since >= self.wait:
+                    raise NonceStoreError(
+                        f"'{self.path}' stayed locked by other connections for the whole wait of {self.wait:g} s: "
+                        f"stream '{self.stream}' got no turn and nothing was written; give it a longer wait, or "
+                        f"look for a process stopped inside a transaction") from error
+                time.sleep(random.uniform(50e-6, 500e-6))
+
+    def _use(self) -> sqlite3.Connection:
+        if self._connection is None:
+            self._connection = self._connect()
+        return self._connection
+
+    def _read(self, body: Callable[[sqlite3.Connection], T]) -> T:
+        connection = self._use()
+        return self._map_errors(lambda: self._retrying(lambda: body(connection)))
+
+    def _transaction(self, body: Callable[[sqlite3.Connection], T], durable: bool = True) -> T:
+        """One BEGIN IMMEDIATE transaction, synced to disk when durable, like the Swift
+        store's writes (rate counters are not durable there either)."""
+        connection = self._use()
+
+        def attempt() -> T:
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                result = body(connection)
+                connection.execute("COMMIT")
+                return result
+            except BaseException:
+                if connection.in_transaction:
+                    connection.execute("ROLLBACK")
+                raise
+
+        if not durable:
+            connection.execute("PRAGMA synchronous = NORMAL")
+        try:
+            return self._map_errors(lambda: self._retrying(attempt))
+        finally:
+            if not durable:
+                connection.execute("PRAGMA synchronous = FULL")
+
+    def _map_errors(self, run: Callable[[], T]) -> T:
+        try:
+            return run()
+        except sqlite3.Error as error:
+            message = str(error)
+            if ": the stream is exclusive" in message:
+                raise self._exclusive_error() from error
+            if ": no stream of that name" in message:
+                raise self._missing_stream() from error
+            if "readonly" in message or "read-only" in message:
+                raise NonceStoreError(f"stream '{self.stream}' in '{self.path}': the database is read-only here "
+                                      f"({message}); nothing was issued") from error
+            raise NonceStoreError(f"stream '{self.stream}' in '{self.path}': {message}") from error
+
+    def _missing_stream(self) -> NonceStoreError:
+        return NonceStoreError(f"no stream '{self.stream}' in '{self.path}': create it with "
+                               f"'nonce stream create {self.stream} --shared --db {self.path}'")
+
+    def _exclusive_error(self) -> NonceStoreError:
+        return NonceStoreError(
+            f"stream '{self.stream}' in '{self.path}' is exclusive: only the process holding it issues its nonces; "
+            f"switch it with 'nonce stream set-mode {self.stream} shared --db {self.path}' while no process holds it")
+
+    def _stream_row(self) -> Optional[Tuple[str, int, Optional[int]]]:
+        """(mode, stream id, holder pid), or None."""
+        return self._read(lambda c: c.execute(
+            "SELECT mode, stream_id, holder_pid FROM stream_state WHERE stream = ?", (self.stream,)).fetchone())
+
+    # -- the stream's claim -------------------------------------------------------------
+
+    def _take_claim(self) -> None:
+        """Holds the claim byte shared, then checks the mode again under it (a switch to
+        exclusive may have won the race)."""
+        key, fd = _filelocks.borrow(self.real_path)
+        offset = CLAIM_BASE + self.stream_id
+        deadline = None if self._claim_wait is None else time.monotonic() + self._claim_wait
+        pause = 200e-6
+        try:
+            while not _filelocks.try_lock(fd, fcntl.F_RDLCK, offset, self.path):
+                left = None if deadline is None else deadline - time.monotonic()
+                if left is None or left <= 0:
+                    holder = self._stream_row()
+                    who = f"process {holder[2]}" if holder and holder[2] else "another process"
+                    waited = f" after waiting {self._claim_wait} s" if self._claim_wait else ""
+                    raise NonceStoreError(f"stream '{self.stream}' in '{self.path}' is held exclusively by {who}"
+                                          f"{waited} (its holder, or a mode switch in progress); stop that process, "
+                                          f"use another stream, or wait for it")
+                time.sleep(min(pause, left))
+                pause = min(pause * 2, 2e-3)
+            row = self._stream_row()
+            if row is None:
+                raise self._missing_stream()
+            if row[0] != "shared":
+                raise self._exclusive_error()
+        except BaseException:
+            _filelocks.unlock(fd, offset)
+            _filelocks.give_back(key, fd)
+            raise
+        self._claim = (key, fd)
+
+    def require_shared(self) -> None:
+        if self._claim is not None:
+            return
+        row = self._stream_row()
+        if row is None:
+            raise self._missing_stream()
+        if row[0] != "shared":
+            raise self._exclusive_error()
+        with self._claim_guard:
+            if self._claim is None:
+                self._take_claim()
+
+    # -- the contract ---------------------------------------------------------------------
+
+    def issue(self, label: Optional[str], pid: int) -> int:
+        requested_at = time.time_ns()
+
+        def body(c: sqlite3.Connection) -> int:
+            c.execute("INSERT INTO nonce_requests (stream, requested_at, pid, label) VALUES (?, ?, ?, ?)",
+                      (self.stream, requested_at, pid, label))
+            return int(c.execute("SELECT last_issued FROM stream_state WHERE stream = ?", (self.stream,)).fetchone()[0])
+
+        return self._transaction(body)
+
+    def jump(self, by_ns: int, reason: str) -> int:
+        requested_at = time.time_ns()
+
+        def body(c: sqlite3.Connection) -> int:
+            c.execute("INSERT INTO nonce_jumps (stream, by_ns, requested_at, reason) VALUES (?, ?, ?, ?)",
+                      (self.stream, by_ns, requested_at, reason))
+            return int(c.execute("SELECT high_water_mark FROM stream_state WHERE stream = ?",
+                                 (self.stream,)).fetchone()[0])
+
+        return self._transaction(body)
+
+    def stream_state(self) -> Dict[str, Any]:
+        def read(c: sqlite3.Connection) -> Tuple[List[str], Any]:
+            cursor = c.execute("SELECT * FROM stream_state WHERE stream = ?", (self.stream,))
+            return [column[0] for column in cursor.description], cursor.fetchone()
+
+        names, row = self._read(read)
+        if row is None:
+            raise self._missing_stream()
+        return dict(zip(names, row))
+
+    # -- the rate counter (the same arithmetic as Swift's NonceStore+Protection) ---------------
+
+    def take_rate(self, limit: RateLimit, cost: float, now: int) -> int:
+        def body(c: sqlite3.Connection) -> int:
+            saved = c.execute("SELECT level, updated_at FROM rate_counters WHERE stream_id = ?",
+                              (self.stream_id,)).fetchone()
+            level = decayed(saved[0], saved[1], now, limit.decay_per_second) if saved else 0.0
+            wait = wait_ns(level, cost, limit.maximum, limit.decay_per_second)
+            if wait:
+                return wait
+            self._save_rate(c, level + cost, max(now, saved[1]) if saved else now)
+            return 0
+
+        return self._transaction(body, durable=False)
+
+    def hold_charge(self, limit: RateLimit, cost: float, taken_at: int, now: int) -> None:
+        def body(c: sqlite3.Connection) -> None:
+            saved = c.execute("SELECT level, updated_at FROM rate_counters WHERE stream_id = ?",
+                              (self.stream_id,)).fetchone()
+            level = decayed(saved[0], saved[1], now, limit.decay_per_second) if saved else 0.0
+            held = min(cost, limit.decay_per_second * max(0, now - taken_at) / 1e9)
+            if held > 0:
+                self._save_rate(c, level + held, max(now, saved[1]) if saved else now)
+
+        self._transaction(body, durable=False)
+
+    def _save_rate(self, c: sqlite3.Connection, level: float, updated_at: int) -> None:
+        c.execute("INSERT INTO rate_counters (stream_id, level, updated_at) VALUES (?, ?, ?) "
+                  "ON CONFLICT (stream_id) DO UPDATE SET level = excluded.level, updated_at = excluded.updated_at",
+                  (self.stream_id, level, updated_at))
+
+    # -- the API lock, closing, forks ---------------------------------------------------
+
+    def cross_process_lock(self) -> FileByteLock:
+        return FileByteLock(self.real_path, API_LOCK_BASE + self.stream_id)
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+        with self._claim_guard:
+            if self._claim is not None:
+                key, fd = self._claim
+                _filelocks.unlock(fd, CLAIM_BASE + self.stream_id)
+                _filelocks.give_back(key, fd)
+                self._claim = None
+
+    def after_fork_in_child(self) -> None:
+        # The parent's connection and claim are not the child's: it opens and claims anew.
+        if self._connection is not None:
+            _inherited.append(self._connection)
+        self._connection = None
+        self._claim = None
+        self._claim_guard = threading.Lock()
