@@ -283,7 +283,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_json(411, {"error": ["EGeneral:Length required"], "result": {}})
             return None
         raw = self.headers.get("Content-Length", "0").strip() or "0"
-        if not raw.isdigit():
+        if not _DIGITS.fullmatch(raw):  # str.isdigit() would let "²" through to int()
             self.close_connection = True
             self._send_json(400, {"error": ["EGeneral:Invalid arguments"], "result": {}})
             return None
@@ -295,6 +295,9 @@ class _Handler(BaseHTTPRequestHandler):
         return self.rfile.read(length) if length else b""
 
     def do_GET(self) -> None:  # noqa: N802
+        # A body on GET is unusual but must still be consumed, or keep-alive desyncs.
+        if self._read_body() is None:
+            return
         parts = urlsplit(self.path).path.split("/")
         if len(parts) == 4 and parts[:3] == ["", "0", "public"]:
             result = _public_result(parts[3], time.time_ns())

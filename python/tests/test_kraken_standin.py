@@ -443,6 +443,16 @@ def test_an_oversized_body_is_refused_unread() -> None:
         assert response.getheader("Connection") == "close"
         response.read()
         conn.close()
+        for bad_length in ("-1", "\u00b2", "1e3"):  # "²" passes str.isdigit() but not int()
+            conn = connect(exchange.url)
+            conn.putrequest("POST", "/0/private/Balance")
+            conn.putheader("Content-Length", bad_length)
+            conn.endheaders()
+            response = conn.getresponse()
+            assert response.status == 400, bad_length
+            response.read()
+            conn.close()
+        assert exchange.calls == []
 
 
 def test_leaving_the_context_closes_idle_keep_alive_connections_promptly() -> None:
