@@ -27,11 +27,14 @@ extension NonceManager {
     /// This form blocks the calling thread while it waits: from async code, use the async
     /// form (give it an `async` body), so a waiting task does not hold a pool thread.
     ///
-    /// A configured rate limit is waited for first, before the lock is taken, so a thread
-    /// waiting for room in the counter never holds up another's request. The exchange counts
-    /// a call when it arrives, which may be as late as the end of `body`, so when `body` ends
-    /// the charge is held until then: the counter gets back what it decayed since the nonce
-    /// was taken (at most the call's cost), and never runs below the exchange's.
+    /// A configured rate limit is waited for once the lock is held: a charge taken while
+    /// waiting for the lock would decay in the counter before its call reaches the exchange,
+    /// and another process could spend that room on a call that arrives after it. (Every
+    /// private call on the key waits its turn for the lock anyway, so waiting for the counter
+    /// inside it delays no one who could have gone first.) The exchange counts a call when it
+    /// arrives, which may be as late as the end of `body`, so when `body` ends the charge is
+    /// held until then: the counter gets back what it decayed since the nonce was taken (at
+    /// most the call's cost), and never runs below the exchange's.
     ///
     /// - Parameters:
     ///   - timeout: how long to wait for the lock, in this process and across processes
@@ -46,9 +49,9 @@ extension NonceManager {
         timeout: Duration? = nil, label: String? = nil, cost: Double = CallCost.standard, applyRateLimiting: Bool = true,
         _ body: (UInt64) throws -> T
     ) throws -> T {
-        let takenAt = applyRateLimiting && limiter.isActive ? try limiter.acquire(cost: cost) : nil
         switch HeldAPILock.status(of: apiLock) {
         case .heldByCurrent:
+            let takenAt = applyRateLimiting && limiter.isActive ? try limiter.acquire(cost: cost) : nil
             defer { holdCharge(cost: cost, takenAt: takenAt) }
             return try body(try issue(label: label))
         case .heldByParentTask: throw NonceStoreError.apiLockHeldByParentTask(stream: stream)
@@ -65,6 +68,7 @@ extension NonceManager {
         }
         try lockOtherProcessesOut(until: deadline, timeout: timeout)
         defer { interProcessAPILock?.unlock() }
+        let takenAt = applyRateLimiting && limiter.isActive ? try limiter.acquire(cost: cost) : nil
         // Before the lock goes: the next holder's take then sees this call's held charge.
         defer { holdCharge(cost: cost, takenAt: takenAt) }
         return try HeldAPILock.$current.withValue(held) { try body(try issue(label: label)) }
@@ -78,9 +82,9 @@ extension NonceManager {
         isolation: isolated (any Actor)? = #isolation,
         _ body: (UInt64) async throws -> T
     ) async throws -> T {
-        let takenAt = applyRateLimiting && limiter.isActive ? try await limiter.acquire(cost: cost) : nil
         switch HeldAPILock.status(of: apiLock) {
         case .heldByCurrent:
+            let takenAt = applyRateLimiting && limiter.isActive ? try await limiter.acquire(cost: cost) : nil
             let outcome = await Self.outcome { try await body(try await issue(label: label)) }
             await holdCharge(cost: cost, takenAt: takenAt)
             return try outcome.get()
@@ -100,6 +104,7 @@ extension NonceManager {
         }
         try await lockOtherProcessesOut(until: deadline, timeout: timeout)
         defer { interProcessAPILock?.unlock() }
+        let takenAt = applyRateLimiting && limiter.isActive ? try await limiter.acquire(cost: cost) : nil
         let outcome = await Self.outcome {
             try await HeldAPILock.$current.withValue(held) { try await body(try await issue(label: label)) }
         }

@@ -1,3 +1,4 @@
+import Foundation
 import NonceKit
 import NonceBackend
 import NonceSQLite
@@ -86,5 +87,49 @@ struct RateArrivalTests {
         }
         #expect(exchange.accepted == 24)
         #expect(exchange.refused == 0)
+    }
+
+    /// A flag another thread raises.
+    final class Flag: Sendable {
+        private let value = Atomic<Bool>(false)
+        func raise() { value.store(true, ordering: .sequentiallyConsistent) }
+        var isRaised: Bool { value.load(ordering: .sequentiallyConsistent) }
+        func wait() -> Bool {
+            let deadline = ContinuousClock.now + .seconds(10)
+            while !isRaised && ContinuousClock.now < deadline { usleep(1_000) }
+            return isRaised
+        }
+    }
+
+    /// A charge taken while waiting for the lock would decay in the counter before its call
+    /// reaches the exchange (the call goes out only once the lock is held), and a third bot
+    /// could spend that room on a call arriving after it: the exchange would refuse one.
+    @Test("a bot waiting for the API lock takes its rate charge only once it holds the lock")
+    func chargeTakenUnderTheLock() throws {
+        let directory = try TemporaryDirectory()
+        let clock = SimulatedClock()
+        let (holder, waiter) = try Self.bots(directory, clock: clock)
+        defer { try? holder.close(); try? waiter.close() }
+        let level = {
+            try SQLiteStore(path: directory.database).withConnection { connection in
+                try connection.prepare("SELECT rate_counter FROM stream_state WHERE stream = 'kraken'").rows { $0.double(at: 0) }.first ?? nil
+            }
+        }
+        let inside = Flag(), release = Flag()
+        let holding = RateLimitTests.Background {
+            try holder.withAPILock { nonce in
+                inside.raise()
+                _ = release.wait()
+                return nonce
+            }
+        }
+        #expect(inside.wait())
+        let waiting = RateLimitTests.Background { try waiter.withAPILock { $0 } }
+        usleep(300_000)  // the waiter has asked for the lock by now
+        #expect(!waiting.isDone)
+        #expect(try level() == 1, "the waiting bot took a charge before holding the lock")
+        release.raise()
+        #expect(holding.finishes() && waiting.finishes())
+        #expect(try level() == 2)
     }
 }
