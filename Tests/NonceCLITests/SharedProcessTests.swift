@@ -5,10 +5,10 @@ import NonceSQLite
 import NonceTestSupport
 import Testing
 
-/// The Python example of the SQL contract, beside this package's sources.
-let pythonExample = URL(fileURLWithPath: #filePath)
+/// The Python package's sources (`python/src`), beside this package's: importable with PYTHONPATH.
+let pythonPackageSources = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    .appendingPathComponent("examples/python/noncestore.py")
+    .appendingPathComponent("python/src")
 
 /// python3 on the PATH, if there is one.
 let python3: URL? = (ProcessInfo.processInfo.environment["PATH"] ?? "")
@@ -75,13 +75,14 @@ struct SharedProcessTests {
         #expect(try NonceDatabase.open(database).verify(stream: nil).isValid)
     }
 
-    @Test("the Python example and the Swift CLI issue concurrently from one sequence", .enabled(if: python3 != nil))
+    @Test("the Python package and the Swift CLI issue concurrently from one sequence", .enabled(if: python3 != nil))
     func pythonAndSwift() throws {
         let directory = try TemporaryDirectory()
         _ = try ChildProcess.nonce(["stream", "create", "default", "--shared", "--db", directory.database])
         var environment = ProcessInfo.processInfo.environment
         environment["NONCE_DB"] = directory.database
-        let python = try RunningChild(try #require(python3), [pythonExample.path, "3000"], environment: environment)
+        environment["PYTHONPATH"] = pythonPackageSources.path
+        let python = try RunningChild(try #require(python3), ["-m", "noncestore", "next", "--count", "3000"], environment: environment)
         let swift = try RunningChild(ChildProcess.nonce, ["next", "--count", "3000", "--db", directory.database])
         let issued = RunningChild.outputs(of: [python, swift]).map { $0.compactMap(UInt64.init) }
         #expect(python.process.terminationStatus == 0 && swift.process.terminationStatus == 0)
