@@ -4,7 +4,8 @@ client's own (no --db).
 
     client_worker.py CLIENT URL KEY SECRET CALLS [--db LOCATION --stream NAME [--tier MAX DECAY]] [--go FILE]
 
-CLIENT: ccxt, ccxt-async, sdk, sdk-async. Every 5th call is a Ledgers query (cost 2).
+CLIENT: ccxt, ccxt-async, sdk, sdk-async. Every 5th call is a Ledgers query (cost 2); ccxt
+bots also call the unified fetch_balance (which loads the markets first, publicly).
 Prints `ok` or the exchange's error for each call, flushed. Waits for FILE first, so that
 several workers start together.
 """
@@ -74,6 +75,14 @@ def point_ccxt(exchange: Any, url: str) -> Any:
     return exchange
 
 
+def ccxt_call(exchange: Any, index: int) -> Callable[[], Any]:
+    if index % 5 == 4:
+        return exchange.private_post_ledgers
+    if index % 5 == 2:
+        return exchange.fetch_balance  # a unified method: BalanceEx, after the public markets
+    return exchange.private_post_balance
+
+
 def run_ccxt(options: argparse.Namespace, store: Optional[NonceStore]) -> None:
     if store is not None:
         from noncestore.ccxt import Kraken
@@ -83,7 +92,7 @@ def run_ccxt(options: argparse.Namespace, store: Optional[NonceStore]) -> None:
         exchange = ccxt.kraken(ccxt_config(options))
     point_ccxt(exchange, options.url)
     for index in range(options.calls):
-        call = exchange.private_post_ledgers if index % 5 == 4 else exchange.private_post_balance
+        call = ccxt_call(exchange, index)
         print(outcome(call), flush=True)
 
 
@@ -97,7 +106,7 @@ async def run_ccxt_async(options: argparse.Namespace, store: Optional[NonceStore
     point_ccxt(exchange, options.url)
     try:
         for index in range(options.calls):
-            call = exchange.private_post_ledgers if index % 5 == 4 else exchange.private_post_balance
+            call = ccxt_call(exchange, index)
             print(await outcome_async(call), flush=True)
     finally:
         await exchange.close()
