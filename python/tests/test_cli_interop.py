@@ -14,8 +14,8 @@ from noncestore import NonceStore, NonceStoreTimeout
 
 
 def test_the_cli_holding_the_lock_keeps_python_out(database: Database, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    marker, done = tmp_path / "inside", tmp_path / "done"
-    command = f"echo $NONCE > {marker}; sleep 1.5; touch {done}"
+    marker, release, done = tmp_path / "inside", tmp_path / "release", tmp_path / "done"
+    command = f"echo $NONCE > {marker}; while [ ! -e {release} ]; do sleep 0.05; done; touch {done}"
     exec_ = subprocess.Popen([nonce_bin(), "exec", "--stream", database.stream, "--db", database.location, "--",
                               "sh", "-c", command], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 30
@@ -27,6 +27,7 @@ def test_the_cli_holding_the_lock_keeps_python_out(database: Database, tmp_path)
         with pytest.raises(NonceStoreTimeout):
             with store.api_lock(timeout=0.3):
                 pass
+        release.touch()
         with store.api_lock(timeout=30):
             assert done.exists()  # only once the command has finished
             assert store.next() > swift_nonce

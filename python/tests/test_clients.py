@@ -104,3 +104,27 @@ def test_a_killed_bot_restarts_and_its_key_keeps_working(database: Database, tmp
         assert len(later) >= 20 and all(call.accepted for call in later)
         refused = [call.nonce for call in exchange.calls if not call.accepted]
         assert len(refused) <= 1 and set(refused) <= victims
+
+
+def test_websocket_token_requests_take_the_streams_nonces(database: Database) -> None:
+    """ccxt.pro and the SDK's websocket client authenticate with a private REST call."""
+    import asyncio
+
+    from noncestore.ccxt import ProKraken
+    from noncestore.kraken_sdk import SpotWSClient
+
+    async def main(url: str) -> None:
+        store = NonceStore(database.location, stream=database.stream)
+        pro = ProKraken({"apiKey": KEY, "secret": SECRET, "enableRateLimit": False}, store=store)
+        pro.urls["api"] = {"public": url, "private": url}
+        await pro.private_post_getwebsocketstoken()
+        await pro.close()
+        websocket = SpotWSClient(key=KEY, secret=SECRET, rest_url=url, store=store)
+        await websocket.get_ws_token()
+        await websocket.close()
+        store.close()
+
+    with KrakenStandIn(keys={KEY: SECRET}) as exchange:
+        asyncio.run(main(exchange.url))
+        assert exchange.accepted(KEY) == 2 and exchange.invalid_nonces(KEY) == 0
+        assert all(len(str(call.nonce)) == 19 for call in exchange.calls)

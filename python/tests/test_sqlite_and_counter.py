@@ -84,6 +84,36 @@ def test_a_forked_child_is_a_process_of_its_own(database: Database) -> None:
     store.close()
 
 
+def test_a_forked_child_outliving_its_parent_issues_above_everyone(database: Database) -> None:
+    """The child must not lean on its parent's connection or locks: the parent closes, another
+    process jumps and issues, and the child's next nonce is still above all of them."""
+    store = NonceStore(database.location, stream=database.stream)
+    store.next()
+    to_child_r, to_child_w = os.pipe()
+    from_child_r, from_child_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.read(to_child_r, 1)  # until the others are done
+            os.write(from_child_w, str(store.next()).encode())
+        finally:
+            os._exit(0)
+    store.close()
+    with NonceStore(database.location, stream=database.stream) as other:
+        other.jump(seconds=60)
+        others = [other.next() for _ in range(5)]
+    os.write(to_child_w, b"x")
+    answer = int(os.read(from_child_r, 100))
+    os.waitpid(pid, 0)
+    for fd in (to_child_r, to_child_w, from_child_r, from_child_w):
+        os.close(fd)
+    assert answer > max(others)
+    with NonceStore(database.location, stream=database.stream) as after:
+        assert after.next() > answer
+        assert after.stats().issued_total == 8
+    database.verify()
+
+
 def test_an_open_store_keeps_the_stream_shared(database: Database) -> None:
     store = NonceStore(database.location, stream=database.stream)
     switch = cli("stream", "set-mode", database.stream, "exclusive", "--db", database.location, check=False)

@@ -62,6 +62,11 @@ class StreamAPILock:
         # The charges of the bodies the owner is in, innermost last. Touched by the owner only.
         self.charges: List[Optional[Charge]] = []
         self._pid = os.getpid()
+        # asyncio: one FIFO gate per event loop (see aio.py), shared by every async view of
+        # the stream, so that one thread per loop waits for the lock however many stores wait.
+        self.async_gates: "weakref.WeakKeyDictionary[Any, Any]" = weakref.WeakKeyDictionary()
+        # The gate each holding task passed, opened when its outermost entry is left.
+        self.gates_passed: Dict[Hashable, Any] = {}
 
     def after_fork_in_child(self) -> None:
         self.outer.after_fork_in_child()

@@ -9,6 +9,7 @@ Nonces come from `nonce_next(stream, label, pid)` on the server's clock, jumps f
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import threading
@@ -25,6 +26,8 @@ try:
 except ImportError:  # the extra is not installed; PostgresBackend says so when asked for
     psycopg = None  # type: ignore[assignment]
     pg_errors = None  # type: ignore[assignment]
+
+_logger = logging.getLogger("noncestore")
 
 SCHEMA_VERSION = 1
 """The newest PostgreSQL schema this package knows (Migrations/postgres/0001_postgres_initial.sql)."""
@@ -63,9 +66,13 @@ class PostgresLocation:
             else:
                 kept.append((name, value))
         self.conninfo = urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(kept), parts.fragment))
+        try:
+            port = parts.port or os.environ.get("PGPORT") or 5432
+        except ValueError:
+            raise NonceStoreError(f"the port of the URI 'postgresql://{parts.hostname or ''}...' is not a number "
+                                  f"(a password with '/', '@' or ':' must be percent-encoded)") from None
         user = parts.username or os.environ.get("PGUSER") or ""
         host = parts.hostname or os.environ.get("PGHOST") or "localhost"
-        port = parts.port or os.environ.get("PGPORT") or 5432
         database = parts.path.lstrip("/") or os.environ.get("PGDATABASE") or user
         # Never the password: messages and logs carry this.
         self.description = f"postgresql://{user + '@' if user else ''}{host}:{port}/{database} (schema {self.schema})"
@@ -88,6 +95,7 @@ class AdvisoryLock:
                 row = self._connection.execute("SELECT pg_try_advisory_lock(%s, %s)", self._key).fetchone()
                 return bool(row[0])
             except psycopg.OperationalError:
+                _close_quietly(self._connection)
                 self._connection = None
                 if attempt == 2:
                     raise
@@ -97,9 +105,15 @@ class AdvisoryLock:
         if self._connection is None:
             return
         try:
-            self._connection.execute("SELECT pg_advisory_unlock(%s, %s)", self._key)
-        except psycopg.Error:
-            self._connection = None  # a lost session released it already
+            row = self._connection.execute("SELECT pg_advisory_unlock(%s, %s)", self._key).fetchone()
+            if not row[0]:
+                _logger.warning("the API lock's session had lost its advisory lock before the body ended (the "
+                                "session was replaced): another process may have sent a call meanwhile")
+        except psycopg.Error as error:
+            # A lost session released the lock with it, possibly before the body ended.
+            _logger.warning("the API lock's session was lost while held: %s", _first_line(error))
+            _close_quietly(self._connection)
+            self._connection = None
 
     def after_fork_in_child(self) -> None:
         # Closing the parent's connection here would end its session (and its lock).
@@ -147,7 +161,8 @@ class PostgresBackend:
             connection.execute("SELECT set_config('search_path', %s, false)", (f'"{self.location.schema}"',))
             return connection
         except psycopg.Error as error:
-            raise NonceStoreError(f"cannot connect to {self.description}: {_first_line(error)}") from error
+            raise NonceStoreError(f"stream '{self.stream}': cannot connect to {self.description}: "
+                                  f"{_first_line(error)}") from error
 
     def _use(self) -> Any:
         if self._connection is None or self._connection.closed:
@@ -162,6 +177,7 @@ class PostgresBackend:
             return body(connection)
         except psycopg.Error as error:
             if connection.closed or isinstance(error, psycopg.OperationalError):
+                _close_quietly(connection)
                 self._connection = None
             raise self._mapped(error) from error
 
@@ -342,6 +358,14 @@ class PostgresBackend:
         self._connection = None
         self._claim_connection = None
         self._claim_guard = threading.Lock()
+
+
+def _close_quietly(connection: Any) -> None:
+    if connection is not None:
+        try:
+            connection.close()
+        except Exception:
+            pass
 
 
 def _first_line(error: Exception) -> str:

@@ -26,9 +26,6 @@ SCHEMA_VERSION = 7
 
 T = TypeVar("T")
 
-# Connections inherited over a fork: never used or closed in the child (closing one could
-# touch the parent's locks), only kept from being collected.
-_inherited: List[sqlite3.Connection] = []
 
 
 def check_database_file(path: str) -> None:
@@ -324,9 +321,23 @@ class SQLiteBackend:
                 self._claim = None
 
     def after_fork_in_child(self) -> None:
-        # The parent's connection and claim are not the child's: it opens and claims anew.
+        """The parent's connection and claim are not the child's: it opens and claims anew.
+        Both are closed here, while the child holds no POSIX lock that closing could drop
+        (a fork passes none on). Kept open, the inherited connection would make SQLite
+        believe this process already holds the database's shared lock, and the child's own
+        connection would then read and write without it. The store's mutex was held across
+        the fork, so no transaction of this connection was half done."""
         if self._connection is not None:
-            _inherited.append(self._connection)
+            try:
+                self._connection.close()
+            except sqlite3.Error:
+                pass
         self._connection = None
+        if self._claim is not None:
+            # Its open file description is the parent's too: the parent keeps its claim.
+            try:
+                os.close(self._claim[1])
+            except OSError:
+                pass
         self._claim = None
         self._claim_guard = threading.Lock()

@@ -12,7 +12,6 @@ import concurrent.futures
 import functools
 import os
 import threading
-import weakref
 from typing import Any, Callable, Dict, Hashable, Optional, TypeVar
 
 from ._errors import NonceStoreTimeout
@@ -24,21 +23,25 @@ __all__ = ["AsyncNonceStore", "AsyncAPILock"]
 T = TypeVar("T")
 
 _pool_guard = threading.Lock()
-_pool: Optional[concurrent.futures.ThreadPoolExecutor] = None
+_pools: Dict[str, concurrent.futures.ThreadPoolExecutor] = {}
 
 
-def _executor() -> concurrent.futures.ThreadPoolExecutor:
-    # Our own pool: a busy default executor must not delay nonces, nor nonces starve it.
-    global _pool
+def _executor(kind: str = "database") -> concurrent.futures.ThreadPoolExecutor:
+    """Our own pools: a busy default executor must not delay nonces, nor nonces starve it.
+    Waits for the API lock have a pool of their own ("lock"), so that however many loops
+    wait, the holder's database calls always find a thread."""
     with _pool_guard:
-        if _pool is None:
-            _pool = concurrent.futures.ThreadPoolExecutor(max_workers=16, thread_name_prefix="noncestore")
-        return _pool
+        pool = _pools.get(kind)
+        if pool is None:
+            pool = concurrent.futures.ThreadPoolExecutor(max_workers=16, thread_name_prefix=f"noncestore-{kind}")
+            _pools[kind] = pool
+        return pool
 
 
 def _forget_pool_in_child() -> None:
-    global _pool, _pool_guard
-    _pool, _pool_guard = None, threading.Lock()  # the parent's threads do not exist here
+    global _pool_guard
+    _pools.clear()  # the parent's threads do not exist here
+    _pool_guard = threading.Lock()
 
 
 os.register_at_fork(after_in_child=_forget_pool_in_child)
@@ -52,7 +55,7 @@ def _task_owner() -> Hashable:
     task = asyncio.current_task()
     if task is None:
         raise RuntimeError("AsyncNonceStore is used from a coroutine running in a task")
-    return ("task", id(task))
+    return ("task", task)  # the task itself, not its id: ids are reused once a task is gone
 
 
 class AsyncNonceStore:
@@ -63,8 +66,6 @@ class AsyncNonceStore:
 
     def __init__(self, store: NonceStore) -> None:
         self.store = store
-        # One FIFO gate per event loop: only its head waits (on a thread) for the lock itself.
-        self._gates: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock]" = weakref.WeakKeyDictionary()
 
     @classmethod
     async def open(cls, location: Optional[str] = None, stream: Optional[str] = None, *, tier: TierSpec = None,
@@ -108,11 +109,13 @@ class AsyncNonceStore:
         await self.close()
 
     def _gate(self) -> asyncio.Lock:
+        """The loop's FIFO gate of this stream: only its head waits (on a thread) for the lock."""
         loop = asyncio.get_running_loop()
-        gate = self._gates.get(loop)
+        gates = self.store._api_lock.async_gates
+        gate = gates.get(loop)
         if gate is None:
             gate = asyncio.Lock()
-            self._gates[loop] = gate
+            gates[loop] = gate
         return gate
 
 
@@ -125,55 +128,82 @@ class AsyncAPILock:
         self._timeout = timeout
         self._cost = cost
         self._apply = apply_rate_limiting
-        self._gated: Dict[Hashable, asyncio.Lock] = {}
 
     async def __aenter__(self) -> "AsyncAPILock":
         store = self._async_store.store
         owner = _task_owner()
-        if store._api_lock.held_by(owner):  # reentry: no gate, no wait
-            await _off_loop(store._enter_lock, owner, self._timeout, self._cost, self._apply)
+        loop = asyncio.get_running_loop()
+        if store._api_lock.held_by(owner):  # reentry: no gate, no wait for the lock
+            cancelled = threading.Event()
+            await self._entered(loop, loop.run_in_executor(_executor(), functools.partial(
+                store._enter_lock, owner, self._timeout, self._cost, self._apply, cancelled)), owner, cancelled)
             return self
         gate = self._async_store._gate()
-        loop = asyncio.get_running_loop()
         start = loop.time()
-        try:
-            if self._timeout is None:
-                await gate.acquire()
-            else:
-                await asyncio.wait_for(gate.acquire(), self._timeout)
-        except asyncio.TimeoutError:
-            raise NonceStoreTimeout(f"the API lock of stream '{store.stream}' in {store.description} was not free "
-                                    f"within {self._timeout} s (held by another task)") from None
+        if not gate.locked():
+            await gate.acquire()  # free: no suspension, so a zero timeout can still enter
+        else:
+            try:
+                if self._timeout is None:
+                    await gate.acquire()
+                else:
+                    await asyncio.wait_for(gate.acquire(), self._timeout)
+            except asyncio.TimeoutError:
+                raise NonceStoreTimeout(f"the API lock of stream '{store.stream}' in {store.description} was not "
+                                        f"free within {self._timeout} s (held by another task)") from None
         left = None if self._timeout is None else max(0.0, self._timeout - (loop.time() - start))
         cancelled = threading.Event()
-        future = loop.run_in_executor(_executor(), functools.partial(
-            store._enter_lock, owner, left, self._cost, self._apply, cancelled))
         try:
-            await asyncio.shield(future)
-        except asyncio.CancelledError:
-            # The thread may be about to take the lock: stop it, and give back what it took.
-            cancelled.set()
-
-            def give_back(entered: "asyncio.Future[None]") -> None:
-                if not entered.cancelled() and entered.exception() is None:
-                    loop.run_in_executor(_executor(), store._exit_lock, owner)
-
-            future.add_done_callback(give_back)
-            gate.release()
-            raise
+            await self._entered(loop, loop.run_in_executor(_executor("lock"), functools.partial(
+                store._enter_lock, owner, left, self._cost, self._apply, cancelled)), owner, cancelled)
         except BaseException:
             gate.release()
             raise
-        self._gated[owner] = gate
+        store._api_lock.gates_passed[owner] = gate
         return self
+
+    async def _entered(self, loop: asyncio.AbstractEventLoop, entry: "asyncio.Future[None]", owner: Hashable,
+                       cancelled: Optional[threading.Event] = None) -> None:
+        """Awaits an entry running on a thread; if this task is cancelled meanwhile, the
+        entry is told to stop, and whatever it took is given back when it finishes."""
+        try:
+            await asyncio.shield(entry)
+        except asyncio.CancelledError:
+            if cancelled is not None:
+                cancelled.set()
+            store = self._async_store.store
+
+            def give_back(done: "asyncio.Future[None]") -> None:
+                if not done.cancelled() and done.exception() is None:
+                    leaving = loop.run_in_executor(_executor(), store._exit_lock, owner)
+                    leaving.add_done_callback(lambda _: _open_gate_if_left(store, owner))
+                else:  # it gave up by itself; an outer exit may have run meanwhile
+                    _open_gate_if_left(store, owner)
+
+            entry.add_done_callback(give_back)
+            raise
 
     async def __aexit__(self, *exc: object) -> None:
         store = self._async_store.store
         owner = _task_owner()
+        loop = asyncio.get_running_loop()
+        leaving = loop.run_in_executor(_executor(), store._exit_lock, owner)
         try:
-            await _off_loop(store._exit_lock, owner)
+            # Shielded: a cancelled task still leaves the lock (the exit runs to its end).
+            await asyncio.shield(leaving)
+        except asyncio.CancelledError:
+            leaving.add_done_callback(lambda _: _open_gate_if_left(store, owner))
+            raise
         finally:
-            if not store._api_lock.held_by(owner):  # the outermost exit opens the gate
-                gate = self._gated.pop(owner, None)
-                if gate is not None:
-                    gate.release()
+            if leaving.done():
+                _open_gate_if_left(store, owner)
+
+
+def _open_gate_if_left(store: NonceStore, owner: Hashable) -> None:
+    """Once `owner` holds the lock no more (its outermost entry left), the next task of its
+    loop may go. Runs on the loop's thread."""
+    lock = store._api_lock
+    if not lock.held_by(owner):
+        gate = lock.gates_passed.pop(owner, None)
+        if gate is not None:
+            gate.release()

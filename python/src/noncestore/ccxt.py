@@ -3,7 +3,7 @@ stream and is sent under the stream's API lock, so several processes (and thread
 exchange objects) on one key never send a nonce below one Kraken has accepted.
 
     from noncestore import NonceStore
-    from noncestore.ccxt import Kraken          # or AsyncKraken, for ccxt.async_support
+    from noncestore.ccxt import Kraken          # AsyncKraken: ccxt.async_support; ProKraken: ccxt.pro
     exchange = Kraken({"apiKey": KEY, "secret": SECRET}, store=NonceStore("nonces.sqlite", stream="kraken"))
 
 ccxt's own nonce is milliseconds (13 digits); NonceStore's is nanoseconds (19 digits). Once
@@ -18,13 +18,14 @@ from typing import Any, Dict, List, Optional, Union
 
 import ccxt as _ccxt
 import ccxt.async_support as _ccxt_async
+import ccxt.pro as _ccxt_pro
 
 from ._pending import pending_nonce, take_pending
 from ._rate import call_cost
 from .aio import AsyncNonceStore
 from .store import NonceStore
 
-__all__ = ["Kraken", "AsyncKraken"]
+__all__ = ["Kraken", "AsyncKraken", "ProKraken"]
 
 
 def _is_private(api: Union[str, List[str], Any]) -> bool:
@@ -52,16 +53,19 @@ class Kraken(_ccxt.kraken):  # type: ignore[misc]
             return super().fetch2(path, api, method, params, config)
 
 
-class AsyncKraken(_ccxt_async.kraken):  # type: ignore[misc]
-    """`ccxt.async_support.kraken` with NonceStore's nonces; waiting never blocks the loop."""
+class _AwaitedStreamNonces:
+    """ccxt's asyncio exchanges: the nonce is awaited in fetch2, before ccxt's synchronous
+    sign() asks for it, and private requests wait for the lock without blocking the loop."""
+
+    noncestore: AsyncNonceStore
 
     def __init__(self, config: Optional[Dict[str, Any]] = None, *, store: Union[NonceStore, AsyncNonceStore]) -> None:
         self.noncestore = store.asyncio() if isinstance(store, NonceStore) else store
-        super().__init__(config or {})
+        super().__init__(config or {})  # type: ignore[call-arg]
 
     def nonce(self) -> int:
-        # Awaited in fetch2 before ccxt's synchronous sign() asks; a retry inside one
-        # request (ccxt's maxRetriesOnFailure) takes a fresh nonce here, briefly blocking.
+        # A retry inside one request (ccxt's maxRetriesOnFailure, off by default) finds no
+        # awaited nonce and takes one here, blocking the loop for that transaction.
         pending = take_pending()
         return pending if pending is not None else self.noncestore.store.next()
 
@@ -70,7 +74,16 @@ class AsyncKraken(_ccxt_async.kraken):  # type: ignore[misc]
         params = {} if params is None else params
         config = {} if config is None else config
         if not _is_private(api):
-            return await super().fetch2(path, api, method, params, config)
+            return await super().fetch2(path, api, method, params, config)  # type: ignore[misc]
         async with self.noncestore.api_lock(cost=call_cost(path)):
             with pending_nonce(await self.noncestore.next()):
-                return await super().fetch2(path, api, method, params, config)
+                return await super().fetch2(path, api, method, params, config)  # type: ignore[misc]
+
+
+class AsyncKraken(_AwaitedStreamNonces, _ccxt_async.kraken):  # type: ignore[misc]
+    """`ccxt.async_support.kraken` with NonceStore's nonces; waiting never blocks the loop."""
+
+
+class ProKraken(_AwaitedStreamNonces, _ccxt_pro.kraken):  # type: ignore[misc]
+    """`ccxt.pro.kraken` with NonceStore's nonces: its REST calls and the websocket token
+    request that authenticates its private streams."""

@@ -2,7 +2,7 @@
 takes its nonce from a stream and is sent under the stream's API lock.
 
     from noncestore import NonceStore
-    from noncestore.kraken_sdk import User      # Trade, Funding, Earn, SpotClient, SpotAsyncClient
+    from noncestore.kraken_sdk import User      # Trade, Funding, Earn, SpotClient, SpotAsyncClient, SpotWSClient
     user = User(key=KEY, secret=SECRET, store=NonceStore("nonces.sqlite", stream="kraken"))
 
 The SDK's own nonce is `time.time()` in units of 10 ns (18 digits); NonceStore's is
@@ -24,7 +24,7 @@ from ._rate import call_cost
 from .aio import AsyncNonceStore
 from .store import NonceStore
 
-__all__ = ["SpotClient", "SpotAsyncClient", "User", "Trade", "Funding", "Earn"]
+__all__ = ["SpotClient", "SpotAsyncClient", "SpotWSClient", "User", "Trade", "Funding", "Earn"]
 
 
 class _StreamNonces:
@@ -67,21 +67,33 @@ class Earn(_StreamNonces, _spot.Earn):
     """`kraken.spot.Earn` on a NonceStore stream (`store=`)."""
 
 
-class SpotAsyncClient(_SpotAsyncClient):  # type: ignore[misc]
-    """`kraken.base_api.SpotAsyncClient` on a NonceStore stream; waiting never blocks the loop."""
+class _AwaitedStreamNonces:
+    """The asyncio clients' part: the nonce awaited before the SDK's synchronous signing
+    asks for it, and requests under the stream's lock, without blocking the loop."""
+
+    noncestore: AsyncNonceStore
 
     def __init__(self, *args: Any, store: Union[NonceStore, AsyncNonceStore], **kwargs: Any) -> None:
         self.noncestore = store.asyncio() if isinstance(store, NonceStore) else store
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
 
     def get_nonce(self) -> str:
-        pending = take_pending()  # awaited in request(), before the SDK's synchronous signing
+        pending = take_pending()  # awaited in request()
         return str(pending if pending is not None else self.noncestore.store.next())
 
-    async def request(self, method: str, uri: str, params: Optional[dict] = None,  # type: ignore[override]
+    async def request(self, method: str, uri: str, params: Optional[dict] = None,
                       timeout: int = 10, *, auth: bool = True, **options: Any) -> Any:
         if not auth:
-            return await super().request(method, uri, params, timeout, auth=auth, **options)
+            return await super().request(method, uri, params, timeout, auth=auth, **options)  # type: ignore[misc]
         async with self.noncestore.api_lock(cost=call_cost(uri)):
             with pending_nonce(await self.noncestore.next()):
-                return await super().request(method, uri, params, timeout, auth=auth, **options)
+                return await super().request(method, uri, params, timeout, auth=auth, **options)  # type: ignore[misc]
+
+
+class SpotAsyncClient(_AwaitedStreamNonces, _SpotAsyncClient):  # type: ignore[misc]
+    """`kraken.spot.SpotAsyncClient` on a NonceStore stream (`store=`); waiting never blocks the loop."""
+
+
+class SpotWSClient(_AwaitedStreamNonces, _spot.SpotWSClient):  # type: ignore[misc]
+    """`kraken.spot.SpotWSClient` whose websocket token request (a private REST call) takes its
+    nonce from the stream (`store=`)."""

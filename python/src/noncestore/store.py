@@ -9,7 +9,7 @@ import os
 import threading
 import time
 import weakref
-from typing import TYPE_CHECKING, Any, Callable, Dict, Hashable, Optional, Type, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, Hashable, List, Optional, Union
 
 from . import _apilock
 from ._apilock import Charge, StreamAPILock
@@ -87,7 +87,9 @@ class NonceStore:
             from ._postgres import PostgresBackend
             return PostgresBackend(self.location, self.stream, wait, claim_wait)
         if "://" in self.location:
-            raise NonceStoreError(f"'{self.location}' is neither a file path nor a postgresql:// URI")
+            scheme = self.location.split("://", 1)[0]
+            raise NonceStoreError(f"'{scheme}://...' is neither a file path nor a postgresql:// URI (stream "
+                                  f"'{self.stream}')")
         from ._sqlite import SQLiteBackend
         return SQLiteBackend(self.location, self.stream, wait, claim_wait)
 
@@ -183,7 +185,7 @@ class NonceStore:
             # Taken under the lock: a charge taken while waiting for it would decay before its
             # call reaches the exchange, letting another process's call use the same room.
             if apply_rate_limiting and self.rate_limit is not None:
-                charge = Charge(self._acquire_rate(cost), cost)
+                charge = Charge(self._acquire_rate(cost, cancelled), cost)
         except BaseException:
             self._api_lock.release(owner)
             raise
@@ -211,17 +213,20 @@ class NonceStore:
         if self.rate_limit is not None:
             self._acquire_rate(cost)
 
-    def _acquire_rate(self, cost: float) -> int:
-        """Sleeps until `cost` fits, takes it, and returns the clock reading it was taken at."""
+    def _acquire_rate(self, cost: float, cancelled: Optional[threading.Event] = None) -> int:
+        """Sleeps until `cost` fits, takes it, and returns the clock reading it was taken at.
+        Raises Cancelled when `cancelled` (an asyncio waiter gone) is set between sleeps."""
         self._validate_cost(cost)
         limit = self.rate_limit
         assert limit is not None
         while True:
+            if cancelled is not None and cancelled.is_set():
+                raise _apilock.Cancelled()
             now = self._clock()
             wait = int(self._call(lambda b: b.take_rate(limit, float(cost), now)))
             if wait == 0:
                 return now
-            self._sleep(wait / 1e9)
+            self._sleep(wait / 1e9 if cancelled is None else min(wait / 1e9, 0.05))
 
     def _hold_charge(self, charge: Charge) -> None:
         """At the end of an API-lock body: the exchange counts a call when it arrives, which
@@ -266,7 +271,7 @@ class NonceStore:
             pass
 
     def _after_fork_in_child(self) -> None:
-        self._mutex = threading.Lock()
+        self._mutex = threading.Lock()  # the parent's was held across the fork
         self._pid = os.getpid()
         self._backend.after_fork_in_child()
 
@@ -300,12 +305,29 @@ class APILock:
 
 
 _open_stores: "weakref.WeakSet[NonceStore]" = weakref.WeakSet()
+_held_over_fork: List[NonceStore] = []
+
+
+def _before_fork() -> None:
+    # No database call is half done at the fork: the child then starts from idle connections.
+    # (A thread holds one store's mutex at a time, so taking them in one order cannot deadlock.)
+    stores = sorted(_open_stores, key=id)
+    for store in stores:
+        store._mutex.acquire()
+    _held_over_fork[:] = stores
+
+
+def _after_fork_in_parent() -> None:
+    for store in _held_over_fork:
+        store._mutex.release()
+    _held_over_fork.clear()
 
 
 def _after_fork_in_child() -> None:
+    _held_over_fork.clear()
     for store in list(_open_stores):
         store._after_fork_in_child()
 
 
-os.register_at_fork(after_in_child=_after_fork_in_child)
+os.register_at_fork(before=_before_fork, after_in_parent=_after_fork_in_parent, after_in_child=_after_fork_in_child)
 
