@@ -17,6 +17,7 @@ The migration guide's calls (`get_kraken_nonce()`, `get_global_nonce_manager().g
 from ._errors import NonceStoreError, NonceStoreTimeout
 from ._rate import COST_HISTORY, COST_STANDARD, TIERS, RateLimit, call_cost
 from .aio import AsyncAPILock, AsyncNonceStore
+from .manager import __all__ as _guide_calls
 from .manager import (
     NonceStoreManager,
     configure_global_nonce_manager,
@@ -44,12 +45,5 @@ __all__ = [
     "COST_STANDARD",
     "COST_HISTORY",
     "call_cost",
-    "NonceStoreManager",
-    "configure_global_nonce_manager",
-    "reset_global_nonce_manager",
-    "get_global_nonce_manager",
-    "get_kraken_nonce",
-    "get_global_kraken_nonce",
-    "get_global_nonce_stats",
-    "get_kraken_api_lock",
+    *_guide_calls,
 ]

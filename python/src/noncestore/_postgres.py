@@ -18,7 +18,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from ._errors import NonceStoreError
-from ._rate import RateLimit, decayed, wait_ns
+from ._rate import Counter, RateLimit, hold, take
 
 try:
     import psycopg
@@ -300,7 +300,7 @@ class PostgresBackend:
 
     # -- the rate counter: one transaction on the stream's row, locked first -----------------
 
-    def _counter_write(self, body: Callable[[Any, Optional[Tuple[float, int]]], T]) -> T:
+    def _counter_write(self, body: Callable[[Any, Optional[Counter]], T]) -> T:
         def run(c: Any) -> T:
             with c.transaction():
                 c.execute("SET LOCAL synchronous_commit = off")  # not durable, as on SQLite
@@ -318,22 +318,19 @@ class PostgresBackend:
                   (self.stream_id, level, updated_at))
 
     def take_rate(self, limit: RateLimit, cost: float, now: int) -> int:
-        def body(c: Any, saved: Optional[Tuple[float, int]]) -> int:
-            level = decayed(saved[0], saved[1], now, limit.decay_per_second) if saved else 0.0
-            wait = wait_ns(level, cost, limit.maximum, limit.decay_per_second)
-            if wait:
-                return wait
-            self._save_rate(c, level + cost, max(now, saved[1]) if saved else now)
-            return 0
+        def body(c: Any, saved: Optional[Counter]) -> int:
+            wait, counter = take(saved, limit, cost, now)
+            if counter is not None:
+                self._save_rate(c, *counter)
+            return wait
 
         return self._counter_write(body)
 
     def hold_charge(self, limit: RateLimit, cost: float, taken_at: int, now: int) -> None:
-        def body(c: Any, saved: Optional[Tuple[float, int]]) -> None:
-            level = decayed(saved[0], saved[1], now, limit.decay_per_second) if saved else 0.0
-            held = min(cost, limit.decay_per_second * max(0, now - taken_at) / 1e9)
-            if held > 0:
-                self._save_rate(c, level + held, max(now, saved[1]) if saved else now)
+        def body(c: Any, saved: Optional[Counter]) -> None:
+            counter = hold(saved, limit, cost, taken_at, now)
+            if counter is not None:
+                self._save_rate(c, *counter)
 
         self._counter_write(body)
 

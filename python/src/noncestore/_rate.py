@@ -63,3 +63,27 @@ def wait_ns(level: float, cost: float, maximum: float, per_second: float) -> int
     if not excess > 1e-9:
         return 0
     return int(math.ceil(excess / per_second * 1e9))
+
+
+Counter = Tuple[float, int]
+"""A saved counter: its level, and the clock reading (ns) it had that level at."""
+
+
+def take(saved: Optional[Counter], limit: RateLimit, cost: float, now: int) -> Tuple[int, Optional[Counter]]:
+    """(0, the counter to save) when `cost` fits at `now`, else (ns until it fits, None)."""
+    level = decayed(saved[0], saved[1], now, limit.decay_per_second) if saved else 0.0
+    wait = wait_ns(level, cost, limit.maximum, limit.decay_per_second)
+    if wait:
+        return wait, None
+    return 0, (level + cost, max(now, saved[1]) if saved else now)
+
+
+def hold(saved: Optional[Counter], limit: RateLimit, cost: float, taken_at: int, now: int) -> Optional[Counter]:
+    """The counter to save when an API-lock body that took `cost` at `taken_at` ends: what
+    decayed since the take comes back (at most the cost), since the exchange counted the call
+    only when it arrived. None when nothing decayed."""
+    level = decayed(saved[0], saved[1], now, limit.decay_per_second) if saved else 0.0
+    held = min(cost, limit.decay_per_second * max(0, now - taken_at) / 1e9)
+    if held <= 0:
+        return None
+    return level + held, max(now, saved[1]) if saved else now

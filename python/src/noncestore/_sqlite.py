@@ -19,7 +19,7 @@ from urllib.parse import quote
 from . import _filelocks
 from ._errors import NonceStoreError
 from ._filelocks import API_LOCK_BASE, CLAIM_BASE, FileByteLock
-from ._rate import RateLimit, decayed, wait_ns
+from ._rate import Counter, RateLimit, hold, take
 
 SCHEMA_VERSION = 7
 """The newest schema this package knows (Migrations/0007_copy_events.sql)."""
@@ -277,27 +277,23 @@ class SQLiteBackend:
 
     def take_rate(self, limit: RateLimit, cost: float, now: int) -> int:
         def body(c: sqlite3.Connection) -> int:
-            saved = c.execute("SELECT level, updated_at FROM rate_counters WHERE stream_id = ?",
-                              (self.stream_id,)).fetchone()
-            level = decayed(saved[0], saved[1], now, limit.decay_per_second) if saved else 0.0
-            wait = wait_ns(level, cost, limit.maximum, limit.decay_per_second)
-            if wait:
-                return wait
-            self._save_rate(c, level + cost, max(now, saved[1]) if saved else now)
-            return 0
+            wait, counter = take(self._saved_rate(c), limit, cost, now)
+            if counter is not None:
+                self._save_rate(c, *counter)
+            return wait
 
         return self._transaction(body, durable=False)
 
     def hold_charge(self, limit: RateLimit, cost: float, taken_at: int, now: int) -> None:
         def body(c: sqlite3.Connection) -> None:
-            saved = c.execute("SELECT level, updated_at FROM rate_counters WHERE stream_id = ?",
-                              (self.stream_id,)).fetchone()
-            level = decayed(saved[0], saved[1], now, limit.decay_per_second) if saved else 0.0
-            held = min(cost, limit.decay_per_second * max(0, now - taken_at) / 1e9)
-            if held > 0:
-                self._save_rate(c, level + held, max(now, saved[1]) if saved else now)
+            counter = hold(self._saved_rate(c), limit, cost, taken_at, now)
+            if counter is not None:
+                self._save_rate(c, *counter)
 
         self._transaction(body, durable=False)
+
+    def _saved_rate(self, c: sqlite3.Connection) -> Optional[Counter]:
+        return c.execute("SELECT level, updated_at FROM rate_counters WHERE stream_id = ?", (self.stream_id,)).fetchone()
 
     def _save_rate(self, c: sqlite3.Connection, level: float, updated_at: int) -> None:
         c.execute("INSERT INTO rate_counters (stream_id, level, updated_at) VALUES (?, ?, ?) "
