@@ -12,7 +12,7 @@ import time
 from typing import List
 
 import pytest
-from conftest import Database, child, finish, nonce_bin
+from conftest import Database, child, cli, finish, nonce_bin
 
 import noncestore
 from noncestore import NonceStore, NonceStoreError, NonceStoreTimeout
@@ -184,7 +184,15 @@ def test_an_exclusive_stream_is_refused(database: Database) -> None:
 
 def test_a_missing_stream_is_refused_naming_the_fix(database: Database) -> None:
     with pytest.raises(NonceStoreError, match="no stream 'nope'.*nonce stream create nope --shared"):
-        NonceStore(database.location, stream="nope")
+        NonceStore(database.location, stream="nope", create=False)
+
+
+def test_a_missing_stream_is_created_shared(database: Database) -> None:
+    with NonceStore(database.location, stream="fresh") as store:
+        first = store.next()
+        assert store.stats().mode == "shared"
+    swift = int(cli("next", "--stream", "fresh", "--db", database.location).stdout)
+    assert swift > first
 
 
 def test_a_newer_schema_is_refused_and_left_alone(database: Database) -> None:
@@ -233,7 +241,7 @@ def test_an_empty_file_is_refused_untouched(tmp_path) -> None:  # type: ignore[n
 def test_a_missing_database_names_the_command_that_creates_it(tmp_path) -> None:  # type: ignore[no-untyped-def]
     path = str(tmp_path / "absent.sqlite")
     with pytest.raises(NonceStoreError, match="no database at .*nonce stream create kraken --shared"):
-        NonceStore(path, stream="kraken")
+        NonceStore(path, stream="kraken", create=False)
     assert not os.path.exists(path)
 
 

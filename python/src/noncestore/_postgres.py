@@ -126,7 +126,7 @@ class PostgresBackend:
     """See the module's comment. `wait` bounds connecting (libpq's connect_timeout when the
     URI sets none); `claim_wait` is how long to wait for a claim a mode switch holds."""
 
-    def __init__(self, uri: str, stream: str, wait: float, claim_wait: Optional[float]) -> None:
+    def __init__(self, uri: str, stream: str, wait: float, claim_wait: Optional[float], create: bool) -> None:
         if psycopg is None:
             raise NonceStoreError("a PostgreSQL URI needs psycopg 3: install the package with its extra, "
                                   "pip install 'noncestore[postgres]'")
@@ -138,6 +138,7 @@ class PostgresBackend:
         self._connection: Any = None
         self._claim_connection: Any = None
         self._claim_guard = threading.Lock()
+        self._create = create
         schema = self.location.schema
         self._claim_key = lock_namespace(f"noncestore claim {schema}")
         self._api_key = lock_namespace(f"noncestore api lock {schema}")
@@ -226,6 +227,13 @@ class PostgresBackend:
                                   f"({SCHEMA_VERSION}); upgrade the noncestore package. Nothing was changed")
         self.schema_version = found
         row = self._stream_row()
+        if row is None and self._create:
+            # The schema's foreign keys keep history from outliving its stream: nothing to adopt.
+            now = time.time_ns()
+            self._run(lambda c: c.execute("INSERT INTO streams (name, mode, created_at, updated_at) "
+                                          "VALUES (%s, 'shared', %s, %s) ON CONFLICT (name) DO NOTHING",
+                                          (self.stream, now, now)))
+            row = self._stream_row()
         if row is None:
             raise self._missing_stream()
         self.stream_id = int(row[1])

@@ -19,6 +19,7 @@ from urllib.parse import quote
 from . import _filelocks
 from ._errors import NonceStoreError
 from ._filelocks import API_LOCK_BASE, CLAIM_BASE, FileByteLock
+from ._create import create_database
 from ._rate import Counter, RateLimit, hold, take
 
 SCHEMA_VERSION = 7
@@ -57,7 +58,7 @@ class SQLiteBackend:
     database's write lock before failing; `claim_wait`: seconds to wait for the claim while
     a mode switch holds it (None: do not wait, as the Swift side)."""
 
-    def __init__(self, path: str, stream: str, wait: float, claim_wait: Optional[float]) -> None:
+    def __init__(self, path: str, stream: str, wait: float, claim_wait: Optional[float], create: bool) -> None:
         self.path = path
         self.description = path
         self.stream = stream
@@ -66,9 +67,12 @@ class SQLiteBackend:
         self._connection: Optional[sqlite3.Connection] = None
         self._claim: Optional[Tuple[_filelocks.FileKey, int]] = None
         self._claim_guard = threading.Lock()
+        self._create = create
         if not os.path.exists(path):
-            raise NonceStoreError(f"no database at '{path}': create it and the stream with "
-                                  f"'nonce stream create {stream} --shared --db {path}'")
+            if not create:
+                raise NonceStoreError(f"no database at '{path}': create it and the stream with "
+                                      f"'nonce stream create {stream} --shared --db {path}'")
+            create_database(path, SCHEMA_VERSION)
         check_database_file(path)
         self.real_path = os.path.realpath(path)
         try:
@@ -88,6 +92,9 @@ class SQLiteBackend:
                                   f"contract this package speaks (4): open it once with a current 'nonce' command "
                                   f"(e.g. 'nonce stream list --db {self.path}') to upgrade it")
         row = self._stream_row()
+        if row is None and self._create:
+            self._create_stream()
+            row = self._stream_row()
         if row is None:
             raise self._missing_stream()
         self.stream_id = int(row[1])
@@ -195,6 +202,25 @@ class SQLiteBackend:
         """(mode, stream id, holder pid), or None."""
         return self._read(lambda c: c.execute(
             "SELECT mode, stream_id, holder_pid FROM stream_state WHERE stream = ?", (self.stream,)).fetchone())
+
+    def _create_stream(self) -> None:
+        """A shared stream of this name, unless one exists. Refused when the history holds
+        nonces of a stream whose row is gone: the CLI's `nonce stream create` adopts those
+        (a new stream must start above them), this package does not."""
+        def body(c: sqlite3.Connection) -> None:
+            if c.execute("SELECT 1 FROM streams WHERE name = ?", (self.stream,)).fetchone():
+                return
+            orphaned = c.execute("SELECT max(nonce) FROM history WHERE stream_id NOT IN (SELECT id FROM streams)"
+                                 ).fetchone()[0]
+            if orphaned is not None:
+                raise NonceStoreError(f"'{self.path}' holds the history of a deleted stream (up to nonce {orphaned}): "
+                                      f"create stream '{self.stream}' with 'nonce stream create {self.stream} --shared "
+                                      f"--db {self.path}', which starts it above that history")
+            now = time.time_ns()
+            c.execute("INSERT INTO streams (name, mode, created_at, updated_at) VALUES (?, 'shared', ?, ?)",
+                      (self.stream, now, now))
+
+        self._transaction(body)
 
     # -- the stream's claim -------------------------------------------------------------
 

@@ -29,10 +29,12 @@ class NonceStoreManager(NonceStore):
 
     def __init__(self, db: Optional[str] = None, stream: Optional[str] = None, wait: Optional[float] = None,
                  tier: TierSpec = None, claim_wait: Optional[float] = None, clock: Optional[Callable[[], int]] = None,
-                 sleep: Optional[Callable[[float], None]] = None, busy_timeout: Optional[float] = None) -> None:
+                 sleep: Optional[Callable[[float], None]] = None, busy_timeout: Optional[float] = None,
+                 create: bool = True) -> None:
         if wait is None:
             wait = busy_timeout if busy_timeout is not None else 10.0
-        super().__init__(db, stream, tier=tier, wait=wait, claim_wait=claim_wait, clock=clock, sleep=sleep)
+        super().__init__(db, stream, tier=tier, wait=wait, claim_wait=claim_wait, create=create, clock=clock,
+                         sleep=sleep)
 
     @property
     def db(self) -> str:

@@ -57,8 +57,10 @@ class NonceStore:
     the database (every process and language on the stream draws from one sequence).
 
     `location`: a SQLite file or a `postgresql://` URI (default $NONCE_DB, else
-    `nonces.sqlite`); `stream`: default $NONCE_STREAM, else `default`. Create both with the
-    CLI: `nonce stream create NAME --shared --db LOCATION`.
+    `nonces.sqlite`); `stream`: default $NONCE_STREAM, else `default`. With `create` (the
+    default), a missing SQLite database and a missing stream are created (the stream shared,
+    as Python processes need); a PostgreSQL schema is created by the CLI (`nonce stream create
+    NAME --shared --db URI`). `create=False` refuses what is missing instead.
 
     `tier`: the key's rate limit, `"starter"`, `"intermediate"`, `"pro"` or
     `(maximum, decay per second)` (default $NONCE_TIER, else none). `wait`: seconds a write
@@ -67,7 +69,7 @@ class NonceStore:
     """
 
     def __init__(self, location: Union[str, "os.PathLike[str]", None] = None, stream: Optional[str] = None, *,
-                 tier: TierSpec = None, wait: float = 10.0, claim_wait: Optional[float] = None,
+                 tier: TierSpec = None, wait: float = 10.0, claim_wait: Optional[float] = None, create: bool = True,
                  clock: Optional[Callable[[], int]] = None, sleep: Optional[Callable[[float], None]] = None) -> None:
         self.location = os.fspath(location) if location is not None else (os.environ.get("NONCE_DB") or DEFAULT_DATABASE)
         self.stream = stream or os.environ.get("NONCE_STREAM") or DEFAULT_STREAM
@@ -77,21 +79,21 @@ class NonceStore:
         self._mutex = threading.Lock()  # one database call at a time on the backend
         self._closed = False
         self._pid = os.getpid()
-        self._backend = self._open_backend(float(wait), claim_wait)
+        self._backend = self._open_backend(float(wait), claim_wait, create)
         backend = self._backend
         self._api_lock: StreamAPILock = _apilock.lock_for(backend.lock_key, backend.cross_process_lock)
         _open_stores.add(self)
 
-    def _open_backend(self, wait: float, claim_wait: Optional[float]) -> "Backend":
+    def _open_backend(self, wait: float, claim_wait: Optional[float], create: bool) -> "Backend":
         if is_postgres_uri(self.location):
             from ._postgres import PostgresBackend
-            return PostgresBackend(self.location, self.stream, wait, claim_wait)
+            return PostgresBackend(self.location, self.stream, wait, claim_wait, create)
         if "://" in self.location:
             scheme = self.location.split("://", 1)[0]
             raise NonceStoreError(f"'{scheme}://...' is neither a file path nor a postgresql:// URI (stream "
                                   f"'{self.stream}')")
         from ._sqlite import SQLiteBackend
-        return SQLiteBackend(self.location, self.stream, wait, claim_wait)
+        return SQLiteBackend(self.location, self.stream, wait, claim_wait, create)
 
     @property
     def description(self) -> str:

@@ -1,0 +1,107 @@
+"""Creating what a Python bot needs on a machine without the `nonce` CLI: a NonceStore
+SQLite database (the schema files the Swift build embeds, shipped in the package as
+`migrations/`) and a shared stream in it.
+
+A database is built complete under a temporary name beside the target and linked into
+place only if nothing is there (as the Swift side renames with RENAME_NOREPLACE), then the
+directory is synced: no process ever sees a half-made database, and two processes creating
+it at once end with one.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import os
+import re
+import secrets
+import sqlite3
+import time
+from importlib import resources
+from typing import List, Tuple
+
+from ._errors import NonceStoreError
+
+_MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+# The bookkeeping table, in the very words of the Swift migrator (Migrator.swift), so that
+# the two make the same schema.
+_MIGRATIONS_TABLE = """CREATE TABLE IF NOT EXISTS schema_migrations (
+    version    INTEGER PRIMARY KEY,
+    name       TEXT    NOT NULL,
+    applied_at INTEGER NOT NULL
+)"""
+# A database in write-ahead-log mode trims its log back to this after checkpoints (as Swift).
+_WAL_SIZE_LIMIT = 16 << 20
+
+
+def schema_files(newest: int) -> List[Tuple[int, str, str]]:
+    """(version, file name, SQL) of every schema file shipped with the package, 1..newest."""
+    folder = resources.files("noncestore") / "migrations"
+    found = []
+    for entry in folder.iterdir():
+        match = _MIGRATION_NAME.match(entry.name)
+        if match:
+            found.append((int(match.group(1)), entry.name, entry.read_text(encoding="utf-8")))
+    found.sort()
+    if [version for version, _, _ in found] != list(range(1, newest + 1)):
+        raise NonceStoreError(f"this noncestore package ships schema files {[name for _, name, _ in found]}, not "
+                              f"versions 1 to {newest}: it is damaged; reinstall it")
+    return found
+
+
+def _rename_without_replacing(source: str, target: str) -> None:
+    """renameat2(RENAME_NOREPLACE): atomic, and the file never has two names (a database
+    with two links is refused, so link-then-unlink would fail a process opening it between)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    at_fdcwd, rename_noreplace = -100, 1
+    if libc.renameat2(at_fdcwd, os.fsencode(source), at_fdcwd, os.fsencode(target), rename_noreplace) != 0:
+        code = ctypes.get_errno()
+        raise FileExistsError(code, os.strerror(code)) if code == errno.EEXIST else OSError(code, os.strerror(code))
+
+
+def create_database(path: str, newest: int) -> None:
+    """Creates a NonceStore database at `path` unless a file is there already."""
+    directory = os.path.dirname(os.path.abspath(path))
+    temporary = os.path.join(directory, f".{os.path.basename(path)}.creating-{os.getpid()}-{secrets.token_hex(4)}")
+    try:
+        fd = os.open(temporary, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+    except OSError as error:
+        reason = ("its directory is not writable" if error.errno in (errno.EACCES, errno.EROFS, errno.EPERM)
+                  else error.strerror)
+        raise NonceStoreError(f"cannot create the database '{path}': {reason}") from error
+    os.close(fd)
+    try:
+        connection = sqlite3.connect(temporary, isolation_level=None)
+        try:
+            connection.execute("PRAGMA journal_mode = WAL")
+            connection.execute("PRAGMA synchronous = FULL")
+            connection.execute(f"PRAGMA journal_size_limit = {_WAL_SIZE_LIMIT}")
+            for version, name, sql in schema_files(newest):
+                # One script per file, in one transaction (executescript commits before it runs).
+                connection.executescript(
+                    f"BEGIN IMMEDIATE;\n{_MIGRATIONS_TABLE};\n{sql}\n;\n"
+                    f"INSERT INTO schema_migrations (version, name, applied_at) VALUES ({version}, '{name}', "
+                    f"{time.time_ns()});\n"
+                    f"PRAGMA user_version = {version};\n"
+                    "COMMIT;")
+        finally:
+            connection.close()  # the last connection: the log is checkpointed into the file
+        try:
+            _rename_without_replacing(temporary, path)  # another process may have made it first
+        except FileExistsError:
+            return
+        except OSError as error:
+            raise NonceStoreError(f"cannot create the database '{path}': {error.strerror}") from error
+        directory_fd = os.open(directory, os.O_RDONLY | os.O_CLOEXEC)
+        try:
+            os.fsync(directory_fd)
+        finally:
+            os.close(directory_fd)
+    except sqlite3.Error as error:
+        raise NonceStoreError(f"cannot create the database '{path}': {error}") from error
+    finally:
+        for suffix in ("", "-wal", "-shm"):
+            try:
+                os.unlink(temporary + suffix)
+            except FileNotFoundError:
+                pass
