@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
@@ -128,3 +129,26 @@ def test_websocket_token_requests_take_the_streams_nonces(database: Database) ->
         asyncio.run(main(exchange.url))
         assert exchange.accepted(KEY) == 2 and exchange.invalid_nonces(KEY) == 0
         assert all(len(str(call.nonce)) == 19 for call in exchange.calls)
+
+
+def test_ledger_and_trade_history_calls_cost_two(database: Database) -> None:
+    """The wrappers charge what Kraken counts: 2 for ledger and trade-history queries, 1 else
+    (the clock stands still, so the counter shows every charge exactly)."""
+    from noncestore.ccxt import Kraken
+    from noncestore.kraken_sdk import User
+
+    at = time.time_ns()
+    store = NonceStore(database.location, stream=database.stream, tier=(20, 1.0), clock=lambda: at)
+    with KrakenStandIn(keys={KEY: SECRET}) as exchange:
+        ccxt_bot = Kraken({"apiKey": KEY, "secret": SECRET, "enableRateLimit": False}, store=store)
+        ccxt_bot.urls["api"] = {"public": exchange.url, "private": exchange.url}
+        sdk_bot = User(key=KEY, secret=SECRET, url=exchange.url, store=store)
+        charged = []
+        for call in (ccxt_bot.private_post_balance, ccxt_bot.private_post_ledgers, ccxt_bot.private_post_tradeshistory,
+                     sdk_bot.get_account_balance, sdk_bot.get_ledgers_info, sdk_bot.get_trades_history):
+            before = store.stats().rate_counter or 0.0
+            call()
+            charged.append((store.stats().rate_counter or 0.0) - before)
+        assert exchange.accepted(KEY) == 6
+    assert charged == [1.0, 2.0, 2.0, 1.0, 2.0, 2.0]
+    store.close()

@@ -96,5 +96,47 @@ def test_history_of_a_deleted_stream_is_not_adopted_silently(tmp_path: Path) -> 
     connection.execute("DELETE FROM streams WHERE name = 'old'")
     connection.commit()
     connection.close()
-    with pytest.raises(NonceStoreError, match=f"history of a deleted stream \\(up to nonce {top}\\).*nonce stream create"):
+    with pytest.raises(NonceStoreError, match=f"history of a deleted stream \\(up to nonce {top}\\)") as refused:
         NonceStore(path, stream="new")
+    # The remedy the message names, word for word.
+    remedy = str(refused.value).split("Create it above them with '")[1]
+    first, second = remedy.split("' (it adopts that history), then '")
+    cli(*first.split()[1:])
+    cli(*second.rstrip("'").split()[1:], "--db", path)
+    with NonceStore(path, stream="new") as store:
+        assert store.next() > top
+
+
+def test_the_schema_files_must_all_apply(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A schema file that swallows what follows it (an unterminated comment) is an error, not
+    a database one version short."""
+    from noncestore import _create
+
+    real = _create.schema_files
+
+    def damaged(newest: int) -> List[Tuple[int, str, str]]:
+        files = real(newest)
+        version, name, sql = files[-1]
+        return files[:-1] + [(version, name, sql + "\n/* unterminated")]
+
+    monkeypatch.setattr(_create, "schema_files", damaged)
+    path = tmp_path / "nonces.sqlite"
+    with pytest.raises(NonceStoreError, match="did not apply"):
+        NonceStore(str(path), stream="kraken")
+    assert os.listdir(tmp_path) == []
+
+
+def test_a_dangling_symbolic_link_is_named(tmp_path: Path) -> None:
+    link = tmp_path / "nonces.sqlite"
+    link.symlink_to(tmp_path / "gone" / "nonces.sqlite")
+    with pytest.raises(NonceStoreError, match="symbolic link to a missing file"):
+        NonceStore(str(link), stream="kraken")
+    assert os.listdir(tmp_path) == ["nonces.sqlite"]
+
+
+def test_a_postgresql_schema_is_left_to_the_cli() -> None:
+    from conftest import postgres_uri, with_schema
+
+    uri = with_schema(postgres_uri(), "py_absent_schema")
+    with pytest.raises(NonceStoreError, match="no NonceStore schema 'py_absent_schema'.*nonce stream create"):
+        NonceStore(uri, stream="kraken")

@@ -78,3 +78,9 @@ def test_configure_once(global_stream: Database) -> None:
     assert noncestore.get_global_nonce_manager().rate_limit == noncestore.TIERS["pro"]
     with pytest.raises(noncestore.NonceStoreError, match="already set up"):
         noncestore.configure_global_nonce_manager()
+
+
+def test_the_tier_comes_from_the_environment(global_stream: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NONCE_TIER", "starter")
+    noncestore.reset_global_nonce_manager()
+    assert noncestore.get_global_nonce_manager().rate_limit == noncestore.TIERS["starter"]

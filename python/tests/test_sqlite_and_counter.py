@@ -218,3 +218,36 @@ def test_a_database_locked_for_the_whole_wait_is_an_error_naming_the_wait(sqlite
     store.close()
 
 
+
+
+def test_a_waiting_entry_takes_its_charge_only_once_it_holds_the_lock(database: Database) -> None:
+    """A charge taken while waiting for the lock would decay before its call arrived."""
+    clock = FakeClock()
+    holder = NonceStore(database.location, stream=database.stream, tier=(5, 1.0), clock=clock, sleep=clock.sleep)
+    waiter = NonceStore(database.location, stream=database.stream, tier=(5, 1.0), clock=clock, sleep=clock.sleep)
+    inside, leave, done = threading.Event(), threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with holder.api_lock():
+            holder.next()
+            inside.set()
+            leave.wait(10)
+
+    def wait() -> None:
+        with waiter.api_lock():
+            waiter.next()
+        done.set()
+
+    threads = [threading.Thread(target=hold), threading.Thread(target=wait)]
+    threads[0].start()
+    assert inside.wait(10)
+    threads[1].start()
+    time.sleep(0.3)  # the waiter has asked for the lock by now
+    assert not done.is_set()
+    assert state(database)["rate_counter"] == 1.0, "the waiting entry took a charge before holding the lock"
+    leave.set()
+    for thread in threads:
+        thread.join()
+    assert state(database)["rate_counter"] == 2.0
+    holder.close()
+    waiter.close()

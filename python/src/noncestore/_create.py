@@ -53,6 +53,8 @@ def _rename_without_replacing(source: str, target: str) -> None:
     """renameat2(RENAME_NOREPLACE): atomic, and the file never has two names (a database
     with two links is refused, so link-then-unlink would fail a process opening it between)."""
     libc = ctypes.CDLL(None, use_errno=True)
+    if not hasattr(libc, "renameat2"):
+        raise OSError(errno.ENOSYS, "this C library has no renameat2 (glibc 2.28 or later is needed)")
     at_fdcwd, rename_noreplace = -100, 1
     if libc.renameat2(at_fdcwd, os.fsencode(source), at_fdcwd, os.fsencode(target), rename_noreplace) != 0:
         code = ctypes.get_errno()
@@ -84,19 +86,38 @@ def create_database(path: str, newest: int) -> None:
                     f"{time.time_ns()});\n"
                     f"PRAGMA user_version = {version};\n"
                     "COMMIT;")
+                # A file that swallowed the lines after it (an unterminated comment) must not
+                # leave a database one version short, silently.
+                reached = connection.execute("PRAGMA user_version").fetchone()[0]
+                if connection.in_transaction or reached != version:
+                    raise NonceStoreError(f"cannot create the database '{path}': schema file {name} did not apply "
+                                          f"(version {reached} instead of {version}); the package is damaged")
+            # Everything into the file itself before it gets its name: a log left beside the
+            # temporary name would be lost with it.
+            busy, logged, copied = connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            if busy or logged != copied:
+                raise NonceStoreError(f"cannot create the database '{path}': its new log could not be written back")
         finally:
-            connection.close()  # the last connection: the log is checkpointed into the file
+            connection.close()
+        if os.path.exists(temporary + "-wal") and os.path.getsize(temporary + "-wal") > 0:
+            raise NonceStoreError(f"cannot create the database '{path}': its new log could not be written back")
         try:
             _rename_without_replacing(temporary, path)  # another process may have made it first
         except FileExistsError:
+            if not os.path.exists(path):
+                raise NonceStoreError(f"cannot create the database '{path}': it is a symbolic link to a missing "
+                                      f"file") from None
             return
         except OSError as error:
             raise NonceStoreError(f"cannot create the database '{path}': {error.strerror}") from error
-        directory_fd = os.open(directory, os.O_RDONLY | os.O_CLOEXEC)
-        try:
-            os.fsync(directory_fd)
-        finally:
-            os.close(directory_fd)
+        try:  # the name itself, durable; as on the Swift side, a failure here is not fatal
+            directory_fd = os.open(directory, os.O_RDONLY | os.O_CLOEXEC)
+            try:
+                os.fsync(directory_fd)
+            finally:
+                os.close(directory_fd)
+        except OSError:
+            pass
     except sqlite3.Error as error:
         raise NonceStoreError(f"cannot create the database '{path}': {error}") from error
     finally:

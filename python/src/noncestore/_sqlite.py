@@ -213,9 +213,11 @@ class SQLiteBackend:
             orphaned = c.execute("SELECT max(nonce) FROM history WHERE stream_id NOT IN (SELECT id FROM streams)"
                                  ).fetchone()[0]
             if orphaned is not None:
-                raise NonceStoreError(f"'{self.path}' holds the history of a deleted stream (up to nonce {orphaned}): "
-                                      f"create stream '{self.stream}' with 'nonce stream create {self.stream} --shared "
-                                      f"--db {self.path}', which starts it above that history")
+                raise NonceStoreError(
+                    f"no stream '{self.stream}' in '{self.path}', but it holds the history of a deleted stream (up to "
+                    f"nonce {orphaned}); a new stream would start from the clock, possibly below nonces already sent. "
+                    f"Create it above them with 'nonce import-legacy --value {orphaned} --stream {self.stream} --db "
+                    f"{self.path}' (it adopts that history), then 'nonce stream set-mode {self.stream} shared'")
             now = time.time_ns()
             c.execute("INSERT INTO streams (name, mode, created_at, updated_at) VALUES (?, 'shared', ?, ?)",
                       (self.stream, now, now))
