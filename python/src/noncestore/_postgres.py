@@ -18,7 +18,8 @@ from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from ._errors import NonceStoreError
-from ._rate import Counter, RateLimit, hold, take
+from ._backend import Backend, StreamRow
+from ._rate import Counter
 
 try:
     import psycopg
@@ -122,7 +123,7 @@ class AdvisoryLock:
         self._connection = None
 
 
-class PostgresBackend:
+class PostgresBackend(Backend):
     """See the module's comment. `wait` bounds connecting (libpq's connect_timeout when the
     URI sets none); `claim_wait` is how long to wait for a claim a mode switch holds."""
 
@@ -226,28 +227,21 @@ class PostgresBackend:
             raise NonceStoreError(f"{self.description} has schema version {found}, newer than this package supports "
                                   f"({SCHEMA_VERSION}); upgrade the noncestore package. Nothing was changed")
         self.schema_version = found
-        row = self._stream_row()
-        if row is None and self._create:
-            # The schema's foreign keys keep history from outliving its stream: nothing to adopt.
-            now = time.time_ns()
-            self._run(lambda c: c.execute("INSERT INTO streams (name, mode, created_at, updated_at) "
-                                          "VALUES (%s, 'shared', %s, %s) ON CONFLICT (name) DO NOTHING",
-                                          (self.stream, now, now)))
-            row = self._stream_row()
-        if row is None:
-            raise self._missing_stream()
-        self.stream_id = int(row[1])
-        self.lock_key = ("postgres", self.description, self.stream)
-        if row[0] == "shared":
-            with self._claim_guard:
-                self._take_claim()
+        self._find_stream(self._create, ("postgres", self.description))
 
-    def _stream_row(self) -> Optional[Tuple[str, int, Optional[int]]]:
+    def _create_stream(self) -> None:
+        # The schema's foreign keys keep history from outliving its stream: nothing to adopt.
+        now = time.time_ns()
+        self._run(lambda c: c.execute("INSERT INTO streams (name, mode, created_at, updated_at) "
+                                      "VALUES (%s, 'shared', %s, %s) ON CONFLICT (name) DO NOTHING",
+                                      (self.stream, now, now)))
+
+    def _stream_row(self) -> Optional[StreamRow]:
         return self._run(lambda c: c.execute("SELECT mode, stream_id, holder_pid FROM stream_state WHERE stream = %s",
                                              (self.stream,)).fetchone())
 
     def _take_claim(self) -> None:
-        """The claim, shared, on a session of its own for as long as the store is open."""
+        """The claim, shared, on a session of its own."""
         connection = self.connect()
         deadline = None if self._claim_wait is None else time.monotonic() + self._claim_wait
         pause = 0.005
@@ -264,27 +258,14 @@ class PostgresBackend:
                                           f"stream, or wait for it")
                 time.sleep(min(pause, left))
                 pause = min(pause * 2, 0.2)
-            row = self._stream_row()
-            if row is None:
-                raise self._missing_stream()
-            if row[0] != "shared":
-                raise self._exclusive_error()
+            self._check_shared(self._stream_row())
         except BaseException:
             connection.close()
             raise
         self._claim_connection = connection
 
-    def require_shared(self) -> None:
-        if self._claim_connection is not None and not self._claim_connection.closed:
-            return
-        row = self._stream_row()
-        if row is None:
-            raise self._missing_stream()
-        if row[0] != "shared":
-            raise self._exclusive_error()
-        with self._claim_guard:
-            if self._claim_connection is None or self._claim_connection.closed:
-                self._take_claim()
+    def _holds_claim(self) -> bool:
+        return self._claim_connection is not None and not self._claim_connection.closed
 
     # -- the contract ---------------------------------------------------------------------
 
@@ -306,41 +287,23 @@ class PostgresBackend:
             raise self._missing_stream()
         return dict(zip(names, row))
 
-    # -- the rate counter: one transaction on the stream's row, locked first -----------------
-
-    def _counter_write(self, body: Callable[[Any, Optional[Counter]], T]) -> T:
+    def update_counter(self, change: Callable[[Optional[Counter]], Tuple[T, Optional[Counter]]]) -> T:
+        """On the stream's row, locked first: every process's updates on one key take turns."""
         def run(c: Any) -> T:
             with c.transaction():
-                c.execute("SET LOCAL synchronous_commit = off")  # not durable, as on SQLite
+                c.execute("SET LOCAL synchronous_commit = off")
                 if c.execute("SELECT id FROM streams WHERE id = %s FOR UPDATE", (self.stream_id,)).fetchone() is None:
                     raise self._missing_stream()
                 saved = c.execute("SELECT level, updated_at FROM rate_counters WHERE stream_id = %s",
                                   (self.stream_id,)).fetchone()
-                return body(c, saved)
+                result, counter = change(saved)
+                if counter is not None:
+                    c.execute("INSERT INTO rate_counters (stream_id, level, updated_at) VALUES (%s, %s, %s) ON "
+                              "CONFLICT (stream_id) DO UPDATE SET level = excluded.level, updated_at = excluded.updated_at",
+                              (self.stream_id, *counter))
+                return result
 
         return self._run(run)
-
-    def _save_rate(self, c: Any, level: float, updated_at: int) -> None:
-        c.execute("INSERT INTO rate_counters (stream_id, level, updated_at) VALUES (%s, %s, %s) "
-                  "ON CONFLICT (stream_id) DO UPDATE SET level = excluded.level, updated_at = excluded.updated_at",
-                  (self.stream_id, level, updated_at))
-
-    def take_rate(self, limit: RateLimit, cost: float, now: int) -> int:
-        def body(c: Any, saved: Optional[Counter]) -> int:
-            wait, counter = take(saved, limit, cost, now)
-            if counter is not None:
-                self._save_rate(c, *counter)
-            return wait
-
-        return self._counter_write(body)
-
-    def hold_charge(self, limit: RateLimit, cost: float, taken_at: int, now: int) -> None:
-        def body(c: Any, saved: Optional[Counter]) -> None:
-            counter = hold(saved, limit, cost, taken_at, now)
-            if counter is not None:
-                self._save_rate(c, *counter)
-
-        self._counter_write(body)
 
     # -- the API lock, closing, forks ---------------------------------------------------
 

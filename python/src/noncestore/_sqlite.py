@@ -20,7 +20,8 @@ from . import _filelocks
 from ._errors import NonceStoreError
 from ._filelocks import API_LOCK_BASE, CLAIM_BASE, FileByteLock
 from ._create import create_database
-from ._rate import Counter, RateLimit, hold, take
+from ._backend import Backend, StreamRow
+from ._rate import Counter
 
 SCHEMA_VERSION = 7
 """The newest schema this package knows (Migrations/0007_copy_events.sql)."""
@@ -53,7 +54,7 @@ def _is_busy(error: sqlite3.Error) -> bool:
     return "database is locked" in str(error)
 
 
-class SQLiteBackend:
+class SQLiteBackend(Backend):
     """See the module's comment. `wait`: seconds one write may go without a turn at the
     database's write lock before failing; `claim_wait`: seconds to wait for the claim while
     a mode switch holds it (None: do not wait, as the Swift side)."""
@@ -91,19 +92,7 @@ class SQLiteBackend:
             raise NonceStoreError(f"'{self.path}' has schema version {self.schema_version}, older than the SQL "
                                   f"contract this package speaks (4): open it once with a current 'nonce' command "
                                   f"(e.g. 'nonce stream list --db {self.path}') to upgrade it")
-        row = self._stream_row()
-        if row is None and self._create:
-            self._create_stream()
-            row = self._stream_row()
-        if row is None:
-            raise self._missing_stream()
-        self.stream_id = int(row[1])
-        self.lock_key = ("sqlite", self.real_path, self.stream)
-        if row[0] == "shared":
-            with self._claim_guard:
-                self._take_claim()
-        # An exclusive stream is refused when used (its holder may issue from memory); no
-        # claim is taken on it, which would keep that holder from starting.
+        self._find_stream(self._create, ("sqlite", self.real_path))
 
     # -- connection -------------------------------------------------------------------
 
@@ -198,15 +187,13 @@ class SQLiteBackend:
             f"stream '{self.stream}' in '{self.path}' is exclusive: only the process holding it issues its nonces; "
             f"switch it with 'nonce stream set-mode {self.stream} shared --db {self.path}' while no process holds it")
 
-    def _stream_row(self) -> Optional[Tuple[str, int, Optional[int]]]:
-        """(mode, stream id, holder pid), or None."""
+    def _stream_row(self) -> Optional[StreamRow]:
         return self._read(lambda c: c.execute(
             "SELECT mode, stream_id, holder_pid FROM stream_state WHERE stream = ?", (self.stream,)).fetchone())
 
     def _create_stream(self) -> None:
-        """A shared stream of this name, unless one exists. Refused when the history holds
-        nonces of a stream whose row is gone: the CLI's `nonce stream create` adopts those
-        (a new stream must start above them), this package does not."""
+        """Refused when the history holds nonces of a stream whose row is gone: a new stream
+        must start above them, which the CLI's legacy import does (adopting them)."""
         def body(c: sqlite3.Connection) -> None:
             if c.execute("SELECT 1 FROM streams WHERE name = ?", (self.stream,)).fetchone():
                 return
@@ -227,8 +214,7 @@ class SQLiteBackend:
     # -- the stream's claim -------------------------------------------------------------
 
     def _take_claim(self) -> None:
-        """Holds the claim byte shared, then checks the mode again under it (a switch to
-        exclusive may have won the race)."""
+        """The claim byte, held shared."""
         key, fd = _filelocks.borrow(self.real_path)
         offset = CLAIM_BASE + self.stream_id
         deadline = None if self._claim_wait is None else time.monotonic() + self._claim_wait
@@ -245,28 +231,15 @@ class SQLiteBackend:
                                           f"use another stream, or wait for it")
                 time.sleep(min(pause, left))
                 pause = min(pause * 2, 2e-3)
-            row = self._stream_row()
-            if row is None:
-                raise self._missing_stream()
-            if row[0] != "shared":
-                raise self._exclusive_error()
+            self._check_shared(self._stream_row())
         except BaseException:
             _filelocks.unlock(fd, offset)
             _filelocks.give_back(key, fd)
             raise
         self._claim = (key, fd)
 
-    def require_shared(self) -> None:
-        if self._claim is not None:
-            return
-        row = self._stream_row()
-        if row is None:
-            raise self._missing_stream()
-        if row[0] != "shared":
-            raise self._exclusive_error()
-        with self._claim_guard:
-            if self._claim is None:
-                self._take_claim()
+    def _holds_claim(self) -> bool:
+        return self._claim is not None
 
     # -- the contract ---------------------------------------------------------------------
 
@@ -301,32 +274,18 @@ class SQLiteBackend:
             raise self._missing_stream()
         return dict(zip(names, row))
 
-    # -- the rate counter (the same arithmetic as Swift's NonceStore+Protection) ---------------
-
-    def take_rate(self, limit: RateLimit, cost: float, now: int) -> int:
-        def body(c: sqlite3.Connection) -> int:
-            wait, counter = take(self._saved_rate(c), limit, cost, now)
+    def update_counter(self, change: Callable[[Optional[Counter]], Tuple[T, Optional[Counter]]]) -> T:
+        def body(c: sqlite3.Connection) -> T:
+            saved = c.execute("SELECT level, updated_at FROM rate_counters WHERE stream_id = ?",
+                              (self.stream_id,)).fetchone()
+            result, counter = change(saved)
             if counter is not None:
-                self._save_rate(c, *counter)
-            return wait
+                c.execute("INSERT INTO rate_counters (stream_id, level, updated_at) VALUES (?, ?, ?) ON CONFLICT "
+                          "(stream_id) DO UPDATE SET level = excluded.level, updated_at = excluded.updated_at",
+                          (self.stream_id, *counter))
+            return result
 
         return self._transaction(body, durable=False)
-
-    def hold_charge(self, limit: RateLimit, cost: float, taken_at: int, now: int) -> None:
-        def body(c: sqlite3.Connection) -> None:
-            counter = hold(self._saved_rate(c), limit, cost, taken_at, now)
-            if counter is not None:
-                self._save_rate(c, *counter)
-
-        self._transaction(body, durable=False)
-
-    def _saved_rate(self, c: sqlite3.Connection) -> Optional[Counter]:
-        return c.execute("SELECT level, updated_at FROM rate_counters WHERE stream_id = ?", (self.stream_id,)).fetchone()
-
-    def _save_rate(self, c: sqlite3.Connection, level: float, updated_at: int) -> None:
-        c.execute("INSERT INTO rate_counters (stream_id, level, updated_at) VALUES (?, ?, ?) "
-                  "ON CONFLICT (stream_id) DO UPDATE SET level = excluded.level, updated_at = excluded.updated_at",
-                  (self.stream_id, level, updated_at))
 
     # -- the API lock, closing, forks ---------------------------------------------------
 

@@ -15,7 +15,7 @@ from . import _apilock
 from ._apilock import Charge, StreamAPILock
 from ._errors import NonceStoreError, NonceStoreTimeout
 from ._postgres import is_postgres_uri
-from ._rate import COST_STANDARD, RateLimit, TierSpec, rate_limit
+from ._rate import COST_STANDARD, RateLimit, TierSpec, hold, rate_limit, take
 
 if TYPE_CHECKING:
     from ._backend import Backend
@@ -225,7 +225,7 @@ class NonceStore:
             if cancelled is not None and cancelled.is_set():
                 raise _apilock.Cancelled()
             now = self._clock()
-            wait = int(self._call(lambda b: b.take_rate(limit, float(cost), now)))
+            wait = int(self._call(lambda b: b.update_counter(lambda saved: take(saved, limit, float(cost), now))))
             if wait == 0:
                 return now
             self._sleep(wait / 1e9 if cancelled is None else min(wait / 1e9, 0.05))
@@ -237,7 +237,8 @@ class NonceStore:
         assert limit is not None
         try:
             now = self._clock()
-            self._call(lambda b: b.hold_charge(limit, charge.cost, charge.taken_at, now))
+            self._call(lambda b: b.update_counter(lambda saved: (None, hold(saved, limit, charge.cost,
+                                                                              charge.taken_at, now))))
         except NonceStoreError as error:
             # Not raised: the call has gone out, and an error here could make the caller
             # think it failed and send it again. The next take meets the same problem.
