@@ -23,6 +23,7 @@ public enum SchemaMigrations {
                         sql: text(PackageResources._005_floor_from_every_record_sql)),
         SchemaMigration(version: 6, name: "0006_one_name_per_concept.sql", sql: text(PackageResources._006_one_name_per_concept_sql)),
         SchemaMigration(version: 7, name: "0007_copy_events.sql", sql: text(PackageResources._007_copy_events_sql)),
+        SchemaMigration(version: 8, name: "0008_nothing_below.sql", sql: text(PackageResources._008_nothing_below_sql)),
     ]
 
     /// The PostgreSQL schema's migrations (`Migrations/postgres/`), ascending by version.

@@ -22,6 +22,9 @@ public struct NonceStoreError: Error, Sendable, Equatable, CustomStringConvertib
         public static let emptyFile = Code("empty_file")
         /// The database file has several hard links.
         public static let hardLinked = Code("hard_linked")
+        /// The database was moved, replaced or deleted while a process had it open, or its
+        /// write-ahead log was left behind at another path. Nothing was created or deleted.
+        public static let databaseMoved = Code("database_moved")
         /// The database could not be opened, created or prepared.
         public static let cannotOpen = Code("cannot_open")
         /// A write failed (a full disk, an I/O error) and was rolled back.

@@ -32,6 +32,29 @@ extension NonceStoreError {
             + "database used through two names is corrupted. Remove the other links (a symbolic link is safe)", database: path)
     }
 
+    /// `path` is missing but `besideFiles` (its `-wal`, `-shm`) are there.
+    package static func logWithoutDatabase(path: String, besideFiles: [String]) -> Self {
+        Self(.databaseMoved, "'\(path)' is missing but \(besideFiles.joined(separator: ", ")) beside it remain: the database "
+            + "was moved or deleted while a process had it open, and that log may hold its newest nonces. Nothing was "
+            + "created or deleted. Put the database back at this path (a process may still be using it there), or open it "
+            + "where it is now once every process that used it here has stopped", database: path)
+    }
+
+    /// The database at `path` was last used at `earlier`, where its log `log` remains.
+    package static func logLeftElsewhere(path: String, earlier: String, log: String) -> Self {
+        Self(.databaseMoved, "'\(path)' was last used as '\(earlier)', which is gone while its write-ahead log '\(log)' "
+            + "remains: the database was moved while in use, and that log may hold its newest nonces, which this copy "
+            + "lacks. Nothing was touched. Move the database back to '\(earlier)' and open it there once (its log is "
+            + "then folded in), or stop the process still using it there first", database: path)
+    }
+
+    /// The path this process opened no longer leads to the file it has open.
+    package static func databaseMoved(path: String) -> Self {
+        Self(.databaseMoved, "'\(path)' no longer leads to the database this process has open: it was moved, replaced or "
+            + "deleted while in use. This process issues nothing more from it (a process opening that path would not see "
+            + "its nonces); stop it, put the database back, and start again", database: path)
+    }
+
     package static func cannotOpen(path: String, reason: String, cause: (any Error)? = nil) -> Self {
         Self(.cannotOpen, "cannot open database '\(path)': \(reason)", database: path, cause: cause)
     }

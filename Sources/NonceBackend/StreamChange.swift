@@ -19,11 +19,15 @@ package struct EventRow: Sendable, Equatable {
     /// What the event records.
     package var kind: EventKind
     package var detail: String
+    /// The floor the event sets, for events that move one (a jump's target): it counts
+    /// towards the stream's floor like its history does.
+    package var floor: Int64?
 
-    package init(at: Int64, kind: EventKind, detail: String) {
+    package init(at: Int64, kind: EventKind, detail: String, floor: Int64? = nil) {
         self.at = at
         self.kind = kind
         self.detail = detail
+        self.floor = floor
     }
 }
 

@@ -5,6 +5,16 @@ package enum StreamName {
     /// Bytes stored: bounds names whose characters carry long runs of combining marks.
     package static let utf8Bytes = 800
 
+    /// `name` in Unicode normal form C, the one form names are stored and compared in: `café`
+    /// typed precomposed (NFC) or decomposed (NFD, as macOS file names and some keyboards
+    /// give it) is one stream. SQLite compares bytes, so the two forms would otherwise make
+    /// two streams that look the same. ASCII, almost every name, is NFC already. The
+    /// standard library's own NFC (what `String` equality uses) does the work.
+    package static func normalized(_ name: String) -> String {
+        if name.utf8.allSatisfy({ $0 < 0x80 }) { return name }
+        return String(decoding: name._nfcCodeUnits, as: UTF8.self)
+    }
+
     /// Why `name` is not a valid stream name, or nil when it is.
     package static func problem(with name: String) -> String? {
         guard characters.contains(name.count) else {

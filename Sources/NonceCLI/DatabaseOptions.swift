@@ -14,16 +14,13 @@ struct DatabaseOptions: ParsableArguments {
     var streamOption: String?
 
     /// `--stream`, else `$NONCE_STREAM` (which `nonce exec` sets for its command), else `default`.
+    /// In Unicode normal form C, as the libraries keep every stream name.
     var stream: String {
-        if let streamOption { return streamOption }
-        if let fromEnvironment = ProcessInfo.processInfo.environment["NONCE_STREAM"], !fromEnvironment.isEmpty {
-            return fromEnvironment
-        }
-        return "default"
+        StreamName.normalized(streamOption ?? ProcessInfo.processInfo.environment["NONCE_STREAM"] ?? "default")
     }
 
     /// True when a stream was named, by `--stream` or `$NONCE_STREAM`.
-    var namesStream: Bool { streamOption != nil || ProcessInfo.processInfo.environment["NONCE_STREAM"].map { !$0.isEmpty } == true }
+    var namesStream: Bool { streamOption != nil || ProcessInfo.processInfo.environment["NONCE_STREAM"] != nil }
 
     var path: String { file.path }
 
@@ -35,6 +32,12 @@ struct DatabaseOptions: ParsableArguments {
             throw ValidationError("no stream named '\(stream)' in '\(path)'; create it with: nonce stream create \(stream)")
         }
         return try NonceManager(store: store, configuration: managerConfiguration())
+    }
+
+    func validate() throws {
+        if streamOption == nil, ProcessInfo.processInfo.environment["NONCE_STREAM"] == "" {
+            throw ValidationError("$NONCE_STREAM is set but empty: set it to a stream name, or unset it for 'default'")
+        }
     }
 
     func openExistingStore() throws -> any NonceBackend { try file.openExistingStore() }
@@ -62,6 +65,7 @@ struct DatabaseFileOption: ParsableArguments {
 
     func validate() throws {
         try wait?.requirePositive("--wait")
+
         if isServer { return }
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {

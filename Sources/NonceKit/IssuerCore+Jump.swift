@@ -19,7 +19,8 @@ extension IssuerCore {
             var change = StreamChange(streamID: streamID)
             change.highWaterMark = mark
             change.jumpsDelta = 1
-            change.events = [EventRow(at: now, kind: .jump, detail: "by \(span) ns from \(from) to \(floor): \(reason)")]
+            change.events = [EventRow(at: now, kind: .jump, detail: "by \(span) ns from \(from) to \(floor): \(reason)",
+                                    floor: floor)]
             do {
                 try store.apply(change, durable: true)
             } catch {

@@ -22,6 +22,7 @@ extension NonceManager {
 
     /// Issues without rate limiting; from memory when no wait is due, else off the pool.
     func issue(label: String?) async throws(NonceStoreError) -> UInt64 {
+        try Self.check(label: label)
         if let memoryIssuer = memoryIssuer, let nonce = try memoryIssuer.issueWithoutWaiting(label: label) {
             return UInt64(nonce)
         }

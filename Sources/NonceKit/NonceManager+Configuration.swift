@@ -25,8 +25,11 @@ extension NonceManager {
     /// configuration.history.retention = HistoryRetention(olderThan: .seconds(30 * 86_400))
     /// ```
     public struct Configuration: Sendable {
-        /// The stream to issue from, usually one per API key.
-        public var stream: String
+        /// The stream to issue from, usually one per API key. Kept in Unicode normal form C,
+        /// so a name typed precomposed or decomposed is one stream.
+        public var stream: String {
+            didSet { if stream.utf8.contains(where: { $0 >= 0x80 }) { stream = StreamName.normalized(stream) } }
+        }
         /// The mode the stream must have: it is created in it when missing, and opening
         /// a stream in the other mode fails. Nil takes the stream as it is (exclusive when new).
         public var mode: StreamMode?
@@ -50,7 +53,7 @@ extension NonceManager {
             logger: Logger = Logger(label: "NonceStore"),
             createIfMissing: Bool = true
         ) {
-            self.stream = stream
+            self.stream = StreamName.normalized(stream)
             self.mode = mode
             self.history = history
             self.protection = protection

@@ -180,8 +180,19 @@ public final class NonceManager: Sendable {
         return try issue(label: label)
     }
 
+    /// The most characters a label holds: the SQL contract refuses longer ones too.
+    public static let labelLimit = 1_000
+
+    /// Refuses a label over ``labelLimit`` characters (Unicode scalars, as SQLite counts).
+    /// The byte count is checked first: almost every label is far below the limit.
+    static func check(label: String?) throws(NonceStoreError) {
+        guard let label, label.utf8.count > labelLimit, label.unicodeScalars.count > labelLimit else { return }
+        throw .invalidArgument("a label holds at most \(labelLimit) characters, not \(label.unicodeScalars.count)")
+    }
+
     /// Issues without any rate limiting: the step every path ends in.
     func issue(label: String?) throws(NonceStoreError) -> UInt64 {
+        try Self.check(label: label)
         if let memoryIssuer { return UInt64(try memoryIssuer.issue(label: label)) }
         return UInt64(try engine.issue(label: label))
     }

@@ -31,7 +31,9 @@ enum LegacyFileScanner {
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
                 throw .pathNotFound(given)
             }
-            guard isDirectory.boolValue else {
+            // A directory given by a nonce file's name is that file gone wrong, not a folder to
+            // search: it is examined (and reported as suspect), never quietly found empty.
+            guard isDirectory.boolValue, !isNonceName(URL(fileURLWithPath: path).lastPathComponent) else {
                 add(path)
                 continue
             }

@@ -1,8 +1,12 @@
+import NonceBackend
+
 /// How an import judges values. The defaults stop on anything suspect.
 public struct LegacyImportOptions: Sendable {
     /// The stream whose floor the import raises. The guide's global manager used one nonce
-    /// for all users, hence `default`.
-    public var stream: String
+    /// for all users, hence `default`. Kept in Unicode normal form C, as stream names are.
+    public var stream: String {
+        didSet { if stream.utf8.contains(where: { $0 >= 0x80 }) { stream = StreamName.normalized(stream) } }
+    }
     /// Leave suspect files out (reported) instead of stopping.
     public var skipInvalid: Bool
     /// Accept values further ahead of the clock than ``maxLead`` (reported with their lead).
@@ -25,7 +29,7 @@ public struct LegacyImportOptions: Sendable {
         horizon: Duration = .seconds(366 * 86_400),
         now: Int64? = nil
     ) {
-        self.stream = stream
+        self.stream = StreamName.normalized(stream)
         self.skipInvalid = skipInvalid
         self.acceptFuture = acceptFuture
         self.maxLead = maxLead

@@ -34,14 +34,20 @@ struct ExecLifetimeTests {
         let gate = try Gate(in: directory)
         let exec = try RunningChild(ChildProcess.nonce, [
             "exec", "--stream", "s", "--db", directory.database, "--",
-            "sh", "-c", "echo ready; read x < '\(gate.path)'; echo done",
+            "sh", "-c", "echo ready $$; read x < '\(gate.path)'; echo done",
         ])
-        #expect(exec.readLine() == "ready", "\(exec.failureReport)")
+        let ready = try #require(exec.readLine(), "\(exec.failureReport)")
+        let command = try #require(ready.hasPrefix("ready ") ? Int32(ready.dropFirst(6)) : nil, "\(ready)")
         exec.kill()
         // exec is gone; its command still runs and still holds the lock.
         let refused = try Self.quickExec(directory)
         #expect(refused.status != 0, "another process got in while the orphaned command ran")
         #expect(refused.stderr.contains(shared ? "API lock" : "held"), "\(refused.stderr)")
+        if !shared {
+            // Named by the process that holds it now, not by the dead exec's pid.
+            #expect(refused.stderr.contains("process \(command)") && !refused.stderr.contains("process \(exec.pid)"),
+                    "\(refused.stderr)")
+        }
         try gate.open()
         // The command's own output still reaches the pipe exec shared with it.
         #expect(exec.readLine() == "done")

@@ -31,6 +31,19 @@ struct ImportLegacyCommandTests {
         #expect(again.stdout.contains("nothing to do"))
     }
 
+    @Test("a nonce file's path that is a directory is reported as suspect, with a non-zero exit")
+    func directoryUnderANonceName() throws {
+        let directory = try TemporaryDirectory()
+        let planted = directory.path("kraken_nonce.txt")
+        try FileManager.default.createDirectory(atPath: planted, withIntermediateDirectories: true)
+        let result = try ChildProcess.nonce(["import-legacy", planted, "--db", directory.database])
+        #expect(result.status != 0)
+        #expect(!result.stdout.contains("nothing to do"), "\(result.stdout)")
+        #expect((result.stdout + result.stderr).contains("kraken_nonce.txt") && (result.stdout + result.stderr).contains("directory"),
+                "\(result.stdout)\n\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: directory.database), "nothing was created")
+    }
+
     @Test("--json prints the report: every file, the units, the floor before and after")
     func json() throws {
         let directory = try TemporaryDirectory()

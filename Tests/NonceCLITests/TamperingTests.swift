@@ -73,6 +73,27 @@ struct TamperingTests {
         #expect(try Data(contentsOf: URL(fileURLWithPath: directory.database + "-wal")) == log, "the log was kept")
     }
 
+    @Test("a creation killed before its rename leaves files that the next creation removes; a live creator's stay")
+    func leftoverCreations() throws {
+        let directory = try TemporaryDirectory()
+        // A process that has exited: its pid names the leftovers of a creation killed mid-way.
+        let gone = Process()
+        gone.executableURL = URL(fileURLWithPath: "/bin/true")
+        try gone.run()
+        gone.waitUntilExit()
+        let dead = ".nonces.sqlite.creating-\(gone.processIdentifier)-12345"
+        let live = ".nonces.sqlite.creating-\(getpid())-777"
+        let unrelated = ".nonces.sqlite.creating-notes"
+        for name in [dead, dead + "-wal", dead + "-shm", dead + "-journal", live, unrelated] {
+            try #require(FileManager.default.createFile(atPath: directory.path(name), contents: Data([1])))
+        }
+        let result = try ChildProcess.nonce(["next", "--db", directory.database])
+        #expect(result.status == 0, "\(result.stderr)")
+        let left = Set(try FileManager.default.contentsOfDirectory(atPath: directory.url.path))
+        #expect(left.isDisjoint(with: [dead, dead + "-wal", dead + "-shm", dead + "-journal"]), "\(left)")
+        #expect(left.isSuperset(of: [live, unrelated]), "a live creator's files and other files are kept: \(left)")
+    }
+
     @Test("a new database appears complete: no empty file and no temporary file is ever left")
     func completeCreation() throws {
         let directory = try TemporaryDirectory()

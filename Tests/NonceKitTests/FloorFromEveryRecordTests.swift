@@ -104,3 +104,53 @@ struct FloorFromEveryRecordTests {
         #expect(verified.isValid, "the history was adopted by the new stream: \(verified.problems)")
     }
 }
+
+/// Records that carry a floor besides state and history: events of jumps, imports, copies
+/// and repairs. Hand edits that lower the state and delete the history leave them.
+@Suite("Events carry the floor")
+struct EventFloorTests {
+    static let hour = FloorFromEveryRecordTests.hour
+
+    @Test("state lowered and history deleted by hand: the next nonce is above the jump an event recorded",
+          arguments: [StreamMode.exclusive, .shared])
+    func stateAndHistoryGone(mode: StreamMode) throws {
+        let directory = try TemporaryDirectory()
+        let manager = try NonceManager(path: directory.database, configuration: .init(stream: "k", mode: mode))
+        let floor = try manager.jump(by: .seconds(3_600))
+        _ = try manager.next()
+        try manager.close()
+        try SQLiteStore(path: directory.database).withConnection {
+            try $0.execute("UPDATE streams SET last_issued = \(Int64(floor) - Self.hour), high_water_mark = \(Int64(floor) - Self.hour)")
+            try $0.execute("DELETE FROM history")
+        }
+        let reopened = try NonceManager(path: directory.database, configuration: .init(stream: "k", mode: mode))
+        defer { try? reopened.close() }
+        #expect(try reopened.next() > floor, "an hour below before: the jump's event counts now")
+        #expect(reopened.stats().floorRepairs == 1)
+        let events = try SQLiteStore(path: directory.database).events(stream: "k", limit: 10)
+        #expect(events.contains { $0.kind == "floor_repair" && $0.detail.contains(String(floor)) }, "\(events)")
+    }
+
+    @Test("stream row and history deleted by hand: the events' floor stops a stream from the clock, an import above it adopts them")
+    func rowAndHistoryGone() throws {
+        let directory = try TemporaryDirectory()
+        let manager = try NonceManager(path: directory.database, configuration: .init(stream: "k"))
+        let floor = try manager.jump(by: .seconds(3_600))
+        try manager.close()
+        let store = try SQLiteStore(path: directory.database)
+        try store.withConnection { connection in
+            try connection.execute("PRAGMA foreign_keys = OFF")
+            try connection.execute("DELETE FROM history")
+            try connection.execute("DELETE FROM streams WHERE name = 'k'")
+            try connection.execute("PRAGMA foreign_keys = ON")
+        }
+        #expect(throws: NonceStoreError.orphanedHistory(stream: "k", largestNonce: Int64(floor), path: store.path)) {
+            _ = try NonceManager(path: directory.database, configuration: .init(stream: "k"))
+        }
+        _ = try LegacyImportPlan(paths: [], values: [String(floor)], options: .init(stream: "k")).apply(to: store)
+        let continued = try NonceManager(path: directory.database, configuration: .init(stream: "k"))
+        defer { try? continued.close() }
+        #expect(try continued.next() > floor)
+        #expect(try store.events(stream: "k", limit: 10).contains { $0.kind == "jump" }, "the orphaned events were adopted")
+    }
+}

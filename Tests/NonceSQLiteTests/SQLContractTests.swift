@@ -140,6 +140,59 @@ extension SQLContractTests {
     }
 }
 
+@Suite("The SQL contract refuses what would harm the stream")
+struct SQLContractBoundsTests {
+    static let day: Int64 = 86_400_000_000_000
+
+    @Test("a requested_at more than a day ahead of the database's clock is refused, the stream unharmed",
+          arguments: [Int64.max - 1, 1 << 62, 365 * day, 2 * day])
+    func requestedTooFarAhead(offset: Int64) throws {
+        let directory = try TemporaryDirectory()
+        let store = try SQLiteStore(path: directory.database)
+        _ = try store.openStream(named: "k", mode: .shared)
+        let requested = offset > Int64.max / 2 ? offset : WallClock.nanoseconds() + offset
+        try store.withConnection { connection in
+            let refused = #expect(throws: DatabaseError.self) { _ = try SQLContractTests.issue(connection, stream: "k", at: .integer(requested)) }
+            #expect(refused?.message.contains("more than a day ahead of the database's clock") == true, "\(String(describing: refused))")
+            let jump = #expect(throws: DatabaseError.self) {
+                try connection.prepare("INSERT INTO nonce_jumps (stream, by_ns, requested_at, reason) VALUES ('k', 1, ?, 'x')")
+                    .execute([.integer(requested)])
+            }
+            #expect(jump?.message.contains("more than a day ahead") == true)
+            // The stream still issues from the clock.
+            let now = WallClock.nanoseconds()
+            let next = try SQLContractTests.issue(connection, stream: "k")
+            #expect(next >= now - 1_000_000_000 && next < now + 60_000_000_000)
+        }
+    }
+
+    @Test("a clock an hour ahead is accepted: within the lead")
+    func anHourAhead() throws {
+        let directory = try TemporaryDirectory()
+        let store = try SQLiteStore(path: directory.database)
+        _ = try store.openStream(named: "k", mode: .shared)
+        let ahead = WallClock.nanoseconds() + 3_600_000_000_000
+        let issued = try store.withConnection { try SQLContractTests.issue($0, stream: "k", at: .integer(ahead)) }
+        #expect(issued == ahead)
+    }
+
+    @Test("a label may hold 1,000 characters, not more")
+    func labelLimit() throws {
+        let directory = try TemporaryDirectory()
+        let store = try SQLiteStore(path: directory.database)
+        _ = try store.openStream(named: "k", mode: .shared)
+        let insert = "INSERT INTO nonce_requests (stream, requested_at, pid, label) VALUES ('k', NULL, 1, ?)"
+        try store.withConnection { connection in
+            try connection.prepare(insert).execute([.text(String(repeating: "é", count: 1_000))])
+            let refused = #expect(throws: DatabaseError.self) {
+                try connection.prepare(insert).execute([.text(String(repeating: "x", count: 10_000_000))])
+            }
+            #expect(refused?.message.contains("label is longer than 1000 characters") == true)
+        }
+        #expect(try store.history(stream: "k", limit: 10).count == 1)
+    }
+}
+
 @Suite("Reading beside the writer")
 struct ReadConnectionTests {
     @Test("reads do not queue behind a write transaction in progress on the same store")

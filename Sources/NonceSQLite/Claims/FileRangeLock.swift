@@ -50,6 +50,15 @@ package final class FileRangeLock: InterProcessLock {
         #endif
     }
 
+    /// The other processes holding this byte now (Linux; empty elsewhere), for a refusal.
+    package func otherHolders() -> [Int32] {
+        #if os(Linux)
+        LockHolders.processes(device: lent.key.device, inode: lent.key.inode, offset: offset)
+        #else
+        []
+        #endif
+    }
+
     /// The descriptor whose lock this is: a child process that inherits it holds the lock
     /// too, until the last descriptor of it is closed.
     package var fileDescriptor: Int32 { descriptor }

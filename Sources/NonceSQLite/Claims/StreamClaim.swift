@@ -23,7 +23,9 @@ package final class SQLiteStreamClaim: StreamClaim {
             lock = try FileRangeLock(database: store.resolvedPath, offset: LockBytes.claim(streamID: record.id))
             let acquired = try wait.map { try lock.lock(timeout: $0, shared: shared) } ?? lock.tryLock(shared: shared)
             if !acquired {
-                let holder = holder()
+                // The process holding the lock now, which is not always the one recorded: a
+                // command started by `nonce exec` keeps the claim after exec is killed.
+                let holder = lock.otherHolders().first ?? holder()
                 if let wait {
                     throw NonceStoreError.claimTimedOut(stream: record.name, holderPID: holder, database: store.path, waited: wait)
                 }

@@ -22,11 +22,14 @@ package final class Connection {
         case readWriteCreate
         /// Read and write an existing file.
         case readWrite
+        /// Read an existing file, never write it.
+        case readOnly
 
         var flags: Int32 {
             switch self {
             case .readWriteCreate: SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
             case .readWrite: SQLITE_OPEN_READWRITE
+            case .readOnly: SQLITE_OPEN_READONLY
             }
         }
     }
@@ -37,6 +40,33 @@ package final class Connection {
         var handle: OpaquePointer?
         let flags = mode.flags | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
         let code = sqlite3_open_v2(path, &handle, flags, nil)
+        guard code == SQLITE_OK, let handle else {
+            let error = DatabaseError(code: code, handle: handle)
+            sqlite3_close_v2(handle)
+            throw error
+        }
+        self.path = path
+        self.handle = handle
+    }
+
+    /// Opens `path` read-only as immutable: SQLite takes no lock and never opens the `-wal`
+    /// or `-shm`, so nothing about the file or another program's use of it changes. It sees
+    /// the file alone, without commits still in a log.
+    ///
+    /// Related SQLite documentation: <https://sqlite.org/uri.html#uriimmutable>
+    package init(immutable path: String) throws(DatabaseError) {
+        // A URI: '%', '?', '#' and every non-ASCII byte are escaped, so the path stays whole.
+        var escaped = ""
+        for byte in path.utf8 {
+            if byte >= 0x80 || byte == UInt8(ascii: "%") || byte == UInt8(ascii: "?") || byte == UInt8(ascii: "#") {
+                escaped += "%" + String(byte, radix: 16, uppercase: true)
+            } else {
+                escaped.unicodeScalars.append(Unicode.Scalar(byte))
+            }
+        }
+        var handle: OpaquePointer?
+        let uri = "file:" + escaped + "?immutable=1"
+        let code = sqlite3_open_v2(uri, &handle, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE, nil)
         guard code == SQLITE_OK, let handle else {
             let error = DatabaseError(code: code, handle: handle)
             sqlite3_close_v2(handle)
@@ -94,6 +124,16 @@ package final class Connection {
         try statement.bind(values)
         guard try statement.step() else { return nil }
         return statement.text(at: 0)
+    }
+
+    /// True when the path this connection opened no longer leads to the file it has open
+    /// (renamed, replaced or unlinked since): SQLite's own record of its descriptor, one
+    /// `stat` of the path.
+    ///
+    /// Related SQLite documentation: <https://sqlite.org/c3ref/c_fcntl_begin_atomic_write.html#sqlitefcntlhasmoved>
+    package var hasMoved: Bool {
+        var moved: Int32 = 0
+        return sqlite3_file_control(handle, "main", SQLITE_FCNTL_HAS_MOVED, &moved) == SQLITE_OK && moved != 0
     }
 
     /// True while a transaction is open on this connection.

@@ -50,6 +50,30 @@ struct WriteLockHolder: Sendable, Equatable, CustomStringConvertible {
         #endif
     }
 
+    /// Other processes holding any POSIX lock on `file` (SQLite's connections to a WAL
+    /// database hold one on its `-shm` while they have it open); empty where `/proc/locks`
+    /// cannot be read.
+    static func otherProcessesLocking(_ file: String) -> [Int32] {
+        #if os(Linux)
+        var info = stat()
+        guard stat(file, &info) == 0, let table = Self.readProcFile("/proc/locks") else { return [] }
+        let device = UInt64(info.st_dev)
+        let major = ((device >> 8) & 0xfff) | ((device >> 32) & ~UInt64(0xfff))
+        let minor = (device & 0xff) | ((device >> 12) & ~UInt64(0xff))
+        let key = String(major, radix: 16, uppercase: false).leftPadded(to: 2) + ":"
+            + String(minor, radix: 16, uppercase: false).leftPadded(to: 2) + ":" + String(info.st_ino)
+        let me = getpid()
+        return table.split(separator: "\n").compactMap { line in
+            let fields = line.split(separator: " ")
+            guard !line.contains("->"), fields.count >= 6, fields[1] == "POSIX", fields[5] == key,
+                  let pid = Int32(fields[4]), pid > 0, pid != me else { return nil }
+            return pid
+        }
+        #else
+        return []
+        #endif
+    }
+
     /// A small file of `/proc`, whole (its size reads as 0, so read until the end).
     private static func readProcFile(_ path: String) -> String? {
         let fd = open(path, O_RDONLY | O_CLOEXEC)

@@ -3,15 +3,14 @@ package import NonceBackend
 extension SQLiteStore {
     package func receiveCopy(of record: StreamRecord, floor: Int64, history: [HistoryEntry], detail: String) throws -> CopyCommit {
         try Self.validate(streamName: record.name)
-        return try write(durable: true) { connection in
+        return try write(durable: true) { connection, held in
             let now = WallClock.nanoseconds()
             let target = try Self.createStreamIfMissing(named: record.name, mode: record.mode, floor: floor, path: path, on: connection)
             guard target.mode == record.mode else {
                 throw NonceStoreError.modeMismatch(stream: record.name, actual: target.mode, requested: record.mode)
             }
-            // Held to the end of the transaction: no process issues here meanwhile.
-            let claim = try claimInTransaction(target)
-            defer { claim.release() }
+            // Held past the commit: no process issues here meanwhile.
+            try held.claim(target)
             let before = target.floor
             let rows = history.filter { Int64(clamping: $0.nonce) > before }.sorted { $0.nonce < $1.nonce }
             let insert = try connection.cachedStatement(
@@ -26,10 +25,10 @@ extension SQLiteStore {
                 UPDATE streams SET high_water_mark = max(high_water_mark, ?), last_issued = max(last_issued, ?), updated_at = ?
                 WHERE id = ?
                 """).execute([.integer(after), .integer(top), .integer(now), .integer(target.id)])
-            try connection.cachedStatement("INSERT INTO events (stream_id, at, kind, detail) VALUES (?, ?, ?, ?)")
+            try connection.cachedStatement("INSERT INTO events (stream_id, at, kind, detail, floor) VALUES (?, ?, ?, ?, ?)")
                 .execute([.integer(target.id), .integer(now), .text(EventKind.copy.rawValue), .text(
                     "\(detail); floor \(after > before ? "raised from \(before) to \(after)" : "unchanged at \(before)"), "
-                        + "\(rows.count) history row(s) added")])
+                        + "\(rows.count) history row(s) added"), after > 0 ? .integer(after) : .null])
             return CopyCommit(floorBefore: before, floorAfter: after, historyRows: rows.count)
         }
     }

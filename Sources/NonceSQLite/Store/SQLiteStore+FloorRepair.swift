@@ -1,9 +1,13 @@
 package import NonceBackend
 extension SQLiteStore {
-    /// The largest nonce in a stream's history: one seek on `history_stream_nonce`.
-    static func largestHistoryNonce(streamID: Int64, on connection: Connection) throws -> Int64? {
-        try connection.cachedStatement("SELECT max(nonce) FROM history WHERE stream_id = ?")
-            .rows([.integer(streamID)]) { $0.optionalInt64(at: 0) }.first ?? nil
+    /// The largest floor a stream's records hold besides its state row: its history's largest
+    /// nonce and the largest floor an event set (a jump, an import, a copy, a repair). One
+    /// seek each, on `history_stream_nonce` and `events_stream_floor`.
+    static func largestRecordedFloor(streamID: Int64, on connection: Connection) throws -> Int64? {
+        try connection.cachedStatement("""
+            SELECT max(coalesce((SELECT max(nonce) FROM history WHERE stream_id = ?1), 0),
+                       coalesce((SELECT max(floor) FROM events WHERE stream_id = ?1 AND floor IS NOT NULL), 0))
+            """).rows([.integer(streamID)]) { $0.optionalInt64(at: 0) }.first.flatMap { $0 }.flatMap { $0 > 0 ? $0 : nil }
     }
 
     /// Brings a stream's floor up to its history when the state row says less (lowered by
@@ -19,7 +23,7 @@ extension SQLiteStore {
         let needed = try withReadConnection { connection in
             guard let record = try connection.cachedStatement("SELECT \(Self.streamColumns) FROM streams WHERE id = ?")
                 .rows([.integer(streamID)], Self.decodeStream).first,
-                  let top = try Self.largestHistoryNonce(streamID: streamID, on: connection)
+                  let top = try Self.largestRecordedFloor(streamID: streamID, on: connection)
             else { return false }
             return top > record.floor
         }
@@ -27,23 +31,23 @@ extension SQLiteStore {
         return try writeTransaction(durable: true) { connection in
             guard let record = try connection.cachedStatement("SELECT \(Self.streamColumns) FROM streams WHERE id = ?")
                 .rows([.integer(streamID)], Self.decodeStream).first,
-                  let top = try Self.largestHistoryNonce(streamID: streamID, on: connection), top > record.floor
+                  let top = try Self.largestRecordedFloor(streamID: streamID, on: connection), top > record.floor
             else { return nil }
             try connection.cachedStatement("UPDATE streams SET last_issued = ?, floor_repairs = floor_repairs + 1 WHERE id = ?")
                 .execute([.integer(top), .integer(streamID)])
-            try connection.cachedStatement("INSERT INTO events (stream_id, at, kind, detail) VALUES (?, ?, ?, ?)")
+            try connection.cachedStatement("INSERT INTO events (stream_id, at, kind, detail, floor) VALUES (?, ?, ?, ?, ?)")
                 .execute([.integer(streamID), .integer(WallClock.nanoseconds()), .text(EventKind.floorRepair.rawValue), .text(
-                    "history holds \(top), above last_issued \(record.lastIssued) and the high-water mark "
-                        + "\(record.highWaterMark): issuing continues above \(top)")])
+                    "history and events record \(top), above last_issued \(record.lastIssued) and the high-water mark "
+                        + "\(record.highWaterMark): issuing continues above \(top)"), .integer(top)])
             return FloorRepair(stream: record.name, stateFloor: record.floor, historyFloor: top)
         }
     }
 
-    /// History left by streams whose row is gone: each such stream id with its largest
-    /// nonce. Walks the distinct stream ids of `history_stream_nonce` (one seek per stream),
-    /// not the rows.
+    /// History, and floors recorded in events, left by streams whose row is gone: each such
+    /// stream id with its largest nonce or floor. Walks the distinct stream ids of
+    /// `history_stream_nonce` (one seek per stream), not the rows; events are few.
     static func orphanedHistory(on connection: Connection) throws -> [(streamID: Int64, top: Int64)] {
-        try connection.cachedStatement("""
+        let history = try connection.cachedStatement("""
             WITH RECURSIVE ids(id) AS (
                 SELECT min(stream_id) FROM history
                 UNION ALL
@@ -52,6 +56,13 @@ extension SQLiteStore {
             SELECT ids.id, (SELECT max(nonce) FROM history WHERE stream_id = ids.id) FROM ids
             WHERE ids.id IS NOT NULL AND ids.id NOT IN (SELECT id FROM streams)
             """).rows([]) { ($0.int64(at: 0), $0.int64(at: 1)) }
+        let events = try connection.cachedStatement("""
+            SELECT stream_id, max(floor) FROM events
+            WHERE floor IS NOT NULL AND stream_id NOT IN (SELECT id FROM streams) GROUP BY stream_id
+            """).rows([]) { ($0.int64(at: 0), $0.int64(at: 1)) }
+        var tops: [Int64: Int64] = [:]
+        for (id, top) in history + events { tops[id] = max(tops[id] ?? 0, top) }
+        return tops.sorted { $0.key < $1.key }.map { (streamID: $0.key, top: $0.value) }
     }
 
     /// Creates stream `name` inside the caller's transaction, unless it exists.
@@ -79,13 +90,18 @@ extension SQLiteStore {
         }
         guard !orphans.isEmpty else { return record }
         let adopt = try connection.cachedStatement("UPDATE history SET stream_id = ? WHERE stream_id = ?")
-        for orphan in orphans { try adopt.execute([.integer(record.id), .integer(orphan.streamID)]) }
+        let adoptEvents = try connection.cachedStatement("UPDATE events SET stream_id = ? WHERE stream_id = ?")
+        for orphan in orphans {
+            try adopt.execute([.integer(record.id), .integer(orphan.streamID)])
+            try adoptEvents.execute([.integer(record.id), .integer(orphan.streamID)])
+        }
         let top = orphans.map(\.top).max() ?? 0
         try connection.cachedStatement("UPDATE streams SET last_issued = ?, high_water_mark = max(high_water_mark, ?) WHERE id = ?")
             .execute([.integer(top), .integer(top), .integer(record.id)])
-        try connection.cachedStatement("INSERT INTO events (stream_id, at, kind, detail) VALUES (?, ?, ?, ?)")
+        try connection.cachedStatement("INSERT INTO events (stream_id, at, kind, detail, floor) VALUES (?, ?, ?, ?, ?)")
             .execute([.integer(record.id), .integer(now), .text(EventKind.historyAdopted.rawValue), .text(
-                "adopted the history of \(orphans.count) stream(s) whose row was gone, up to nonce \(top)")])
+                "adopted the history and events of \(orphans.count) stream(s) whose row was gone, up to nonce \(top)"),
+                      .integer(top)])
         return try select.rows([.text(name)], decodeStream).first ?? record
     }
 }

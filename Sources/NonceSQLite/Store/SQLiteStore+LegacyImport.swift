@@ -22,23 +22,22 @@ extension SQLiteStore {
         id: String, stream name: String, files: [LegacyFileRecord], floor: Int64?, summary: String
     ) throws -> LegacyImportCommit {
         try Self.validate(streamName: name)
-        return try write(durable: true) { connection in
-            try recordLegacyImport(on: connection, id: id, stream: name, files: files, floor: floor, summary: summary)
+        return try write(durable: true) { connection, held in
+            try recordLegacyImport(on: connection, held: held, id: id, stream: name, files: files, floor: floor, summary: summary)
         }
     }
 
     private func recordLegacyImport(
-        on connection: Connection, id: String, stream name: String, files: [LegacyFileRecord], floor: Int64?,
+        on connection: Connection, held: ClaimsHeldUntilCommit, id: String, stream name: String, files: [LegacyFileRecord], floor: Int64?,
         summary: String
     ) throws -> LegacyImportCommit {
         // Created inside this transaction, so a failed import leaves no stream behind.
         let now = WallClock.nanoseconds()
         let record = try Self.createStreamIfMissing(named: name, mode: .exclusive, floor: floor, path: path, on: connection)
-        // Held to the end of the transaction: no process can be issuing from a lease below
-        // the new floor. The lock file is not SQLite's, and the attempt does not wait, so
-        // taking it inside the transaction cannot deadlock.
-        let claim = record.mode == .exclusive ? try claimInTransaction(record) : nil
-        defer { claim?.release() }
+        // Held past the commit: no process can be issuing from a lease below the new floor.
+        // The lock is not SQLite's, and the attempt does not wait, so taking it inside the
+        // transaction cannot deadlock.
+        if record.mode == .exclusive { try held.claim(record) }
 
         let before = record.floor
         let after = max(before, floor ?? 0)
@@ -62,8 +61,9 @@ extension SQLiteStore {
         try connection.cachedStatement("UPDATE streams SET high_water_mark = max(high_water_mark, ?), updated_at = ? WHERE id = ?")
             .execute([.integer(after), .integer(now), .integer(record.id)])
         let change = after > before ? "floor raised from \(before) to \(after)" : "floor unchanged at \(before)"
-        try connection.cachedStatement("INSERT INTO events (stream_id, at, kind, detail) VALUES (?, ?, ?, ?)")
-            .execute([.integer(record.id), .integer(now), .text(EventKind.`import`.rawValue), .text("\(summary); \(change)")])
+        try connection.cachedStatement("INSERT INTO events (stream_id, at, kind, detail, floor) VALUES (?, ?, ?, ?, ?)")
+            .execute([.integer(record.id), .integer(now), .text(EventKind.`import`.rawValue), .text("\(summary); \(change)"),
+                      after > 0 ? .integer(after) : .null])
         return LegacyImportCommit(floorBefore: before, floorAfter: after, recorded: true)
     }
 

@@ -52,13 +52,12 @@ extension SQLiteStore {
     /// - Throws: ``NonceStoreError/streamHeld(stream:holderPID:database:)`` while held.
     @discardableResult
     package func setMode(_ mode: StreamMode, stream name: String) throws -> Bool {
-        try write(durable: true) { connection in
+        try write(durable: true) { connection, held in
             guard let record = try connection.cachedStatement("SELECT \(Self.streamColumns) FROM streams WHERE name = ?")
                 .rows([.text(name)], Self.decodeStream).first
             else { throw NonceStoreError.streamNotFound(name, path: path) }
             guard record.mode != mode else { return false }
-            let claim = try claimInTransaction(record)
-            defer { claim.release() }
+            try held.claim(record)
             let now = WallClock.nanoseconds()
             try connection.cachedStatement("UPDATE streams SET mode = ?, updated_at = ? WHERE id = ?")
                 .execute([.text(mode.rawValue), .integer(now), .integer(record.id)])

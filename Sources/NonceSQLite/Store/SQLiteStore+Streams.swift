@@ -83,9 +83,10 @@ extension SQLiteStore {
         }
         if !change.events.isEmpty {
             let insert = try connection.cachedStatement(
-                "INSERT INTO events (stream_id, at, kind, detail) VALUES (?, ?, ?, ?)")
+                "INSERT INTO events (stream_id, at, kind, detail, floor) VALUES (?, ?, ?, ?, ?)")
             for event in change.events {
-                try insert.execute([.integer(change.streamID), .integer(event.at), .text(event.kind.rawValue), .text(event.detail)])
+                try insert.execute([.integer(change.streamID), .integer(event.at), .text(event.kind.rawValue), .text(event.detail),
+                                    event.floor.map { .integer($0) } ?? .null])
             }
         }
         try connection.cachedStatement("""

@@ -80,6 +80,15 @@ package final class SQLiteStore: Sendable {
     private let readLock = Mutex(())
     /// Only touched inside `readLock`.
     nonisolated(unsafe) private let reader: Connection
+    /// Test hooks; empty in production.
+    let hooks = Mutex(StoreHooks())
+
+    /// Runs after a write transaction's body and before its `COMMIT`: a test's window
+    /// into the moment a commit is about to happen. Nil in production.
+    package var beforeCommit: (@Sendable () -> Void)? {
+        get { hooks.withLock { $0.beforeCommit } }
+        set { hooks.withLock { $0.beforeCommit = newValue } }
+    }
 
     /// Opens the database at `path`, creating it (mode 0600) and its schema when missing.
     ///
@@ -88,16 +97,19 @@ package final class SQLiteStore: Sendable {
     package init(path: String, configuration: Configuration = Configuration()) throws {
         self.path = path
         busyTimeout = configuration.busyTimeout
+        try Self.refuseLogWithoutDatabase(path)
         if configuration.createIfMissing {
             try Self.createDatabaseIfMissing(path, configuration: configuration)
         } else if access(path, F_OK) != 0 {
             throw NonceStoreError.cannotOpen(path: path, reason: "no such file")
         }
         try Self.checkFile(path)
-        resolvedPath = realpath(path, nil).map { resolved in
+        try Self.recognise(path)
+        let resolvedPath = realpath(path, nil).map { resolved in
             defer { free(resolved) }
             return String(cString: resolved)
         } ?? path
+        self.resolvedPath = resolvedPath
         let connection: Connection, reader: Connection
         do {
             connection = try Connection(path: path, mode: .readWrite)
@@ -108,6 +120,13 @@ package final class SQLiteStore: Sendable {
         connection.setBusyWait(configuration.busyTimeout)
         reader.setBusyWait(configuration.busyTimeout)
         try Self.prepare(connection, path: path, configuration: configuration)
+        // Opened by path: the file may have been swapped since it was checked.
+        if connection.hasMoved || reader.hasMoved { throw NonceStoreError.databaseMoved(path: path) }
+        do {
+            try Self.checkLocation(connection, path: path, resolvedPath: resolvedPath)
+        } catch let error as DatabaseError {
+            throw NonceStoreError.cannotOpen(path: path, reason: Self.explain(error), cause: error)
+        }
         self.connection = connection
         self.reader = reader
     }
@@ -135,6 +154,7 @@ package final class SQLiteStore: Sendable {
         let slash = path.lastIndex(of: "/")
         let directory = slash.map { String(path[..<$0]) } ?? "."
         let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        removeLeftoverCreations(in: directory.isEmpty ? "/" : directory, name: name)
         let temporary = "\(directory.isEmpty ? "/" : directory)/.\(name).creating-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         defer { for suffix in ["", "-wal", "-shm"] { unlink(temporary + suffix) } }
         let fd = open(temporary, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
@@ -148,6 +168,12 @@ package final class SQLiteStore: Sendable {
             // Closed at the end of this scope: the log is checkpointed into the file.
             let connection = try Connection(path: temporary, mode: .readWrite)
             try prepare(connection, path: path, configuration: configuration)
+            // The path it will live at, in the file itself (the log is folded in at close).
+            let folder = realpath(directory.isEmpty ? "/" : directory, nil).map { resolved in
+                defer { free(resolved) }
+                return String(cString: resolved)
+            } ?? directory
+            try recordLocation(connection, resolvedPath: (folder == "/" ? "" : folder) + "/" + name)
         } catch let error as DatabaseError {
             throw NonceStoreError.cannotOpen(path: path, reason: explain(error), cause: error)
         }
@@ -162,6 +188,25 @@ package final class SQLiteStore: Sendable {
         if directoryFD >= 0 {
             fsync(directoryFD)
             close(directoryFD)
+        }
+    }
+
+    /// Removes what a creation killed before its rename left: `.NAME.creating-PID-N` and its
+    /// `-wal`, `-shm` and `-journal`, of processes that no longer exist. Never a live
+    /// creator's, and never anything but these temporary names.
+    private static func removeLeftoverCreations(in directory: String, name: String) {
+        guard let folder = opendir(directory) else { return }
+        defer { closedir(folder) }
+        let prefix = ".\(name).creating-"
+        while let entry = readdir(folder) {
+            let file = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            guard file.hasPrefix(prefix) else { continue }
+            let rest = file.dropFirst(prefix.count)
+            guard let dash = rest.firstIndex(of: "-"), let pid = Int32(rest[..<dash]), pid > 0 else { continue }
+            let tail = rest[rest.index(after: dash)...]
+            let number = tail.prefix { $0.isNumber }
+            guard !number.isEmpty, ["", "-wal", "-shm", "-journal"].contains(String(tail.dropFirst(number.count))) else { continue }
+            if kill(pid, 0) != 0 && errno == ESRCH { unlink("\(directory)/\(file)") }
         }
     }
 

@@ -23,8 +23,8 @@ from ._create import create_database
 from ._backend import Backend, StreamRow
 from ._rate import Counter
 
-SCHEMA_VERSION = 7
-"""The newest schema this package knows (Migrations/0007_copy_events.sql)."""
+SCHEMA_VERSION = 8
+"""The newest schema this package knows (Migrations/0008_nothing_below.sql)."""
 
 T = TypeVar("T")
 

@@ -8,6 +8,7 @@ import math
 import os
 import threading
 import time
+import unicodedata
 import weakref
 from typing import TYPE_CHECKING, Any, Callable, Dict, Hashable, List, Optional, Union
 
@@ -72,7 +73,7 @@ class NonceStore:
                  tier: TierSpec = None, wait: float = 10.0, claim_wait: Optional[float] = None, create: bool = True,
                  clock: Optional[Callable[[], int]] = None, sleep: Optional[Callable[[float], None]] = None) -> None:
         self.location = os.fspath(location) if location is not None else (os.environ.get("NONCE_DB") or DEFAULT_DATABASE)
-        self.stream = stream or os.environ.get("NONCE_STREAM") or DEFAULT_STREAM
+        self.stream = _stream_name(stream)
         self.rate_limit: Optional[RateLimit] = rate_limit(tier if tier is not None else os.environ.get("NONCE_TIER"))
         self._clock = clock or time.time_ns
         self._sleep = sleep or time.sleep
@@ -334,3 +335,18 @@ def _after_fork_in_child() -> None:
 
 os.register_at_fork(before=_before_fork, after_in_parent=_after_fork_in_parent, after_in_child=_after_fork_in_child)
 
+
+
+def _stream_name(given: Optional[str]) -> str:
+    """The stream to use, in Unicode normal form C as every client stores names: 'café' typed
+    precomposed or decomposed is one stream. An empty name, given or in $NONCE_STREAM, is
+    refused as the CLI refuses it, rather than quietly meaning 'default'."""
+    if given is None:
+        given = os.environ.get("NONCE_STREAM")
+        if given == "":
+            raise NonceStoreError("$NONCE_STREAM is set but empty: set it to a stream name, or unset it for 'default'")
+        if given is None:
+            given = DEFAULT_STREAM
+    if given == "":
+        raise NonceStoreError("invalid stream name '': it is empty")
+    return unicodedata.normalize("NFC", given)
