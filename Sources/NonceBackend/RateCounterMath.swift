@@ -13,6 +13,8 @@ package enum RateCounterMath {
         // A hair of tolerance: decimal rates (0.33/s) leave binary remainders.
         guard excess > 1e-9 else { return 0 }
         guard perSecond > 0 else { return .max }
-        return Int64((excess / perSecond * 1e9).rounded(.up))
+        // Clamped: a tiny rate makes the wait too long for Int64, and the conversion would trap.
+        let nanoseconds = (excess / perSecond * 1e9).rounded(.up)
+        return nanoseconds.isFinite && nanoseconds < 9.2e18 ? Int64(nanoseconds) : .max
     }
 }

@@ -53,12 +53,22 @@ enum Output {
 
 /// Collects output bytes and writes them to a file descriptor in large chunks: printing a
 /// million nonces one `print` at a time would be dominated by the writes. A failed write
-/// throws from the `appendLine` that filled the chunk, so a loop producing the lines stops
-/// at once.
+/// throws from the `appendLine` that wrote, so a loop producing the lines stops at once.
+///
+/// Lines also go out once ``maximumDelay`` has passed since the last write (the first line
+/// at once): a slow producer (a shared stream, one durable transaction a nonce) would
+/// otherwise take seconds to fill a chunk, and only learn that its reader left (`| head -1`)
+/// after thousands of nonces nobody reads.
 final class OutputBuffer {
     private var bytes: [UInt8] = []
     private let descriptor: Int32
     private let chunk = 1 << 16
+    /// The longest a line waits in the buffer, give or take ``linesPerClockCheck`` lines.
+    static let maximumDelay: Int64 = 50_000_000
+    /// The clock is read every this many lines, so a fast producer barely pays for it.
+    private static let linesPerClockCheck = 16
+    private var linesSinceCheck = 0
+    private var lastWrite: Int64 = 0
 
     init(descriptor: Int32 = STDOUT_FILENO) {
         self.descriptor = descriptor
@@ -68,13 +78,24 @@ final class OutputBuffer {
     func appendLine(_ text: String) throws(OutputError) {
         bytes.append(contentsOf: text.utf8)
         bytes.append(UInt8(ascii: "\n"))
-        if bytes.count >= chunk { try flush() }
+        if bytes.count >= chunk { return try flush() }
+        linesSinceCheck += 1
+        guard linesSinceCheck >= Self.linesPerClockCheck || lastWrite == 0 else { return }
+        linesSinceCheck = 0
+        if Self.monotonicNanoseconds() - lastWrite >= Self.maximumDelay { try flush() }
     }
 
     /// Writes what is collected; call it at the end (nothing is written on deinit).
     func flush() throws(OutputError) {
         defer { bytes.removeAll(keepingCapacity: true) }
+        lastWrite = Self.monotonicNanoseconds()
         try Output.write(&bytes, to: descriptor)
+    }
+
+    private static func monotonicNanoseconds() -> Int64 {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
     }
 }
 

@@ -24,7 +24,7 @@ extension NonceManager {
     func issue(label: String?) async throws(NonceStoreError) -> UInt64 {
         try Self.check(label: label)
         if let memoryIssuer = memoryIssuer, let nonce = try memoryIssuer.issueWithoutWaiting(label: label) {
-            return UInt64(nonce)
+            return UInt64(clamping: nonce)
         }
         return try await BlockingWork.run { [self] () throws(NonceStoreError) -> UInt64 in try issue(label: label) }
     }

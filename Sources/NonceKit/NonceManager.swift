@@ -79,6 +79,8 @@ public final class NonceManager: Sendable {
     /// Opens (creating if needed) the database at `path` and opens `configuration.stream`.
     public convenience init(path: String, configuration: Configuration = Configuration()) throws {
         try DatabaseLocation.refuseServerURI(path)
+        // Before the file is touched: a wrong setting creates nothing.
+        try configuration.validate()
         try self.init(store: SQLiteStore(path: path, configuration: configuration.store), configuration: configuration)
     }
 
@@ -92,6 +94,7 @@ public final class NonceManager: Sendable {
     ///   `NonceStoreError` `.streamHeld` when another process holds
     ///   an exclusive stream.
     package init(store: any NonceBackend, configuration: Configuration = Configuration()) throws {
+        try configuration.validate()
         let opened = try configuration.mode.map { try store.openStream(named: configuration.stream, mode: $0) }
             ?? store.stream(named: configuration.stream)
             ?? store.openStream(named: configuration.stream, mode: .exclusive)
@@ -193,8 +196,8 @@ public final class NonceManager: Sendable {
     /// Issues without any rate limiting: the step every path ends in.
     func issue(label: String?) throws(NonceStoreError) -> UInt64 {
         try Self.check(label: label)
-        if let memoryIssuer { return UInt64(try memoryIssuer.issue(label: label)) }
-        return UInt64(try engine.issue(label: label))
+        if let memoryIssuer { return UInt64(clamping: try memoryIssuer.issue(label: label)) }
+        return UInt64(clamping: try engine.issue(label: label))
     }
 
     /// Moves the stream forward by `duration` at once: the next nonce is at least
@@ -212,7 +215,7 @@ public final class NonceManager: Sendable {
                 "lead_s": "\(Double(floor - now) / 1e9)", "threshold": "\(configuration.protection.leadWarning)", "reason": "\(reason)",
             ])
         }
-        return UInt64(floor)
+        return UInt64(clamping: floor)
     }
 
     /// This stream's figures: lifetime totals plus this process's counts. Assembled here

@@ -38,6 +38,27 @@ struct ReadOnlyDirectoryTests {
         #expect(try Data(contentsOf: URL(fileURLWithPath: directory.database)) == before)
     }
 
+    @Test("a read-only database file: a clear error naming it, and nothing left that outlives the chmod",
+          .enabled(if: Unprivileged.isAvailable))
+    func readOnlyFile() throws {
+        let directory = try TemporaryDirectory()
+        let first = try ChildProcess.nonce(["next", "--db", directory.database])
+        let firstNonce = try #require(UInt64(first.stdout.trimmingCharacters(in: .whitespacesAndNewlines)), "\(first.stderr)")
+        if getuid() == 0 {
+            for path in [directory.url.path, directory.database] { chown(path, Unprivileged.nobody, Unprivileged.nobody) }
+        }
+        chmod(directory.database, 0o444)
+        let refused = try Unprivileged.nonce(["next", "--db", directory.database])
+        #expect(refused.status != 0 && refused.stdout.isEmpty)
+        #expect(refused.stderr.contains(directory.database) && refused.stderr.contains("read-only"), "\(refused.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: directory.database + "-wal"))
+        #expect(!FileManager.default.fileExists(atPath: directory.database + "-shm"))
+        chmod(directory.database, 0o600)
+        let after = try Unprivileged.nonce(["next", "--db", directory.database])
+        #expect(after.status == 0, "\(after.stderr)")
+        #expect((UInt64(after.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0) > firstNonce)
+    }
+
     @Test("a new database cannot be created there: a clear error",
           .enabled(if: Unprivileged.isAvailable))
     func newDatabase() throws {

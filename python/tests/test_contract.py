@@ -253,3 +253,22 @@ def test_a_uri_that_is_not_postgresql_is_refused() -> None:
 def test_the_package_exports_what_it_documents() -> None:
     for name in noncestore.__all__:
         assert hasattr(noncestore, name), name
+
+
+def test_a_name_typed_precomposed_or_decomposed_is_one_stream(database: Database) -> None:
+    composed, decomposed = "caf\u00e9", "cafe\u0301"
+    cli("stream", "create", composed, "--shared", "--db", database.location)
+    with NonceStore(database.location, stream=decomposed) as store:
+        assert store.stream == composed
+        first = store.next()
+    second = int(cli("next", "--stream", decomposed, "--db", database.location).stdout)
+    assert second > first
+    assert [row[0] for row in database.query("SELECT stream FROM stream_state") if row[0].startswith("caf")] == [composed]
+
+
+def test_an_empty_nonce_stream_variable_is_refused(database: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NONCE_STREAM", "")
+    with pytest.raises(NonceStoreError, match="NONCE_STREAM is set but empty"):
+        NonceStore(database.location)
+    with pytest.raises(NonceStoreError, match="empty"):
+        NonceStore(database.location, stream="")

@@ -104,6 +104,14 @@ package final class SQLiteStore: Sendable {
             throw NonceStoreError.cannotOpen(path: path, reason: "no such file")
         }
         try Self.checkFile(path)
+        // Before SQLite sees it: SQLite would open a read-only file read-only and make its
+        // -wal and -shm read-only too, which then outlive a chmod that gives write back.
+        if access(path, W_OK) != 0, errno == EACCES || errno == EROFS {
+            throw NonceStoreError.cannotOpen(path: path, reason: errno == EROFS
+                ? "it is on a read-only file system; NonceStore writes to its database to issue and record nonces"
+                : "the file is read-only for this user; NonceStore writes to its database to issue and record "
+                    + "nonces: give the user write permission (chmod u+w), nothing was created beside it")
+        }
         try Self.recognise(path)
         let resolvedPath = realpath(path, nil).map { resolved in
             defer { free(resolved) }
