@@ -25,6 +25,9 @@ public struct NonceStoreError: Error, Sendable, Equatable, CustomStringConvertib
         /// The database was moved, replaced or deleted while a process had it open, or its
         /// write-ahead log was left behind at another path. Nothing was created or deleted.
         public static let databaseMoved = Code("database_moved")
+        /// The write-ahead log is damaged: opening would silently drop committed
+        /// transactions (the newest marks among them). Nothing was touched.
+        public static let damagedLog = Code("damaged_log")
         /// The database could not be opened, created or prepared.
         public static let cannotOpen = Code("cannot_open")
         /// A write failed (a full disk, an I/O error) and was rolled back.

@@ -55,6 +55,16 @@ extension NonceStoreError {
             + "its nonces); stop it, put the database back, and start again", database: path)
     }
 
+    /// `log` fails its checksum at `offset`, and `commitsLost` commits beyond it are intact.
+    package static func damagedLog(path: String, log: String, offset: Int, commitsLost: Int) -> Self {
+        Self(.damagedLog, "the write-ahead log '\(log)' of '\(path)' is damaged at byte \(offset): SQLite would drop "
+            + "the \(commitsLost) committed transactions after it without a word, the newest high-water marks among "
+            + "them, and the next nonce could be below nonces already sent. Nothing was touched. Restore the database "
+            + "and its log from a copy, or start over above the last nonce the exchange accepted: move the database "
+            + "and every file beside it aside and create a new one with that value as its floor (a legacy import)",
+             database: path)
+    }
+
     package static func cannotOpen(path: String, reason: String, cause: (any Error)? = nil) -> Self {
         Self(.cannotOpen, "cannot open database '\(path)': \(reason)", database: path, cause: cause)
     }

@@ -32,7 +32,9 @@ extension SQLiteStore {
     /// nothing in it and no log beside it. Anything else is refused untouched. Files without
     /// the id are read through an immutable connection, which takes no lock and never opens
     /// the `-wal` or `-shm`.
-    static func recognise(_ path: String) throws {
+    /// - Returns: the database's page size, from its header.
+    @discardableResult
+    static func recognise(_ path: String) throws -> Int {
         var header = [UInt8](repeating: 0, count: 100)
         let descriptor: LockDescriptor
         do {
@@ -47,8 +49,10 @@ extension SQLiteStore {
         func word(at offset: Int) -> UInt32 {
             header[offset..<offset + 4].reduce(0) { $0 << 8 | UInt32($1) }
         }
+        let storedPageSize = Int(header[16]) << 8 | Int(header[17])
+        let pageSize = storedPageSize == 1 ? 65_536 : storedPageSize
         let application = word(at: 68)
-        if application == applicationID { return }
+        if application == applicationID { return pageSize }
         if application != 0 { throw NonceStoreError.foreignDatabase(path: path) }
         let version = Int(word(at: 60))
         if version > SchemaMigrations.latestVersion {
@@ -59,9 +63,9 @@ extension SQLiteStore {
         // The file alone first. With a log beside it that no other process has open, the log
         // may hold the newest schema (an older NonceStore stopped before a checkpoint): then
         // a read-only connection reads through it, disturbing no one.
-        if try readOwnSchema(path, throughLog: false) { return }
+        if try readOwnSchema(path, throughLog: false) { return pageSize }
         if hasLog, WriteLockHolder.otherProcessesLocking(path + "-shm").isEmpty, try readOwnSchema(path, throughLog: true) {
-            return
+            return pageSize
         }
         throw NonceStoreError.foreignDatabase(path: path)
     }

@@ -112,7 +112,13 @@ package final class SQLiteStore: Sendable {
                 : "the file is read-only for this user; NonceStore writes to its database to issue and record "
                     + "nonces: give the user write permission (chmod u+w), nothing was created beside it")
         }
-        try Self.recognise(path)
+        let pageSize = try Self.recognise(path)
+        // The first connection after every process stopped rebuilds the log's index, and
+        // silently drops commits after a damaged frame: look first.
+        if WriteLockHolder.otherProcessesLocking(path + "-shm").isEmpty,
+           let damage = WriteAheadLogCheck.damage(inLog: path + "-wal", pageSize: pageSize) {
+            throw NonceStoreError.damagedLog(path: path, log: path + "-wal", offset: damage.offset, commitsLost: damage.commitsLost)
+        }
         let resolvedPath = realpath(path, nil).map { resolved in
             defer { free(resolved) }
             return String(cString: resolved)
