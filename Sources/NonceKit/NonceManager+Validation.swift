@@ -15,8 +15,8 @@ extension NonceManager.Configuration {
         try Self.require(protection.recovery.steps.allSatisfy { $0 >= .zero } && protection.recovery.thereafter >= .zero,
                          "protection.recovery: every jump must be zero or forward")
         try Self.require(protection.leadWarning >= .zero, "protection.leadWarning must not be negative, not \(protection.leadWarning)")
-        try Self.require(timing.leaseSpan >= .milliseconds(1) && timing.leaseSpan <= .seconds(3_600),
-                         "timing.leaseSpan must be between 1 ms and 1 h (a crash skips at most one lease), not \(timing.leaseSpan)")
+        try Self.require(timing.leaseSpan > .zero && timing.leaseSpan <= .seconds(3_600),
+                         "timing.leaseSpan must be positive and at most 1 h (a crash skips at most one lease), not \(timing.leaseSpan)")
         try Self.require(timing.claimWait.map { $0 >= .zero } ?? true, "timing.claimWait must not be negative")
         try Self.require(timing.databaseWait > .zero, "timing.databaseWait must be positive, not \(timing.databaseWait)")
         try Self.require(history.batchSize > 0, "history.batchSize must be positive, not \(history.batchSize)")
