@@ -29,6 +29,7 @@ public enum SchemaMigrations {
     /// The PostgreSQL schema's migrations (`Migrations/postgres/`), ascending by version.
     public static let postgres: [SchemaMigration] = [
         SchemaMigration(version: 1, name: "0001_postgres_initial.sql", sql: text(PackageResources._001_postgres_initial_sql)),
+        SchemaMigration(version: 2, name: "0002_event_floors.sql", sql: text(PackageResources._002_event_floors_sql)),
     ]
 
     /// The newest schema version this build can read and write.

@@ -34,7 +34,7 @@ extension PostgresStore {
                 """, [.integer(after), .integer(top), .integer(now), .integer(target.id)])
             try insertEvent(streamID: target.id, at: now, kind: .copy, detail:
                 "\(detail); floor \(after > before ? "raised from \(before) to \(after)" : "unchanged at \(before)"), "
-                    + "\(rows.count) history row(s) added", on: connection)
+                    + "\(rows.count) history row(s) added", floor: after, on: connection)
             return CopyCommit(floorBefore: before, floorAfter: after, historyRows: rows.count)
         }
     }

@@ -33,7 +33,7 @@ extension PostgresStore {
             try connection.execute("UPDATE streams SET high_water_mark = greatest(high_water_mark, $1), updated_at = $2 WHERE id = $3",
                                    [.integer(after), .integer(now), .integer(record.id)])
             let change = after > before ? "floor raised from \(before) to \(after)" : "floor unchanged at \(before)"
-            try insertEvent(streamID: record.id, at: now, kind: .`import`, detail: "\(summary); \(change)", on: connection)
+            try insertEvent(streamID: record.id, at: now, kind: .`import`, detail: "\(summary); \(change)", floor: after, on: connection)
             return LegacyImportCommit(floorBefore: before, floorAfter: after, recorded: true)
         }
     }

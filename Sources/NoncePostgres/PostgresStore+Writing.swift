@@ -16,11 +16,12 @@ extension PostgresStore {
             try insertHistory(change.history, streamID: change.streamID, pid: change.pid, on: connection)
         }
         if !change.events.isEmpty {
+            // A floor of 0 stands for none: a bigint[] parameter cannot carry NULL here.
             try connection.execute("""
-                INSERT INTO events (stream_id, at, kind, detail) SELECT $1, e.at, e.kind, e.detail
-                FROM unnest($2::bigint[], $3::text[], $4::text[]) AS e(at, kind, detail)
+                INSERT INTO events (stream_id, at, kind, detail, floor) SELECT $1, e.at, e.kind, e.detail, nullif(e.floor, 0)
+                FROM unnest($2::bigint[], $3::text[], $4::text[], $5::bigint[]) AS e(at, kind, detail, floor)
                 """, [.integer(change.streamID), .integers(change.events.map(\.at)), .texts(change.events.map(\.kind.rawValue)),
-                      .texts(change.events.map(\.detail))])
+                      .texts(change.events.map(\.detail)), .integers(change.events.map { max(0, $0.floor ?? 0) })])
         }
         // Marks and last_issued only rise (greatest), except a releasing holder's mark,
         // which never goes below last_issued.
@@ -74,7 +75,7 @@ extension PostgresStore {
 
     package func repairFloor(streamID: Int64) throws -> FloorRepair? {
         let needed = try session.query("""
-            SELECT (SELECT max(nonce) FROM history WHERE stream_id = s.id) > greatest(s.last_issued, s.high_water_mark)
+            SELECT recorded_floor(s.id) > greatest(s.last_issued, s.high_water_mark)
             FROM streams AS s WHERE s.id = $1
             """, [.integer(streamID)]).first?.column(0, as: Bool?.self) ?? nil
         guard needed == true else { return nil }
@@ -82,14 +83,14 @@ extension PostgresStore {
             guard let row = try connection.query("SELECT \(Self.streamColumns) FROM streams WHERE id = $1 FOR UPDATE", [.integer(streamID)]).first
             else { return nil }
             let record = try Self.decodeStream(row)
-            guard let top = try connection.query("SELECT max(nonce) FROM history WHERE stream_id = $1", [.integer(streamID)])[0]
+            guard let top = try connection.query("SELECT recorded_floor($1)", [.integer(streamID)])[0]
                 .column(0, as: Int64?.self), top > record.floor
             else { return nil }
             try connection.execute("UPDATE streams SET last_issued = $1, floor_repairs = floor_repairs + 1 WHERE id = $2",
                                    [.integer(top), .integer(streamID)])
             try insertEvent(streamID: streamID, at: WallClock.nanoseconds(), kind: .floorRepair, detail:
-                "history holds \(top), above last_issued \(record.lastIssued) and the high-water mark \(record.highWaterMark): "
-                    + "issuing continues above \(top)", on: connection)
+                "history and events record \(top), above last_issued \(record.lastIssued) and the high-water mark "
+                    + "\(record.highWaterMark): issuing continues above \(top)", floor: top, on: connection)
             return FloorRepair(stream: record.name, stateFloor: record.floor, historyFloor: top)
         }
     }

@@ -131,13 +131,19 @@ package final class PostgresStore: NonceBackend {
         try connection.execute("UPDATE streams SET last_issued = $1, high_water_mark = greatest(high_water_mark, $1) WHERE id = $2",
                                [.integer(top), .integer(record.id)])
         try insertEvent(streamID: record.id, at: now, kind: .historyAdopted,
-                        detail: "adopted the history of \(orphans.count) stream(s) whose row was gone, up to nonce \(top)", on: connection)
+                        detail: "adopted the history of \(orphans.count) stream(s) whose row was gone, up to nonce \(top)",
+                        floor: top, on: connection)
         return try Self.decodeStream(try connection.query(select, [.text(name)])[0])
     }
 
-    func insertEvent(streamID: Int64, at: Int64, kind: EventKind, detail: String, on connection: PostgresTransaction) throws {
-        try connection.execute("INSERT INTO events (stream_id, at, kind, detail) VALUES ($1, $2, $3, $4)",
-                               [.integer(streamID), .integer(at), .text(kind.rawValue), .text(detail)])
+    /// - Parameter floor: the floor the event sets, for events that move one (it counts
+    ///   towards the stream's floor, like its history).
+    func insertEvent(
+        streamID: Int64, at: Int64, kind: EventKind, detail: String, floor: Int64? = nil, on connection: PostgresTransaction
+    ) throws {
+        try connection.execute("INSERT INTO events (stream_id, at, kind, detail, floor) VALUES ($1, $2, $3, $4, $5)",
+                               [.integer(streamID), .integer(at), .text(kind.rawValue), .text(detail),
+                                .integer(floor.flatMap { $0 > 0 ? $0 : nil })])
     }
 
     @discardableResult

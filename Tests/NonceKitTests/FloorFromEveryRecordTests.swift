@@ -3,6 +3,7 @@ import NonceKit
 import NonceMigration
 import NonceBackend
 import NonceSQLite
+import NoncePostgres
 import NonceTestSupport
 import Testing
 
@@ -129,6 +130,23 @@ struct EventFloorTests {
         #expect(reopened.stats().floorRepairs == 1)
         let events = try SQLiteStore(path: directory.database).events(stream: "k", limit: 10)
         #expect(events.contains { $0.kind == "floor_repair" && $0.detail.contains(String(floor)) }, "\(events)")
+    }
+
+    @Test("on PostgreSQL too: state lowered and history deleted by hand, the next nonce is above the recorded jump",
+          .enabled(if: TestBackend.postgresURI != nil), arguments: [StreamMode.exclusive, .shared])
+    func stateAndHistoryGoneOnServer(mode: StreamMode) throws {
+        let uri = TestBackend.freshSchema()
+        let manager = try NonceManager(database: uri, configuration: .init(stream: "k", mode: mode))
+        let floor = try manager.jump(by: .seconds(3_600))
+        _ = try manager.next()
+        try manager.close()
+        let admin = try PostgresStore(uri: uri)
+        try admin.execute(sql: "UPDATE streams SET last_issued = \(Int64(floor) - Self.hour), high_water_mark = \(Int64(floor) - Self.hour)")
+        try admin.execute(sql: "DELETE FROM history")
+        let reopened = try NonceManager(database: uri, configuration: .init(stream: "k", mode: mode))
+        defer { try? reopened.close() }
+        #expect(try reopened.next() > floor, "an hour below before: the jump's event counts now")
+        #expect(try admin.integer(sql: "SELECT count(*) FROM nonce_events WHERE kind = 'floor_repair' AND floor = \(floor)") == 1)
     }
 
     @Test("stream row and history deleted by hand: the events' floor stops a stream from the clock, an import above it adopts them")

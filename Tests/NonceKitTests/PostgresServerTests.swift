@@ -2,6 +2,7 @@ import Foundation
 import NonceBackend
 import NonceKit
 import NoncePostgres
+import NonceSchema
 import NonceTestSupport
 import Synchronization
 import Testing
@@ -59,7 +60,7 @@ struct PostgresServerTests {
             do { _ = try PostgresStore(uri: uri) } catch { failures.withLock { $0.append("\(error)") } }
         }
         #expect(failures.withLock { $0 }.isEmpty)
-        #expect(try PostgresStore(uri: uri).integer(sql: "SELECT count(*) FROM schema_migrations") == 1)
+        #expect(try PostgresStore(uri: uri).integer(sql: "SELECT count(*) FROM schema_migrations") == Int64(SchemaMigrations.postgres.count))
     }
 
     @Test("the SQL contract: nonce_next issues one durable nonce with its history row; an exclusive stream refuses it")

@@ -30,7 +30,7 @@ except ImportError:  # the extra is not installed; PostgresBackend says so when 
 
 _logger = logging.getLogger("noncestore")
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 """The newest PostgreSQL schema this package knows (Migrations/postgres/0001_postgres_initial.sql)."""
 
 T = TypeVar("T")
