@@ -14,10 +14,16 @@ struct MovedDatabaseTests {
         return (holder, first)
     }
 
-    @Test("renamed under its holder: the old path refuses and creates nothing, the holder stops; what follows is above it")
-    func renamedUnderHolder() throws {
+    @Test("renamed under its holder: the old path refuses and creates nothing, the holder stops; what follows is above it",
+          arguments: [false, true])
+    func renamedUnderHolder(shared: Bool) throws {
         let directory = try TemporaryDirectory()
         let database = directory.database, moved = directory.path("moved.sqlite")
+        if shared {
+            // A shared stream's holder checks before each nonce's transaction.
+            let created = try ChildProcess.nonce(["stream", "create", "ex", "--shared", "--db", database])
+            try #require(created.status == 0, "\(created.stderr)")
+        }
         let (holder, first) = try startHolder(database)
         defer { holder.kill() }
         try #require(rename(database, moved) == 0)
