@@ -24,16 +24,27 @@ public struct PostgresServerError: Error, Sendable, CustomStringConvertible, Cau
     init(_ error: PSQLError) {
         let info = error.serverInfo
         sqlState = info?[.sqlState]
-        if let text = info?[.message] {
-            message = text
-        } else if let inner = error.underlying {
-            message = "\(error.code): \(inner)"
-        } else {
-            message = "\(error.code)"
-        }
+        message = info?[.message] ?? Self.words(error)
         detail = info?[.detail]
         hint = info?[.hint]
         underlying = error
+    }
+
+    /// What went wrong when the server sent no message: the connection's fate, in words,
+    /// then what lies underneath (a nested postgres-nio error in its own words too: its
+    /// description is the placeholder).
+    private static func words(_ error: PSQLError) -> String {
+        var text = switch error.code {
+        case .serverClosedConnection: "the server closed the connection"
+        case .clientClosedConnection: "the connection was already closed"
+        case .uncleanShutdown: "the connection ended uncleanly"
+        case .connectionError: "the connection failed"
+        default: "\(error.code)"
+        }
+        if let inner = error.underlying {
+            text += ": " + ((inner as? PSQLError).map { $0.serverInfo?[.message] ?? words($0) } ?? "\(inner)")
+        }
+        return text
     }
 
     /// The message, then the SQLSTATE, detail and hint the server gave.
