@@ -46,6 +46,31 @@ struct PostgresBoundTests {
         try next.close()
     }
 
+    @Test("the URI's reply_timeout sets the bound: 1 s, and the holder whose backend stops answering fails within 2 s")
+    func replyTimeoutFromURI() throws {
+        let uri = TestBackend.freshSchema() + "&reply_timeout=1"
+        let schema = String(uri.split(separator: "=").dropLast().last?.split(separator: "&").first ?? "")
+        let manager = try NonceManager(database: uri, configuration: .init(stream: "k"))
+        _ = try manager.next()
+        let backend = try #require(try PostgresStore(uri: uri).integer(sql: """
+            SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 2 AND granted
+              AND classid::bigint = \(PostgresLockKeys(schema: schema).claim) LIMIT 1
+            """))
+        kill(pid_t(backend), SIGSTOP)
+        defer { kill(pid_t(backend), SIGCONT) }
+        let start = ContinuousClock.now
+        var failure: NonceStoreError?
+        while failure == nil && ContinuousClock.now - start < .seconds(30) {
+            do { _ = try manager.next() } catch { failure = error }
+        }
+        let took = ContinuousClock.now - start
+        let error = try #require(failure)
+        #expect(took <= .seconds(2), "took \(took)")
+        #expect(error.description.contains("within 1.0 seconds"), "\(error)")
+        kill(pid_t(backend), SIGCONT)
+        try? manager.close()
+    }
+
     @Test("a holder in the library whose server restarts with -m immediate fails within the bound, and the next starts above it")
     func serverRestarts() throws {
         let server = try ThrowawayServer()
