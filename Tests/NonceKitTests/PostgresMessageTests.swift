@@ -61,4 +61,15 @@ struct PostgresMessageTests {
         #expect(refused?.message.contains("is not a standby") == true && refused?.message.contains("SQLSTATE 25006") == true,
                 "\(String(describing: refused))")
     }
+
+    @Test("a standby in recovery is refused as one, by name")
+    func standby() throws {
+        let server = try ThrowawayServer()
+        let uri = TestBackend.freshSchema(server.uri)
+        _ = try PostgresStore(uri: uri)
+        try server.restartAsStandby()
+        let error = #expect(throws: NonceStoreError.self) { try NonceManager(database: uri) }
+        #expect(error?.code == .readOnly)
+        #expect(error?.message.contains("is a read-only standby (in recovery)") == true, "\(String(describing: error))")
+    }
 }

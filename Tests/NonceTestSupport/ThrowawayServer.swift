@@ -31,6 +31,12 @@ public final class ThrowawayServer: Sendable {
         guard result.status == 0 else { throw ServerError(what: "postgres-restart", result: result) }
     }
 
+    /// Restarts it cleanly as a standby in recovery (read-only, `pg_is_in_recovery()` true).
+    public func restartAsStandby() throws {
+        let result = try Self.script("postgres-restart", [directory, "--as-standby"])
+        guard result.status == 0 else { throw ServerError(what: "postgres-restart --as-standby", result: result) }
+    }
+
     deinit {
         _ = try? Self.script("postgres-stop", [directory])
     }
