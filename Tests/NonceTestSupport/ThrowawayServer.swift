@@ -51,7 +51,7 @@ public final class ThrowawayServer: Sendable {
         defer { for file in [base + ".out", base + ".err"] { try? FileManager.default.removeItem(atPath: file) } }
         let wrapper = """
             for fd in $(ls /proc/$$/fd); do [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done
-            exec bash "$0" "$@" > "\(base).out" 2> "\(base).err" < /dev/null
+            NONCESTORE_PG_NO_LAST=1 exec bash "$0" "$@" > "\(base).out" 2> "\(base).err" < /dev/null
             """
         let argv = ["bash", "-c", wrapper, scripts.appendingPathComponent(name).path] + arguments
         var cArguments = argv.map { strdup($0) } + [nil]
