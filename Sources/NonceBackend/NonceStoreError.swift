@@ -113,9 +113,9 @@ public struct NonceStoreError: Error, Sendable, Equatable, CustomStringConvertib
         self.cause = cause
     }
 
-    /// The message, then its cause's.
+    /// The message, then its cause's (unless the message already carries the cause's words).
     public var description: String {
-        guard let cause else { return message }
+        guard let cause, !(cause is any CauseInMessage) else { return message }
         return "\(message): \(cause)"
     }
 
@@ -126,3 +126,8 @@ public struct NonceStoreError: Error, Sendable, Equatable, CustomStringConvertib
             && lhs.holderPID == rhs.holderPID && lhs.holderHost == rhs.holderHost && lhs.nonce == rhs.nonce
     }
 }
+
+/// A cause whose words the error's message already carries in full (a database server's
+/// message, SQLSTATE and detail): ``NonceStoreError/description`` leaves it out rather than
+/// say them twice.
+package protocol CauseInMessage: Error {}

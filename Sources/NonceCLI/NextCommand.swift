@@ -44,14 +44,31 @@ struct NextCommand: ParsableCommand {
         let manager = try NonceManager(database: options.path, configuration: configuration)
         defer { try? manager.close() }
         if json {
-            let nonces = try (0..<count).map { _ in try manager.next(label: label, cost: limits.cost) }
+            var nonces: [UInt64] = []
+            nonces.reserveCapacity(min(count, 1 << 20))
+            do {
+                for _ in 0..<count { nonces.append(try manager.next(label: label, cost: limits.cost)) }
+            } catch {
+                // The nonces issued before the failure are out of the store's hands: print them.
+                try? Output.line(try JSONOutput.encode(CommandResult(stream: manager.stream, nonces: nonces, keys: ["nonces"])))
+                throw error
+            }
             try Output.line(try JSONOutput.encode(CommandResult(stream: manager.stream, nonces: nonces, keys: ["nonces"])))
             try manager.close()
             return
         }
         let output = OutputBuffer()
         for _ in 0..<count {
-            try output.appendLine(String(try manager.next(label: label, cost: limits.cost)))
+            let nonce: UInt64
+            do {
+                nonce = try manager.next(label: label, cost: limits.cost)
+            } catch {
+                // Every nonce issued before the failure was handed out (its mark is durable):
+                // print them, not drop up to a buffer's worth, so the caller knows what is spent.
+                try? output.flush()
+                throw error
+            }
+            try output.appendLine(String(nonce))
         }
         try output.flush()
         // Reports a history write that failed during the run (a full disk): exit non-zero.

@@ -28,38 +28,62 @@ enum PostgresFailure {
         }
     }
 
-    /// A failure of a statement, with the server's message and SQLSTATE.
+    /// A failure of a statement, with the server's message, SQLSTATE, detail and hint
+    /// (postgres-nio's own description of it is a placeholder that says nothing).
     static func describe(_ error: PSQLError, location: PostgresLocation) -> NonceStoreError {
+        let server = PostgresServerError(error)
         if isConnectionLost(error) {
-            return NonceStoreError(.connectionLost, "the connection to \(location.description) was lost: \(reason(error))",
-                                   database: location.description, cause: error)
+            return NonceStoreError(.connectionLost, "the connection to \(location.description) was lost: \(server)",
+                                   database: location.description, cause: server)
         }
-        if let state = error.serverInfo?[.sqlState] {
-            let message = error.serverInfo?[.message] ?? "\(error.code)"
-            switch state {
-            case "25006":
-                return readOnly(location, cause: error)
-            case Refusal.noStream.rawValue, Refusal.exclusive.rawValue, Refusal.exhausted.rawValue,
-                 Refusal.historyKept.rawValue, Refusal.badJump.rawValue:
-                return NonceStoreError(.writeFailed, message, database: location.description, cause: error)
-            default:
-                return NonceStoreError(.writeFailed, "\(location.description): \(message) (SQLSTATE \(state))",
-                                       database: location.description, cause: error)
-            }
+        switch server.sqlState {
+        case "25006":
+            return readOnly(location, inRecovery: nil, cause: server)
+        case Refusal.noStream.rawValue, Refusal.exclusive.rawValue, Refusal.exhausted.rawValue,
+             Refusal.historyKept.rawValue, Refusal.badJump.rawValue:
+            // The schema's own refusals are written for people already.
+            return NonceStoreError(.writeFailed, server.description, database: location.description, cause: server)
+        default:
+            return NonceStoreError(.writeFailed, "\(location.description): \(server)", database: location.description, cause: server)
         }
-        return NonceStoreError(.writeFailed, "\(location.description): \(reason(error))", database: location.description, cause: error)
     }
 
-    /// A server that is a read-only standby.
-    static func readOnly(_ location: PostgresLocation, cause: (any Error)? = nil) -> NonceStoreError {
-        NonceStoreError(.readOnly, "\(location.description) is a read-only standby (in recovery): nonces are issued only "
-            + "on the primary, point the URI at it", database: location.description, cause: cause)
+    /// No reply within the bound: the connection was closed, and whatever it held with it.
+    static func noReply(_ wait: ReplyWait.NoReply, location: PostgresLocation) -> NonceStoreError {
+        if wait.closed {
+            return NonceStoreError(.connectionLost, "the connection to \(location.description) was closed before the server "
+                + "replied (a server restart, a terminated or killed backend, a network loss); the claims and locks held on "
+                + "it ended with it", database: location.description)
+        }
+        return NonceStoreError(.connectionLost, "no reply from \(location.description) within \(wait.waited) (the server is "
+            + "down, restarting or unreachable, or the connection was lost); the connection was closed, and the claims and "
+            + "locks held on it with it", database: location.description)
+    }
+
+    /// A server that refuses writes: a standby in recovery (`inRecovery`), one whose sessions
+    /// are read-only by setting (`default_transaction_read_only`), or, when it could not be
+    /// asked, either.
+    static func readOnly(_ location: PostgresLocation, inRecovery: Bool?, cause: (any Error)? = nil) -> NonceStoreError {
+        let server = cause.map { ": \($0)" } ?? ""
+        let message = switch inRecovery {
+        case true?:
+            "\(location.description) is a read-only standby (in recovery): nonces are issued only on the primary, point the URI at it"
+        case false?:
+            "\(location.description) is not a standby, but runs its sessions read-only (default_transaction_read_only = on, "
+                + "set for the server, the database or the role): issuing nonces needs writes; turn it off for this role "
+                + "(ALTER ROLE ... SET default_transaction_read_only = off)"
+        case nil:
+            "\(location.description) refused a write as read-only (a standby, or default_transaction_read_only = on)"
+        }
+        return NonceStoreError(.readOnly, message + server, database: location.description, cause: cause)
     }
 
     /// A connection that could not be made: refused, unreachable, wrong password, no database.
     static func cannotConnect(_ error: any Error, location: PostgresLocation) -> NonceStoreError {
         let why: String
+        var cause: any Error = error
         if let error = error as? PSQLError {
+            cause = PostgresServerError(error)
             switch error.serverInfo?[.sqlState] {
             case "28P01", "28000":
                 why = "the server refused the login of user '\(location.user)' (wrong password or not allowed: "
@@ -67,18 +91,12 @@ enum PostgresFailure {
             case "3D000":
                 why = "the server has no database '\(location.database)'"
             default:
-                why = reason(error)
+                why = "\(PostgresServerError(error))"
             }
         } else {
             why = "\(error)"
         }
         return NonceStoreError(.cannotConnect, "cannot connect to \(location.description): \(why)",
-                               database: location.description, cause: error)
-    }
-
-    private static func reason(_ error: PSQLError) -> String {
-        if let message = error.serverInfo?[.message] { return message }
-        if let underlying = error.underlying { return "\(error.code): \(underlying)" }
-        return "\(error.code)"
+                               database: location.description, cause: cause)
     }
 }

@@ -30,6 +30,17 @@ package struct PostgresLocation: Sendable, Equatable {
     package var keepalive: (idle: Int, interval: Int, count: Int)
     /// Seconds to wait for the server to answer a connection attempt (`connect_timeout`).
     package var connectTimeout: Int
+    /// Seconds to wait for the server's reply to any request on an open connection
+    /// (`reply_timeout`, default 5): past it the connection counts as lost, so a holder
+    /// whose server stopped answering fails instead of hanging. Maintenance statements that
+    /// may run long on a large history (verify, prune, copies, imports, migrations) get
+    /// ``maintenanceReplyLimit`` instead.
+    package var replyTimeout: Int
+
+    /// ``replyTimeout`` as a duration: the bound of every wait on the issuing paths.
+    package var replyLimit: Duration { .seconds(replyTimeout) }
+    /// The bound of a maintenance statement's wait: 10 minutes, or the reply timeout when longer.
+    package var maintenanceReplyLimit: Duration { .seconds(max(replyTimeout, 600)) }
 
     /// True for text that names a PostgreSQL server rather than a file.
     package static func isURI(_ text: String) -> Bool { DatabaseLocation.isServerURI(text) }
@@ -63,6 +74,7 @@ package struct PostgresLocation: Sendable, Equatable {
         tlsMode = env("PGSSLMODE").flatMap(TLSMode.init(rawValue:)) ?? .prefer
         keepalive = (idle: 10, interval: 5, count: 3)
         connectTimeout = 10
+        replyTimeout = 5
         for item in components.queryItems ?? [] {
             let value = item.value ?? ""
             switch item.name {
@@ -88,6 +100,7 @@ package struct PostgresLocation: Sendable, Equatable {
                 self.port = port
             case "dbname": database = value
             case "connect_timeout": connectTimeout = try Self.seconds(value, item.name)
+            case "reply_timeout": replyTimeout = try Self.seconds(value, item.name)
             case "keepalives_idle": keepalive.idle = try Self.seconds(value, item.name)
             case "keepalives_interval": keepalive.interval = try Self.seconds(value, item.name)
             case "keepalives_count": keepalive.count = try Self.seconds(value, item.name)
@@ -128,5 +141,6 @@ package struct PostgresLocation: Sendable, Equatable {
         lhs.host == rhs.host && lhs.port == rhs.port && lhs.user == rhs.user && lhs.password == rhs.password
             && lhs.database == rhs.database && lhs.schema == rhs.schema && lhs.tlsMode == rhs.tlsMode
             && lhs.keepalive == rhs.keepalive && lhs.connectTimeout == rhs.connectTimeout
+            && lhs.replyTimeout == rhs.replyTimeout
     }
 }

@@ -24,7 +24,7 @@ enum PostgresSchema {
         }
         let key = PostgresLockKeys(schema: location.schema).migration
         try session.withConnection { connection in
-            let lock = PostgresTransaction(connection: connection, location: location)
+            let lock = PostgresTransaction(connection: connection, location: location, limit: location.maintenanceReplyLimit)
             try lock.execute("SELECT pg_advisory_lock($1::integer, $2::integer)", [.integer(Int64(key.0)), .integer(Int64(key.1))])
             defer { _ = try? lock.execute("SELECT pg_advisory_unlock($1::integer, $2::integer)", [.integer(Int64(key.0)), .integer(Int64(key.1))]) }
             let current = try version(on: lock) ?? 0

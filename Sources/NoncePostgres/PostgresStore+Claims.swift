@@ -10,13 +10,27 @@ extension PostgresStore {
     /// Claims the stream with a session advisory lock on a session of its own, shared or
     /// exclusive, polling until `wait` passes (nil: one try). The lock lasts until
     /// ``StreamClaim/release()`` or until the session ends, whichever comes first.
+    ///
+    /// A claim whose recorded holder is a process of this host that is no longer running
+    /// is waited for up to ``deadHolderGrace`` even without `wait`: the process died (kill -9)
+    /// and the server ends its session as soon as it reads the closed socket, which takes
+    /// a moment; the claim is free by then, so refusing it would name a dead process.
     package func claim(_ record: StreamRecord, wait: Duration?, shared: Bool) throws -> any StreamClaim {
         let claimSession = try PostgresSession(location: location, reconnects: false)
         let function = shared ? "pg_try_advisory_lock_shared" : "pg_try_advisory_lock"
-        let deadline = wait.map { ContinuousClock.now + $0 }
+        var deadline = wait.map { ContinuousClock.now + $0 }
         var pause = Duration.milliseconds(5)
+        var holderChecked = false
         while try !claimSession.query("SELECT \(function)($1::integer, $2::integer)", [.integer(Int64(keys.claim)), .integer(record.id)])[0]
             .column(0, as: Bool.self) {
+            if !holderChecked {
+                holderChecked = true
+                let holder = recordedHolder(streamID: record.id)
+                if holder.host == hostName, let pid = holder.pid, !Self.isRunning(pid) {
+                    let grace = ContinuousClock.now + Self.deadHolderGrace
+                    deadline = max(deadline ?? grace, grace)
+                }
+            }
             guard let deadline, ContinuousClock.now < deadline else {
                 let holder = recordedHolder(streamID: record.id)
                 if let wait {
@@ -71,6 +85,15 @@ extension PostgresStore {
                 on: connection)
             return previous
         }
+    }
+
+    /// How long a claim left by a dead process of this host is waited for: the server
+    /// notices the closed socket within milliseconds, even on a loaded machine well within this.
+    package static let deadHolderGrace = Duration.seconds(2)
+
+    /// Whether process `pid` of this host is running (one of another user counts).
+    static func isRunning(_ pid: Int32) -> Bool {
+        pid > 0 && (kill(pid, 0) == 0 || errno != ESRCH)
     }
 
     static func sleep(_ duration: Duration) {

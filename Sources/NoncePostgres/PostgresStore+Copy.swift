@@ -3,7 +3,7 @@ package import NonceBackend
 extension PostgresStore {
     package func receiveCopy(of record: StreamRecord, floor: Int64, history: [HistoryEntry], detail: String) throws -> CopyCommit {
         if let reason = StreamName.problem(with: record.name) { throw NonceStoreError.invalidStreamName(record.name, reason: reason) }
-        return try session.transaction(durable: true) { connection in
+        return try session.transaction(durable: true, within: location.maintenanceReplyLimit) { connection in
             let now = WallClock.nanoseconds()
             let created = try createStreamIfMissing(named: record.name, mode: record.mode, floor: floor, on: connection)
             guard created.mode == record.mode else {

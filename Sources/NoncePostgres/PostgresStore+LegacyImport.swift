@@ -8,7 +8,7 @@ extension PostgresStore {
         id: String, stream name: String, files: [LegacyFileRecord], floor: Int64?, summary: String
     ) throws -> LegacyImportCommit {
         if let reason = StreamName.problem(with: name) { throw NonceStoreError.invalidStreamName(name, reason: reason) }
-        return try session.transaction(durable: true) { connection in
+        return try session.transaction(durable: true, within: location.maintenanceReplyLimit) { connection in
             let now = WallClock.nanoseconds()
             var record = try createStreamIfMissing(named: name, mode: .exclusive, floor: floor, on: connection)
             if record.mode == .exclusive { try claimForTransaction(record, on: connection) }
@@ -40,7 +40,7 @@ extension PostgresStore {
 
     package func wasImported(_ files: [LegacyFileRecord], stream name: String) throws -> Bool {
         guard let record = try stream(named: name) else { return files.isEmpty }
-        return try session.transaction(durable: false) { try allRecorded(files, streamID: record.id, on: $0) }
+        return try session.transaction(durable: false, within: location.maintenanceReplyLimit) { try allRecorded(files, streamID: record.id, on: $0) }
     }
 
     private func allRecorded(_ files: [LegacyFileRecord], streamID: Int64, on connection: PostgresTransaction) throws -> Bool {

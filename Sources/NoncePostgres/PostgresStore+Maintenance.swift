@@ -9,7 +9,7 @@ extension PostgresStore {
         let keepBelow: Int64? = try keep.flatMap { keep in
             guard keep > 0 else { return Int64.max }
             return try session.query("SELECT nonce FROM history WHERE stream_id = $1 ORDER BY nonce DESC LIMIT 1 OFFSET $2",
-                                     [.integer(record.id), .integer(keep - 1)]).first?.column(0, as: Int64.self)
+                                     [.integer(record.id), .integer(keep - 1)], within: location.maintenanceReplyLimit).first?.column(0, as: Int64.self)
         }
         var deleted: Int64 = 0
         if let issuedBefore {
@@ -18,7 +18,7 @@ extension PostgresStore {
         if let keepBelow {
             deleted += try deleteInChunks("nonce < $2", record.id, keepBelow, chunk)
         }
-        let remaining = try session.query("SELECT count(*) FROM history WHERE stream_id = $1", [.integer(record.id)])[0]
+        let remaining = try session.query("SELECT count(*) FROM history WHERE stream_id = $1", [.integer(record.id)], within: location.maintenanceReplyLimit)[0]
             .column(0, as: Int64.self)
         if deleted > 0 {
             try session.transaction(durable: false) { connection in
@@ -37,7 +37,7 @@ extension PostgresStore {
                     DELETE FROM history WHERE id IN (SELECT id FROM history WHERE stream_id = $1 AND \(condition) LIMIT $3)
                     RETURNING 1)
                 SELECT count(*) FROM gone
-                """, [.integer(streamID), .integer(bound), .integer(Int64(chunk))])[0].column(0, as: Int64.self)
+                """, [.integer(streamID), .integer(bound), .integer(Int64(chunk))], within: location.maintenanceReplyLimit)[0].column(0, as: Int64.self)
             total += deleted
             if deleted < Int64(chunk) { return total }
         }

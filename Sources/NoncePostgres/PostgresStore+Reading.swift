@@ -25,7 +25,7 @@ extension PostgresStore {
 
     package func verify(stream: String?) throws -> VerificationReport {
         // One snapshot for every check, as SQLite's read transaction gives.
-        try session.transaction(durable: false) { connection in
+        try session.transaction(durable: false, within: location.maintenanceReplyLimit) { connection in
             try connection.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             var records = try connection.query("SELECT \(Self.streamColumns) FROM streams ORDER BY name").map(Self.decodeStream)
             if let stream {

@@ -27,14 +27,18 @@ package final class PostgresStore: NonceBackend {
     /// Connects to `location` and prepares its schema (created or migrated when `create`).
     ///
     /// - Throws: `NonceStoreError` `.cannotConnect`, `.newerSchema`, `.foreignDatabase`, or
-    ///   `.readOnly` when `writable` and the server is a standby.
+    ///   `.readOnly` when `writable` and the server is a standby or runs read-only sessions.
     package init(location: PostgresLocation, create: Bool = true, writable: Bool = true) throws {
         self.location = location
         keys = PostgresLockKeys(schema: location.schema)
         hostName = ProcessInfo.processInfo.hostName
         session = try PostgresSession(location: location)
-        if writable, try session.query("SELECT pg_is_in_recovery()")[0].column(0, as: Bool.self) {
-            throw PostgresFailure.readOnly(location)
+        if writable {
+            // Outside a transaction, transaction_read_only shows the session's default: a
+            // server, database or role with default_transaction_read_only = on.
+            let row = try session.query("SELECT pg_is_in_recovery(), current_setting('transaction_read_only') = 'on'")[0]
+            let (inRecovery, readOnlySessions) = (try row.column(0, as: Bool.self), try row.column(1, as: Bool.self))
+            if inRecovery || readOnlySessions { throw PostgresFailure.readOnly(location, inRecovery: inRecovery) }
         }
         try PostgresSchema.prepare(session, create: create && writable)
     }
@@ -179,6 +183,11 @@ extension PostgresStore {
     /// maintenance scripts, never for issuing.
     package func execute(sql: String) throws {
         try session.query(sql)
+    }
+
+    /// The first column of every row of `sql`, as integers.
+    package func integers(sql: String) throws -> [Int64] {
+        try session.query(sql).map { try $0.column(0, as: Int64.self) }
     }
 
     /// The first column of the first row of `sql`, as an integer.

@@ -36,8 +36,8 @@ extension PostgresBindings {
 
 extension PostgresSession {
     @discardableResult
-    func query(_ sql: String, _ values: [PostgresValue]) throws -> [PostgresRow] {
-        try query(sql, PostgresBindings(values))
+    func query(_ sql: String, _ values: [PostgresValue], within limit: Duration? = nil) throws -> [PostgresRow] {
+        try query(sql, PostgresBindings(values), within: limit)
     }
 }
 

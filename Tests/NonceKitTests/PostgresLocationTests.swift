@@ -33,6 +33,16 @@ struct PostgresLocationTests {
         #expect(bare.port == 5432 && bare.database == "bot" && bare.schema == "noncestore" && bare.password == nil)
     }
 
+    @Test("reply_timeout bounds each wait for the server: 5 s unless the URI says; maintenance statements wait 10 minutes")
+    func replyTimeout() throws {
+        let plain = try PostgresLocation(uri: "postgresql://bot@db/nonces", environment: [:])
+        #expect(plain.replyLimit == .seconds(5) && plain.maintenanceReplyLimit == .seconds(600))
+        let set = try PostgresLocation(uri: "postgresql://bot@db/nonces?reply_timeout=2", environment: [:])
+        #expect(set.replyLimit == .seconds(2))
+        let refused = #expect(throws: NonceStoreError.self) { try PostgresLocation(uri: "postgresql://h/d?reply_timeout=0", environment: [:]) }
+        #expect(refused?.message.contains("reply_timeout '0'") == true)
+    }
+
     @Test("a bad sslmode, schema, port or unknown parameter is refused, naming it")
     func refusals() {
         for (uri, named) in [

@@ -11,6 +11,9 @@ import Testing
 /// PostgreSQL server (`TestBackend.postgresURI`; `.ci/run` starts one).
 @Suite("PostgreSQL server", .enabled(if: TestBackend.postgresURI != nil))
 struct PostgresServerTests {
+    /// These provoke failures the library logs as errors: keep them out of the run's output.
+    init() { QuietLogging.installed }
+
     private var base: String { TestBackend.postgresURI ?? "" }
 
     @Test("a wrong password and an unreachable server are clear errors naming the server")

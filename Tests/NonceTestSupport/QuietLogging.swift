@@ -7,8 +7,8 @@ import Logging
 /// clock steps); printed, they would bury a real failure. The logging system is bootstrapped
 /// once per test process with a handler that drops everything, unless
 /// `NONCESTORE_TEST_LOGS=1` asks to see it.
-enum QuietLogging {
-    static let installed: Void = {
+public enum QuietLogging {
+    public static let installed: Void = {
         guard ProcessInfo.processInfo.environment["NONCESTORE_TEST_LOGS"] != "1" else { return }
         LoggingSystem.bootstrap { _ in SwiftLogNoOpLogHandler() }
     }()

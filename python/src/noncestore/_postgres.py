@@ -51,15 +51,23 @@ def lock_namespace(text: str) -> int:
 
 
 class PostgresLocation:
-    """A libpq URI split into what libpq reads and NonceStore's own `schema=` parameter."""
+    """A libpq URI split into what libpq reads and NonceStore's own parameters: `schema=`,
+    and `reply_timeout=` (the Swift library's bound on each wait for the server; accepted
+    here so that one URI serves both, and kept in `reply_timeout`, while this package's
+    waits are psycopg's own)."""
 
     def __init__(self, uri: str) -> None:
         parts = urlsplit(uri)
         query = parse_qsl(parts.query, keep_blank_values=True)
         self.schema = "noncestore"
+        self.reply_timeout = 5
         kept = []
         for name, value in query:
-            if name == "schema":
+            if name == "reply_timeout":
+                if not value.isdigit() or int(value) <= 0:
+                    raise NonceStoreError(f"reply_timeout '{value}' in the URI must be a positive whole number")
+                self.reply_timeout = int(value)
+            elif name == "schema":
                 if not _PLAIN_NAME.match(value):
                     raise NonceStoreError(f"schema '{value}' in the URI must be a plain lower-case identifier "
                                           f"(letters, digits, underscores)")
