@@ -37,16 +37,8 @@ package final class Connection {
     /// Opens the database at `path`. SQLite reads nothing yet: a file that is not a database
     /// is only detected by the first statement.
     package init(path: String, mode: OpenMode = .readWriteCreate) throws(DatabaseError) {
-        var handle: OpaquePointer?
-        let flags = mode.flags | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
-        let code = sqlite3_open_v2(path, &handle, flags, nil)
-        guard code == SQLITE_OK, let handle else {
-            let error = DatabaseError(code: code, handle: handle)
-            sqlite3_close_v2(handle)
-            throw error
-        }
         self.path = path
-        self.handle = handle
+        handle = try Self.open(path, flags: mode.flags)
     }
 
     /// Opens `path` read-only as immutable: SQLite takes no lock and never opens the `-wal`
@@ -64,16 +56,21 @@ package final class Connection {
                 escaped.unicodeScalars.append(Unicode.Scalar(byte))
             }
         }
+        self.path = path
+        handle = try Self.open("file:" + escaped + "?immutable=1", flags: SQLITE_OPEN_READONLY | SQLITE_OPEN_URI)
+    }
+
+    /// A new handle, without SQLite's own mutex (the owner serializes) and with extended
+    /// result codes; a handle that failed to open is closed before its error is thrown.
+    private static func open(_ name: String, flags: Int32) throws(DatabaseError) -> OpaquePointer {
         var handle: OpaquePointer?
-        let uri = "file:" + escaped + "?immutable=1"
-        let code = sqlite3_open_v2(uri, &handle, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE, nil)
+        let code = sqlite3_open_v2(name, &handle, flags | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE, nil)
         guard code == SQLITE_OK, let handle else {
             let error = DatabaseError(code: code, handle: handle)
             sqlite3_close_v2(handle)
             throw error
         }
-        self.path = path
-        self.handle = handle
+        return handle
     }
 
     deinit {
