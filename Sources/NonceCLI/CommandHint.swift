@@ -21,6 +21,9 @@ struct HintedError: Error, CustomStringConvertible {
         case .emptyFile:
             return "if it was a database in use, move it and the files beside it aside, then: nonce import-legacy "
                 + "--value NONCE --stream NAME, with the last nonce the exchange accepted"
+        case .damagedLog:
+            return "to start over, move the database and every file beside it aside, then: nonce import-legacy "
+                + "--value NONCE --stream NAME, with the last nonce the exchange accepted"
         case .importRejected:
             let report = (error.cause as? LegacyImportRejection)?.report
             let ahead = report?.files.contains { $0.status == .rejected && ($0.leadNanoseconds ?? 0) > report?.maxLeadNanoseconds ?? .max } ?? false

@@ -35,7 +35,8 @@ struct DamagedLogTests {
             let result = try ChildProcess.nonce(command + ["--db", database])
             #expect(result.status != 0 && result.stdout.isEmpty, "\(command): \(result.stdout)")
             #expect(result.stderr.contains("nonces.sqlite-wal") && result.stderr.contains("is damaged at byte")
-                        && result.stderr.contains("committed transactions after it"), "\(command): \(result.stderr)")
+                        && result.stderr.contains("committed transactions after it")
+                        && result.stderr.contains("Hint: to start over"), "\(command): \(result.stderr)")
         }
         #expect(try [database, log].map { try Data(contentsOf: URL(fileURLWithPath: $0)) } == before, "nothing was touched")
     }

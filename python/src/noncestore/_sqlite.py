@@ -47,6 +47,46 @@ def check_database_file(path: str) -> None:
                               f"each name, so a database used through two names is corrupted. Remove the other links")
 
 
+APPLICATION_ID = 0x4E4F4E43
+"""`PRAGMA application_id` of every NonceStore database since schema 8: 'NONC'."""
+
+
+def refuse_log_without_database(path: str) -> None:
+    """A `-wal` or `-shm` with no database beside it: the database was moved or deleted while
+    a process had it open, and that log may hold its newest nonces. Creating a database
+    there would start below them."""
+    if os.path.lexists(path):
+        return
+    beside = [path + suffix for suffix in ("-wal", "-shm") if os.path.exists(path + suffix)]
+    if beside:
+        raise NonceStoreError(f"'{path}' is missing but {', '.join(beside)} beside it remain: the database was moved "
+                              f"or deleted while a process had it open, and that log may hold its newest nonces. "
+                              f"Nothing was created or deleted. Put the database back at this path, or open it where "
+                              f"it is now once every process that used it here has stopped")
+
+
+def recognise(real_path: str, path: str) -> None:
+    """Decides from the file's header, before SQLite may open it for writing, that it is
+    NonceStore's (its application id, or, written before the id existed, a schema version
+    NonceStore used). Read through a pooled descriptor: closing any descriptor of the file
+    would drop this process's locks on it, SQLite's included."""
+    key, fd = _filelocks.borrow(real_path)
+    try:
+        header = os.pread(fd, 100, 0)
+    finally:
+        _filelocks.give_back(key, fd)
+    if len(header) < 100 or header[:16] != b"SQLite format 3\0":
+        raise NonceStoreError(f"'{path}' is not a NonceStore database (not an SQLite file); it was left untouched")
+    application = int.from_bytes(header[68:72], "big")
+    version = int.from_bytes(header[60:64], "big")
+    if application != APPLICATION_ID and (application != 0 or version == 0):
+        raise NonceStoreError(f"'{path}' is an SQLite database of another application; it was left untouched")
+
+
+def _identity(info: os.stat_result) -> Tuple[int, int]:
+    return (info.st_dev, info.st_ino)
+
+
 def _is_busy(error: sqlite3.Error) -> bool:
     code = getattr(error, "sqlite_errorcode", None)
     if code is not None:
@@ -69,6 +109,7 @@ class SQLiteBackend(Backend):
         self._claim: Optional[Tuple[_filelocks.FileKey, int]] = None
         self._claim_guard = threading.Lock()
         self._create = create
+        refuse_log_without_database(path)
         if not os.path.exists(path):
             if not create:
                 raise NonceStoreError(f"no database at '{path}': create it and the stream with "
@@ -76,6 +117,8 @@ class SQLiteBackend(Backend):
             create_database(path, SCHEMA_VERSION)
         check_database_file(path)
         self.real_path = os.path.realpath(path)
+        recognise(self.real_path, path)
+        self._identity = _identity(os.stat(path))
         try:
             self._open()
         except BaseException:
@@ -148,6 +191,7 @@ class SQLiteBackend(Backend):
         def attempt() -> T:
             connection.execute("BEGIN IMMEDIATE")
             try:
+                self._require_in_place()
                 result = body(connection)
                 connection.execute("COMMIT")
                 return result
@@ -163,6 +207,18 @@ class SQLiteBackend(Backend):
         finally:
             if not durable:
                 connection.execute("PRAGMA synchronous = FULL")
+
+    def _require_in_place(self) -> None:
+        """Before every write: the path must still lead to the file this process opened. A
+        process writing to a moved file would issue where no process at the path looks."""
+        try:
+            here = _identity(os.stat(self.path))
+        except OSError:
+            here = None
+        if here != self._identity:
+            raise NonceStoreError(f"'{self.path}' no longer leads to the database this process has open: it was "
+                                  f"moved, replaced or deleted while in use. This process issues nothing more from it; "
+                                  f"stop it, put the database back, and start again")
 
     def _map_errors(self, run: Callable[[], T]) -> T:
         try:
