@@ -84,13 +84,15 @@ struct TamperingTests {
         let dead = ".nonces.sqlite.creating-\(gone.processIdentifier)-12345"
         let live = ".nonces.sqlite.creating-\(getpid())-777"
         let unrelated = ".nonces.sqlite.creating-notes"
-        for name in [dead, dead + "-wal", dead + "-shm", dead + "-journal", live, unrelated] {
+        // The Python package names its temporary database with a hexadecimal token.
+        let deadFromPython = ".nonces.sqlite.creating-\(gone.processIdentifier)-a1b2c3d4"
+        for name in [dead, dead + "-wal", dead + "-shm", dead + "-journal", deadFromPython, live, unrelated] {
             try #require(FileManager.default.createFile(atPath: directory.path(name), contents: Data([1])))
         }
         let result = try ChildProcess.nonce(["next", "--db", directory.database])
         #expect(result.status == 0, "\(result.stderr)")
         let left = Set(try FileManager.default.contentsOfDirectory(atPath: directory.url.path))
-        #expect(left.isDisjoint(with: [dead, dead + "-wal", dead + "-shm", dead + "-journal"]), "\(left)")
+        #expect(left.isDisjoint(with: [dead, dead + "-wal", dead + "-shm", dead + "-journal", deadFromPython]), "\(left)")
         #expect(left.isSuperset(of: [live, unrelated]), "a live creator's files and other files are kept: \(left)")
     }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -60,3 +61,18 @@ def test_a_store_whose_database_was_moved_stops_issuing(tmp_path: Path) -> None:
         os.rename(tmp_path / "moved.sqlite", path)
         moved = cli("next", "--stream", "kraken", "--db", str(path))
     assert int(moved.stdout) > first
+
+
+def test_leftovers_of_a_killed_creation_are_removed_and_a_live_creators_kept(tmp_path: Path) -> None:
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    dead = f".nonces.sqlite.creating-{gone.pid}-a1b2c3d4"
+    live = f".nonces.sqlite.creating-{os.getpid()}-0f0f0f0f"
+    names = [dead, dead + "-wal", dead + "-shm", dead + "-journal", live, ".nonces.sqlite.creating-notes"]
+    for name in names:
+        (tmp_path / name).write_bytes(b"x")
+    with NonceStore(str(tmp_path / "nonces.sqlite"), stream="kraken") as store:
+        store.next()
+    left = set(os.listdir(tmp_path))
+    assert left.isdisjoint(names[:4])
+    assert {live, ".nonces.sqlite.creating-notes"} <= left

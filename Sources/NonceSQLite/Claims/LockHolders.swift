@@ -15,9 +15,7 @@ enum LockHolders {
     /// The pids whose descriptors hold a lock covering byte `offset` of the file `device`/`inode`.
     static func processes(device: UInt64, inode: UInt64, offset: Int64) -> [Int32] {
         #if os(Linux)
-        let major = ((device >> 8) & 0xfff) | ((device >> 32) & ~UInt64(0xfff))
-        let minor = (device & 0xff) | ((device >> 12) & ~UInt64(0xff))
-        let file = hex(major) + ":" + hex(minor) + ":" + String(inode)
+        let file = WriteLockHolder.procKey(device: device, inode: inode)
         let me = getpid()
         var holders: [Int32] = []
         for pid in numericEntries(of: "/proc") where pid != me {
@@ -42,11 +40,6 @@ enum LockHolders {
         #else
         return []
         #endif
-    }
-
-    private static func hex(_ value: UInt64) -> String {
-        let text = String(value, radix: 16)
-        return text.count >= 2 ? text : String(repeating: "0", count: 2 - text.count) + text
     }
 
     private static func numericEntries(of directory: String) -> [Int32] {

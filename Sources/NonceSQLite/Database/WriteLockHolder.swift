@@ -30,11 +30,7 @@ struct WriteLockHolder: Sendable, Equatable, CustomStringConvertible {
         guard stat(database + "-shm", &info) == 0,
               let table = Self.readProcFile("/proc/locks")
         else { return nil }
-        let device = UInt64(info.st_dev)
-        let major = ((device >> 8) & 0xfff) | ((device >> 32) & ~UInt64(0xfff))
-        let minor = (device & 0xff) | ((device >> 12) & ~UInt64(0xff))
-        let file = String(major, radix: 16, uppercase: false).leftPadded(to: 2) + ":"
-            + String(minor, radix: 16, uppercase: false).leftPadded(to: 2) + ":" + String(info.st_ino)
+        let file = procKey(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
         for line in table.split(separator: "\n") where !line.contains("->") {
             // "1: POSIX  ADVISORY  WRITE 4321 08:01:1234 120 120"
             let fields = line.split(separator: " ")
@@ -50,28 +46,32 @@ struct WriteLockHolder: Sendable, Equatable, CustomStringConvertible {
         #endif
     }
 
-    /// Other processes holding any POSIX lock on `file` (SQLite's connections to a WAL
-    /// database hold one on its `-shm` while they have it open); empty where `/proc/locks`
-    /// cannot be read.
-    static func otherProcessesLocking(_ file: String) -> [Int32] {
+    /// Processes holding any POSIX lock on `file` (SQLite's connections to a WAL database
+    /// hold one on its `-shm` while they have it open), this one included unless
+    /// `excludingThis`; empty where `/proc/locks` cannot be read.
+    static func processesLocking(_ file: String, excludingThis: Bool) -> [Int32] {
         #if os(Linux)
         var info = stat()
         guard stat(file, &info) == 0, let table = Self.readProcFile("/proc/locks") else { return [] }
-        let device = UInt64(info.st_dev)
-        let major = ((device >> 8) & 0xfff) | ((device >> 32) & ~UInt64(0xfff))
-        let minor = (device & 0xff) | ((device >> 12) & ~UInt64(0xff))
-        let key = String(major, radix: 16, uppercase: false).leftPadded(to: 2) + ":"
-            + String(minor, radix: 16, uppercase: false).leftPadded(to: 2) + ":" + String(info.st_ino)
+        let key = procKey(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
         let me = getpid()
         return table.split(separator: "\n").compactMap { line in
             let fields = line.split(separator: " ")
             guard !line.contains("->"), fields.count >= 6, fields[1] == "POSIX", fields[5] == key,
-                  let pid = Int32(fields[4]), pid > 0, pid != me else { return nil }
+                  let pid = Int32(fields[4]), pid > 0, !(excludingThis && pid == me) else { return nil }
             return pid
         }
         #else
         return []
         #endif
+    }
+
+    /// A file as `/proc/locks` and `/proc/PID/fdinfo` name it: `MAJOR:MINOR:INODE`, the
+    /// device numbers in hexadecimal, at least two digits (`%02x`).
+    static func procKey(device: UInt64, inode: UInt64) -> String {
+        let major = ((device >> 8) & 0xfff) | ((device >> 32) & ~UInt64(0xfff))
+        let minor = (device & 0xff) | ((device >> 12) & ~UInt64(0xff))
+        return String(major, radix: 16).leftPadded(to: 2) + ":" + String(minor, radix: 16).leftPadded(to: 2) + ":" + String(inode)
     }
 
     /// A small file of `/proc`, whole (its size reads as 0, so read until the end).

@@ -64,7 +64,7 @@ extension SQLiteStore {
         // may hold the newest schema (an older NonceStore stopped before a checkpoint): then
         // a read-only connection reads through it, disturbing no one.
         if try readOwnSchema(path, throughLog: false) { return pageSize }
-        if hasLog, WriteLockHolder.otherProcessesLocking(path + "-shm").isEmpty, try readOwnSchema(path, throughLog: true) {
+        if hasLog, WriteLockHolder.processesLocking(path + "-shm", excludingThis: true).isEmpty, try readOwnSchema(path, throughLog: true) {
             return pageSize
         }
         throw NonceStoreError.foreignDatabase(path: path)

@@ -30,10 +30,15 @@ extension SQLiteStore {
         let deadline = ContinuousClock.now + busyTimeout
         do {
             return try withConnection { connection in
-                // Before the write turn, whose lock is taken through the path: a moved file
-                // is reported as moved, not as a path that cannot be locked.
-                if connection.hasMoved { throw NonceStoreError.databaseMoved(path: path) }
-                guard let turn = try WriteTurn(path: resolvedPath).acquire(until: deadline) else { throw busyError() }
+                let taken: WriteTurn.Held?
+                do {
+                    taken = try WriteTurn(path: resolvedPath).acquire(until: deadline)
+                } catch where connection.hasMoved {
+                    // The turn's lock is taken through the path: a moved file is reported as
+                    // moved, not as a path that cannot be locked.
+                    throw NonceStoreError.databaseMoved(path: path)
+                }
+                guard let turn = taken else { throw busyError() }
                 defer { turn.release() }
                 connection.busyWait?.beginWrite(remaining: deadline - ContinuousClock.now)
                 defer { connection.busyWait?.endWrite() }

@@ -114,15 +114,13 @@ package final class SQLiteStore: Sendable {
         }
         let pageSize = try Self.recognise(path)
         // The first connection after every process stopped rebuilds the log's index, and
-        // silently drops commits after a damaged frame: look first.
-        if WriteLockHolder.otherProcessesLocking(path + "-shm").isEmpty,
+        // silently drops commits after a damaged frame: look first. While any process (this
+        // one too) has the database open, no rebuild happens, and the log is not read.
+        if WriteLockHolder.processesLocking(path + "-shm", excludingThis: false).isEmpty,
            let damage = WriteAheadLogCheck.damage(inLog: path + "-wal", pageSize: pageSize) {
             throw NonceStoreError.damagedLog(path: path, log: path + "-wal", offset: damage.offset, commitsLost: damage.commitsLost)
         }
-        let resolvedPath = realpath(path, nil).map { resolved in
-            defer { free(resolved) }
-            return String(cString: resolved)
-        } ?? path
+        let resolvedPath = Self.resolved(path) ?? path
         self.resolvedPath = resolvedPath
         let connection: Connection, reader: Connection
         do {
@@ -183,10 +181,7 @@ package final class SQLiteStore: Sendable {
             let connection = try Connection(path: temporary, mode: .readWrite)
             try prepare(connection, path: path, configuration: configuration)
             // The path it will live at, in the file itself (the log is folded in at close).
-            let folder = realpath(directory.isEmpty ? "/" : directory, nil).map { resolved in
-                defer { free(resolved) }
-                return String(cString: resolved)
-            } ?? directory
+            let folder = resolved(directory.isEmpty ? "/" : directory) ?? directory
             try recordLocation(connection, resolvedPath: (folder == "/" ? "" : folder) + "/" + name)
         } catch let error as DatabaseError {
             throw NonceStoreError.cannotOpen(path: path, reason: explain(error), cause: error)
@@ -205,9 +200,18 @@ package final class SQLiteStore: Sendable {
         }
     }
 
-    /// Removes what a creation killed before its rename left: `.NAME.creating-PID-N` and its
-    /// `-wal`, `-shm` and `-journal`, of processes that no longer exist. Never a live
-    /// creator's, and never anything but these temporary names.
+    /// `path` with symbolic links and `..` resolved; nil when it cannot be (a missing file).
+    private static func resolved(_ path: String) -> String? {
+        realpath(path, nil).map { resolved in
+            defer { free(resolved) }
+            return String(cString: resolved)
+        }
+    }
+
+    /// Removes what a creation killed before its rename left: `.NAME.creating-PID-TOKEN`
+    /// (a decimal token here, a hexadecimal one from the Python package) and its `-wal`,
+    /// `-shm` and `-journal`, of processes that no longer exist. Never a live creator's, and
+    /// never anything but these temporary names.
     private static func removeLeftoverCreations(in directory: String, name: String) {
         guard let folder = opendir(directory) else { return }
         defer { closedir(folder) }
@@ -218,8 +222,8 @@ package final class SQLiteStore: Sendable {
             let rest = file.dropFirst(prefix.count)
             guard let dash = rest.firstIndex(of: "-"), let pid = Int32(rest[..<dash]), pid > 0 else { continue }
             let tail = rest[rest.index(after: dash)...]
-            let number = tail.prefix { $0.isNumber }
-            guard !number.isEmpty, ["", "-wal", "-shm", "-journal"].contains(String(tail.dropFirst(number.count))) else { continue }
+            let token = tail.prefix { $0.isASCII && ($0.isNumber || $0.isLetter) }
+            guard !token.isEmpty, ["", "-wal", "-shm", "-journal"].contains(String(tail.dropFirst(token.count))) else { continue }
             if kill(pid, 0) != 0 && errno == ESRCH { unlink("\(directory)/\(file)") }
         }
     }

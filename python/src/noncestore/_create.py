@@ -61,9 +61,34 @@ def _rename_without_replacing(source: str, target: str) -> None:
         raise FileExistsError(code, os.strerror(code)) if code == errno.EEXIST else OSError(code, os.strerror(code))
 
 
+def remove_leftover_creations(directory: str, name: str) -> None:
+    """Removes what a creation killed before its rename left, as the Swift side does:
+    `.NAME.creating-PID-TOKEN` and its `-wal`, `-shm` and `-journal`, of processes that no
+    longer exist. Never a live creator's, and never anything but these temporary names."""
+    pattern = re.compile(re.escape(f".{name}.creating-") + r"([0-9]+)-[0-9A-Za-z]+(-wal|-shm|-journal)?")
+    try:
+        entries = os.listdir(directory)
+    except OSError:
+        return
+    for entry in entries:
+        match = pattern.fullmatch(entry)
+        if match is None or int(match.group(1)) <= 0:
+            continue
+        try:
+            os.kill(int(match.group(1)), 0)
+        except ProcessLookupError:
+            try:
+                os.unlink(os.path.join(directory, entry))
+            except OSError:
+                pass
+        except OSError:
+            pass  # alive, owned by another user
+
+
 def create_database(path: str, newest: int) -> None:
     """Creates a NonceStore database at `path` unless a file is there already."""
     directory = os.path.dirname(os.path.abspath(path))
+    remove_leftover_creations(directory, os.path.basename(path))
     temporary = os.path.join(directory, f".{os.path.basename(path)}.creating-{os.getpid()}-{secrets.token_hex(4)}")
     try:
         fd = os.open(temporary, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
