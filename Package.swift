@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import Foundation
 import PackageDescription
 
@@ -29,10 +29,13 @@ let package = Package(
         .library(name: "NonceKit", targets: ["NonceKit"]),
         .library(name: "NonceMigration", targets: ["NonceMigration"]),
         .library(name: "NonceKitTesting", targets: ["NonceKitTesting"]),
-        // PostgreSQL, for several hosts on one API key: a library of its own, so a
-        // SQLite-only user does not build postgres-nio.
-        .library(name: "NoncePostgres", targets: ["NoncePostgres"]),
         .executable(name: "nonce", targets: ["NonceCLI"]),
+    ],
+    traits: [
+        // PostgreSQL, for several hosts on one API key: the NoncePostgres backend, and with it
+        // swift-nio, NIOSSL and postgres-nio. Without it a build has the SQLite file alone.
+        .trait(name: "PostgreSQL", description: "The PostgreSQL backend: postgresql:// URIs wherever a database is named."),
+        .default(enabledTraits: ["PostgreSQL"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -75,7 +78,7 @@ let package = Package(
         .target(
             name: "NoncePostgres",
             dependencies: [
-                "NonceBackend", "NonceSchema", "NonceKit",
+                "NonceBackend", "NonceSchema",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -87,7 +90,7 @@ let package = Package(
         // Reads the old Python managers' nonce files and raises a stream's floor through the store.
         .target(
             name: "NonceMigration",
-            dependencies: ["NonceBackend", "NonceSQLite", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["NonceKit", "NonceBackend", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         // Policy: clock, leases, claims, the API lock, history batching; the manager.
@@ -95,6 +98,7 @@ let package = Package(
             name: "NonceKit",
             dependencies: [
                 "NonceBackend", "NonceSQLite",
+                .target(name: "NoncePostgres", condition: .when(traits: ["PostgreSQL"])),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
@@ -107,15 +111,26 @@ let package = Package(
             dependencies: ["NonceKit"],
             swiftSettings: swiftSettings
         ),
-        // The `nonce` command: parse, call the manager, print.
+        // `nonce bench`: the measurements and their bare baselines, which reach into the
+        // backends as no product may; the CLI sees only its public API.
+        .target(
+            name: "NonceBench",
+            dependencies: [
+                "NonceKit", "NonceBackend", "NonceSQLite",
+                .target(name: "NoncePostgres", condition: .when(traits: ["PostgreSQL"])),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The `nonce` command: parse, call the public libraries, print. Built without package
+        // access, so it can do nothing a library user cannot.
         .executableTarget(
             name: "NonceCLI",
             dependencies: [
-                "NonceKit",
-                "NonceMigration", "NonceBackend", "NonceSQLite", "NoncePostgres",
+                "NonceKit", "NonceMigration", "NonceBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            packageAccess: false,
             swiftSettings: swiftSettings
         ),
         // A child process for the crash and cross-process tests; not a product.

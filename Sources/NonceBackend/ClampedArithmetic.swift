@@ -10,7 +10,7 @@ extension Int64 {
 
 extension Duration {
     /// The duration in whole nanoseconds, clamped to `Int64`.
-    package var wholeNanoseconds: Int64 {
+    public var wholeNanoseconds: Int64 {
         let (seconds, attoseconds) = components
         let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
         if overflow { return seconds < 0 ? .min : .max }

@@ -1,4 +1,4 @@
-import NonceBackend
+import NonceKit
 import NonceMigration
 
 /// A library error with the `nonce` command that deals with it: the libraries describe what

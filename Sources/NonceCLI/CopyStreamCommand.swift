@@ -1,8 +1,6 @@
 import ArgumentParser
 import Foundation
-import NonceBackend
 import NonceKit
-import NoncePostgres
 
 /// `nonce copy-stream`: moves streams between databases, SQLite to PostgreSQL or back.
 struct CopyStreamCommand: ParsableCommand {
@@ -36,39 +34,9 @@ struct CopyStreamCommand: ParsableCommand {
         guard from != to else { throw ValidationError("--from and --to name the same database") }
     }
 
-    struct Copied: Encodable {
-        var stream: String
-        var floorBefore: Int64
-        var floorAfter: Int64
-        var historyRows: Int
-        enum CodingKeys: String, CodingKey {
-            case stream, floorBefore = "floor_before", floorAfter = "floor_after", historyRows = "history_rows"
-        }
-    }
-
     func run() throws {
-        let source = try NonceDatabase.open(from, create: false)
-        let destination = try NonceDatabase.open(to, create: true)
-        let names = streams.isEmpty ? try source.streams().map(\.name) : streams
-        var copied: [Copied] = []
-        for name in names {
-            guard let found = try source.stream(named: name) else {
-                throw ValidationError("no stream named '\(name)' in '\(source.path)'")
-            }
-            // Held for the whole copy, in either mode: nothing issues from the source meanwhile.
-            let claim = try source.claim(found, wait: nil, shared: false)
-            defer { claim.release() }
-            _ = try source.repairFloor(streamID: found.id)
-            guard let record = try source.stream(named: name) else { throw ValidationError("stream '\(name)' disappeared") }
-            let history = withHistory ? try source.history(stream: name, limit: Int.max) : []
-            let commit = try destination.receiveCopy(
-                of: record, floor: record.floor, history: history, detail: "copied from \(source.path) (floor \(record.floor))")
-            var event = StreamChange(streamID: record.id)
-            event.events = [EventRow(at: WallClock.nanoseconds(), kind: .copy, detail:
-                "copied to \(destination.path): its floor is now \(commit.floorAfter), \(commit.historyRows) history row(s) added")]
-            try source.apply(event, durable: true)
-            copied.append(Copied(stream: name, floorBefore: commit.floorBefore, floorAfter: commit.floorAfter, historyRows: commit.historyRows))
-        }
+        let source = try NonceDatabase(from, create: false)
+        let copied = try source.copyStreams(streams, to: NonceDatabase(to, create: true), withHistory: withHistory)
         if json {
             try Output.line(try JSONOutput.encode(copied))
         } else {

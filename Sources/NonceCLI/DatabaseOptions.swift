@@ -1,9 +1,6 @@
 import ArgumentParser
 import Foundation
 import NonceKit
-import NonceBackend
-import NonceSQLite
-import NoncePostgres
 
 /// `--db` and `--stream`, shared by the subcommands that work on one stream.
 struct DatabaseOptions: ParsableArguments {
@@ -14,9 +11,9 @@ struct DatabaseOptions: ParsableArguments {
     var streamOption: String?
 
     /// `--stream`, else `$NONCE_STREAM` (which `nonce exec` sets for its command), else `default`.
-    /// In Unicode normal form C, as the libraries keep every stream name.
+    /// (The libraries take any Unicode form of a name and keep it in normal form C.)
     var stream: String {
-        StreamName.normalized(streamOption ?? ProcessInfo.processInfo.environment["NONCE_STREAM"] ?? "default")
+        streamOption ?? ProcessInfo.processInfo.environment["NONCE_STREAM"] ?? "default"
     }
 
     /// True when a stream was named, by `--stream` or `$NONCE_STREAM`.
@@ -27,11 +24,11 @@ struct DatabaseOptions: ParsableArguments {
     /// A manager on an existing stream of an existing database, for the commands whose job
     /// is not to create: a mistyped `--db` or `--stream` is an error naming what is missing.
     func openExistingManager() throws -> NonceManager {
-        let store = try openExistingStore()
-        guard try store.stream(named: stream) != nil else {
+        let database = try openExistingDatabase()
+        guard try database.mode(of: stream) != nil else {
             throw ValidationError("no stream named '\(stream)' in '\(path)'; create it with: nonce stream create \(stream)")
         }
-        return try NonceManager(store: store, configuration: managerConfiguration())
+        return try NonceManager(database: database, configuration: managerConfiguration())
     }
 
     func validate() throws {
@@ -40,13 +37,13 @@ struct DatabaseOptions: ParsableArguments {
         }
     }
 
-    func openExistingStore() throws -> any NonceBackend { try file.openExistingStore() }
+    func openExistingDatabase() throws -> NonceDatabase { try file.openExistingDatabase() }
     func openInspector() throws -> NonceInspector { try file.openInspector() }
 
     /// A manager's settings for `--stream`, with the waits of `--wait`.
     func managerConfiguration() -> NonceManager.Configuration {
         NonceManager.Configuration(stream: stream, timing: .init(
-            claimWait: file.wait?.duration, databaseWait: file.storeConfiguration().busyTimeout))
+            claimWait: file.wait?.duration, databaseWait: file.databaseWait))
     }
 }
 
@@ -83,7 +80,7 @@ struct DatabaseFileOption: ParsableArguments {
     }
 
     /// True when `--db` names a PostgreSQL server.
-    var isServer: Bool { DatabaseLocation.isServerURI(path) }
+    var isServer: Bool { NonceDatabase.isServer(path) }
 
     /// True when the database is there already: the file exists, or the server is named
     /// (whether its schema exists, opening it tells).
@@ -91,38 +88,28 @@ struct DatabaseFileOption: ParsableArguments {
 
     /// Opens an existing database for the commands that must not create one: a mistyped
     /// path is an error, not a new empty file.
-    func openExistingStore() throws -> any NonceBackend {
-        try NonceDatabase.open(path, create: false, wait: storeConfiguration().busyTimeout)
+    func openExistingDatabase() throws -> NonceDatabase {
+        try NonceDatabase(path, create: false, wait: databaseWait)
     }
 
     /// The read-only door for the reading commands, as a library user has it: a missing
     /// file is an error, nothing is created.
     func openInspector() throws -> NonceInspector {
-        try NonceInspector(database: path, wait: wait?.duration ?? .seconds(10))
+        try NonceInspector(database: path, wait: databaseWait)
     }
 
-    /// The store a dry run previews against; nil when there is none yet (no file, or a
-    /// server without NonceStore's schema): the floor before is then 0. Creates nothing.
-    func openForPreview() throws -> (any NonceBackend)? {
-        guard exists else { return nil }
-        do {
-            return try openExistingStore()
-        } catch let error as NonceStoreError where isServer && error.code == .cannotOpen && error.cause == nil {
-            return nil
-        }
+    /// The database a dry run previews against; nil when there is none yet. Creates nothing.
+    func openForPreview() throws -> NonceDatabase? {
+        try NonceDatabase.existing(path, wait: databaseWait)
     }
 
     /// Opens the database, creating it when missing: for the commands whose job is to create.
-    func openStore() throws -> any NonceBackend {
-        try NonceDatabase.open(path, create: true, wait: storeConfiguration().busyTimeout)
+    func openDatabase() throws -> NonceDatabase {
+        try NonceDatabase(path, create: true, wait: databaseWait)
     }
 
-    /// The connection settings, with `--wait` as the write-lock wait.
-    func storeConfiguration(createIfMissing: Bool = true) -> SQLiteStore.Configuration {
-        var configuration = SQLiteStore.Configuration(createIfMissing: createIfMissing)
-        if let wait { configuration.busyTimeout = wait.duration }
-        return configuration
-    }
+    /// `--wait` as the wait for a turn at the database's write lock (default 10 seconds).
+    var databaseWait: Duration { wait?.duration ?? .seconds(10) }
 }
 
 /// Parses `500ms`, `1.5s`, `1h30m`, `2d` and the like (``Duration/parsingForms``) for `@Option`s.

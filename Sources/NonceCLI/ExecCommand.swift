@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import NonceKit
-import NoncePostgres
 
 struct ExecCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

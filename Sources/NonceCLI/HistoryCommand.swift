@@ -1,6 +1,4 @@
 import ArgumentParser
-import NonceBackend
-import NonceSQLite
 
 struct HistoryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

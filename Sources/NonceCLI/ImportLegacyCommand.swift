@@ -1,8 +1,7 @@
 import ArgumentParser
 import Foundation
+import NonceKit
 import NonceMigration
-import NonceBackend
-import NonceSQLite
 
 struct ImportLegacyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -58,7 +57,7 @@ struct ImportLegacyCommand: ParsableCommand {
             } else {
                 // Checked before opening: a rejected import must not even create the database.
                 try plan.checkAccepted()
-                report = try plan.apply(to: options.file.openStore())
+                report = try plan.apply(to: options.file.openDatabase())
             }
         } catch let error as NonceStoreError where error.code == .importRejected {
             if let rejected = (error.cause as? LegacyImportRejection)?.report {

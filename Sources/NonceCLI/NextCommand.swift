@@ -1,6 +1,5 @@
 import ArgumentParser
 import NonceKit
-import NoncePostgres
 
 struct NextCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Logging
-import NonceBackend
-import NonceSQLite
+import NonceKit
 
 @main
 struct NonceCommand: ParsableCommand {
@@ -13,7 +12,7 @@ struct NonceCommand: ParsableCommand {
             before or after the subcommand's name; --stream (default: $NONCE_STREAM, else 'default') \
             too, for the subcommands that work on one stream. A stream is usually one API key.
             """,
-        version: "nonce \(NonceStoreVersion.current) (SQLite \(NonceStoreVersion.sqliteLibrary))",
+        version: "nonce \(NonceStoreVersion.current) (SQLite \(NonceStoreVersion.sqliteLibrary); backends: \(NonceStoreVersion.backends.joined(separator: ", ")))",
         subcommands: [
             NextCommand.self, StatsCommand.self, HistoryCommand.self, JumpCommand.self, VerifyCommand.self,
             ImportLegacyCommand.self, StreamCommand.self, ExecCommand.self, RejectCommand.self, AcceptedCommand.self,

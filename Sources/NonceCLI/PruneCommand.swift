@@ -1,8 +1,6 @@
 import ArgumentParser
 import Foundation
 import NonceKit
-import NonceBackend
-import NonceSQLite
 
 struct PruneCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,7 +1,5 @@
 import ArgumentParser
 import NonceKit
-import NonceBackend
-import NonceSQLite
 
 struct StreamCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -32,16 +30,13 @@ struct StreamCommand: ParsableCommand {
         var json = false
 
         func run() throws {
-            let store = try database.openStore()
-            let mode: StreamMode = shared ? .shared : .exclusive
-            let existing = try store.stream(named: name)
-            let record = try existing ?? store.openStream(named: name, mode: mode)
+            let stream = try database.openDatabase().createStream(name, mode: shared ? .shared : .exclusive)
             if json {
-                try Output.line(try JSONOutput.encode(CommandResult(stream: record.name, mode: record.mode.rawValue, created: existing == nil,
+                try Output.line(try JSONOutput.encode(CommandResult(stream: name, mode: stream.mode.rawValue, created: stream.created,
                                                           keys: ["mode", "created"])))
             } else {
-                try Output.line(existing != nil ? "stream '\(record.name)' already exists (\(record.mode.rawValue))"
-                                      : "created \(record.mode.rawValue) stream '\(record.name)'")
+                try Output.line(stream.created ? "created \(stream.mode.rawValue) stream '\(name)'"
+                                      : "stream '\(name)' already exists (\(stream.mode.rawValue))")
             }
         }
     }
@@ -89,7 +84,7 @@ struct StreamCommand: ParsableCommand {
         var json = false
 
         func run() throws {
-            let changed = try database.openExistingStore().setMode(mode.mode, stream: name)
+            let changed = try database.openExistingDatabase().setMode(mode.mode, of: name)
             if json {
                 try Output.line(try JSONOutput.encode(CommandResult(stream: name, mode: mode.rawValue, changed: changed, keys: ["mode", "changed"])))
                 return

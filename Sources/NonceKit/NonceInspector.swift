@@ -17,7 +17,7 @@ public final class NonceInspector: Sendable {
     package let store: any NonceBackend
     private let clock: any NonceClock
 
-    /// The database file, as given.
+    /// The database, as given: a file's path, or a server's name.
     public var path: String { store.path }
 
     /// Opens the database at `path`, which must exist: a mistyped path is an error, never a
@@ -47,29 +47,30 @@ public final class NonceInspector: Sendable {
     ///
     /// - Throws: `NonceStoreError` `.streamNotFound` when there is no such stream.
     public func stats(of stream: String) throws -> NonceStats {
-        try NonceManager.stats(of: stream, in: store, clock: clock)
+        try NonceManager.stats(of: StreamName.normalized(stream), in: store, clock: clock)
     }
 
     /// The newest `limit` issued nonces of `stream`, newest first.
     public func history(of stream: String, limit: Int) throws -> [HistoryEntry] {
+        let stream = StreamName.normalized(stream)
         guard try store.stream(named: stream) != nil else { throw NonceStoreError.streamNotFound(stream, path: store.path) }
         return try store.history(stream: stream, limit: limit)
     }
 
     /// The newest `limit` events of `stream` (jumps, clock regressions, imports, repairs), newest first.
     public func events(of stream: String, limit: Int) throws -> [EventEntry] {
-        try store.events(stream: stream, limit: limit)
+        try store.events(stream: StreamName.normalized(stream), limit: limit)
     }
 
     /// SQLite's `integrity_check` and the invariants of every stream, or of `stream` alone.
     public func verify(stream: String? = nil) throws -> VerificationReport {
-        try store.verify(stream: stream)
+        try store.verify(stream: stream.map(StreamName.normalized))
     }
 
     /// Deletes `stream`'s history rows issued before `issuedBefore` (nanoseconds since the
     /// epoch), or all but the newest `keep`, or both limits together. The stream's state,
     /// and so its floor, is untouched.
     public func pruneHistory(of stream: String, issuedBefore: Int64? = nil, keep: Int64? = nil) throws -> PruneResult {
-        try store.pruneHistory(stream: stream, issuedBefore: issuedBefore, keep: keep)
+        try store.pruneHistory(stream: StreamName.normalized(stream), issuedBefore: issuedBefore, keep: keep)
     }
 }

@@ -11,7 +11,7 @@ extension NonceManager {
     /// ``withAPILock(timeout:label:cost:applyRateLimiting:_:)`` that inherits them (as
     /// `nonce exec` passes them on) keeps the stream's requests in order even if the
     /// process that started it is killed: the locks last until the command exits too.
-    package var lockDescriptors: [Int32] {
+    public var lockDescriptors: [Int32] {
         claim.inheritableDescriptors + (interProcessAPILock?.inheritableDescriptors ?? [])
     }
 

@@ -1,9 +1,8 @@
 import Foundation
-public import NonceBackend
-import NonceSQLite
+public import NonceKit
 
 extension LegacyImportPlan {
-    /// Writes the import into the database at `path`, creating it (and the stream) when
+    /// Writes the import into the database at `path` (a SQLite file, or a PostgreSQL URI), creating it (and the stream) when
     /// missing: raises the stream's floor to ``floor`` (it only ever rises) and records every
     /// file and an `import` event, in one durable transaction. An exclusive stream is claimed
     /// for that transaction, so the import is refused while a process issues from it.
@@ -16,13 +15,23 @@ extension LegacyImportPlan {
     ///   running process or the write fails. Nothing is written in either case.
     public func apply(toDatabaseAt path: String, wait: Duration = .seconds(10)) throws -> LegacyImportReport {
         try checkAccepted()
-        return try apply(to: SQLiteStore(path: path, configuration: .init(busyTimeout: wait)))
+        return try apply(to: NonceDatabase(path, wait: wait))
     }
 
     /// What ``apply(toDatabaseAt:wait:)`` would do, writing nothing and creating nothing.
     public func preview(databaseAt path: String, wait: Duration = .seconds(10)) throws -> LegacyImportReport {
-        let exists = access(path, F_OK) == 0
-        return try preview(against: exists ? SQLiteStore(path: path, configuration: .init(busyTimeout: wait, createIfMissing: false)) : nil)
+        try preview(against: NonceDatabase.existing(path, wait: wait))
+    }
+
+    /// Writes the import into a database already open (see ``apply(toDatabaseAt:wait:)``).
+    public func apply(to database: NonceDatabase) throws -> LegacyImportReport {
+        try apply(to: database.store)
+    }
+
+    /// What ``apply(to:)-(NonceDatabase)`` would do, writing nothing; `database` is nil when
+    /// there is none yet (``NonceDatabase/existing(_:wait:)``): the floor before is then 0.
+    public func preview(against database: NonceDatabase?) throws -> LegacyImportReport {
+        try preview(against: database?.store)
     }
 
     /// Writes the import through an open store (see ``apply(toDatabaseAt:wait:)``).

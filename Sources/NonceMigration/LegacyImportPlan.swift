@@ -1,6 +1,6 @@
 import Foundation
 public import NonceBackend
-import NonceSQLite
+
 
 /// Every legacy file read and judged, before anything is written: the floor it would set,
 /// and what stands in the way.

@@ -1,5 +1,5 @@
 import NonceBackend
-import NonceSQLite
+
 
 /// The tick of a legacy nonce: the old managers wrote Unix times in milliseconds,
 /// microseconds or nanoseconds, sometimes under one file name; python-kraken-sdk writes

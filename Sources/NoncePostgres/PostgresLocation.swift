@@ -1,5 +1,5 @@
 import Foundation
-import NonceKit
+
 import NonceBackend
 
 /// Where a PostgreSQL store lives, parsed from a `postgres://` or `postgresql://` URI in

@@ -196,48 +196,19 @@ extension PostgresStore {
     }
 }
 
-// MARK: Baselines for `nonce bench`
+// MARK: Statements of a tool's own
 
 extension PostgresStore {
-    /// The bare form of one shared nonce: the same writes `nonce_next` makes (raise the
-    /// stream row, insert the history row) as one statement in its own transaction, with
-    /// nothing around it: no function, no checks, no repair. Runs `count` of them on this
-    /// store's connection; returns seconds.
-    package func bareSharedLoop(streamID: Int64, count: Int) throws -> Double {
-        let start = ContinuousClock.now
-        for _ in 0..<count {
-            try session.query("""
-                WITH s AS (UPDATE streams SET last_issued = last_issued + 1, high_water_mark = last_issued + 1,
-                                              issued_total = issued_total + 1
-                           WHERE id = $1 RETURNING id, last_issued)
-                INSERT INTO history (stream_id, nonce, issued_at, pid) SELECT id, last_issued, last_issued, 1 FROM s
-                """, [.integer(streamID)])
+    /// Runs one statement of the caller's own in this store's schema, on its session, in a
+    /// transaction of its own: for tools that measure the store against bare SQL (`nonce
+    /// bench`'s baselines). `durable: false` commits as the engine's history batches do,
+    /// without waiting for the server's disk.
+    package func execute(_ sql: String, _ values: [PostgresValue], durable: Bool = true) throws {
+        if durable {
+            try session.query(sql, values)
+        } else {
+            try session.transaction(durable: false) { connection in try connection.execute(sql, values) }
         }
-        let elapsed = (ContinuousClock.now - start).components
-        return Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
-    }
-
-    /// The bare form of an exclusive stream's history: `rows` rows in batches of 8,192, each
-    /// one `INSERT ... SELECT FROM unnest(...)` in its own transaction, with nothing else.
-    package func bareHistoryInsert(streamID: Int64, rows: Int) throws -> Double {
-        var nonce = WallClock.nanoseconds() - Int64(rows)
-        let start = ContinuousClock.now
-        var written = 0
-        while written < rows {
-            let batch = min(8_192, rows - written)
-            let nonces = (0..<batch).map { nonce + 1 + Int64($0) }
-            nonce += Int64(batch)
-            // The same rows as the engine's unlabelled batches: nonce and time arrays.
-            try session.transaction(durable: false) { connection in
-                try connection.execute("""
-                    INSERT INTO history (stream_id, nonce, issued_at, pid)
-                    SELECT $1, r.nonce, r.issued_at, 1 FROM unnest($2::bigint[], $3::bigint[]) AS r(nonce, issued_at)
-                    """, [.integer(streamID), .integers(nonces), .integers(nonces)])
-            }
-            written += batch
-        }
-        let elapsed = (ContinuousClock.now - start).components
-        return Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
     }
 
     /// Drops this store's schema and everything in it: for `nonce bench`'s scratch schema.

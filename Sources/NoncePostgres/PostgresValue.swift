@@ -1,7 +1,7 @@
 import PostgresNIO
 
 /// A statement parameter: the few types NonceStore's statements bind, NULL included.
-enum PostgresValue: Sendable {
+package enum PostgresValue: Sendable {
     case integer(Int64)
     case text(String)
     case real(Double)
@@ -11,9 +11,9 @@ enum PostgresValue: Sendable {
     case flags([Bool])
 
     /// An optional integer, NULL when nil.
-    static func integer(_ value: Int64?) -> Self { value.map { .integer($0) } ?? .null }
+    package static func integer(_ value: Int64?) -> Self { value.map { .integer($0) } ?? .null }
     /// An optional text, NULL when nil.
-    static func text(_ value: String?) -> Self { value.map { .text($0) } ?? .null }
+    package static func text(_ value: String?) -> Self { value.map { .text($0) } ?? .null }
 }
 
 extension PostgresBindings {

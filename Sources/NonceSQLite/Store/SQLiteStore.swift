@@ -315,3 +315,8 @@ package final class SQLiteStore: Sendable {
         }
     }
 }
+
+extension SQLiteStore {
+    /// The SQLite library in use, as it reports itself (`sqlite3_libversion`).
+    package static var libraryVersion: String { String(cString: sqlite3_libversion()) }
+}

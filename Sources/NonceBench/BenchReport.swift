@@ -1,15 +1,17 @@
 import Foundation
 
 /// Everything one `nonce bench` run measured; parts left out with `--only` are nil.
-struct BenchReport: Codable {
+public struct BenchReport: Encodable, Sendable {
     var results: [BenchResult] = []
     /// Single-call latencies: history off and on, 1 and 2 threads.
     var latencies: [BenchLatency] = []
     var restart: BenchRestart?
     var memory: BenchMemory?
 
+    private enum CodingKeys: String, CodingKey { case results, latencies, restart, memory }
+
     /// Writes a part left out with `--only` as `null` rather than leaving its key out.
-    func encode(to encoder: any Encoder) throws {
+    public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(results, forKey: .results)
         try container.encode(latencies, forKey: .latencies)
@@ -17,7 +19,8 @@ struct BenchReport: Codable {
         try container.encode(memory, forKey: .memory)
     }
 
-    var text: String {
+    /// The report for people: a table of figures with their ratios, then the other parts.
+    public var text: String {
         var parts: [String] = []
         if !results.isEmpty { parts.append(BenchResult.table(results) + "\n") }
         parts += latencies.map(\.text)

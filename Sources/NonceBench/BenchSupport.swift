@@ -1,6 +1,5 @@
 import Foundation
 import NonceKit
-import NonceBackend
 import NonceSQLite
 
 /// One measured figure, and its ratio to the baseline that bounds it.
@@ -52,13 +51,10 @@ struct BenchResult: Codable {
     }
 }
 
-/// Progress lines on stderr, so long runs show they are alive and stdout stays the result.
+/// Progress lines, so long runs show they are alive (the CLI writes them to stderr).
 struct BenchProgress {
-    let enabled: Bool
-    func say(_ text: String) {
-        guard enabled else { return }
-        FileHandle.standardError.write(Data("bench: \(text)\n".utf8))
-    }
+    let say: @Sendable (String) -> Void
+    func say(_ text: String) { say(text) }
 }
 
 /// Where a benchmark writes: a fresh temporary directory, removed afterwards, or the
@@ -136,7 +132,7 @@ enum SharedStreamBench {
 
     /// Seconds until `processes` copies of `nonce next --count` on one shared stream are done.
     static func processes(_ processes: Int, path: String, count: Int) throws -> Double {
-        _ = try SQLiteStore(path: path).openStream(named: "bench-shared-n", mode: .shared)
+        try NonceDatabase(path).createStream("bench-shared-n", mode: .shared)
         return try children(processes, ["next", "--count", String(count), "--stream", "bench-shared-n", "--db", path])
     }
 

@@ -1,4 +1,3 @@
-package import NonceBackend
 
 /// What a database argument names: a SQLite file, or a PostgreSQL server by URI.
 package enum DatabaseLocation {

@@ -1,7 +1,5 @@
-import ArgumentParser
 import Foundation
 import NonceKit
-import NonceBackend
 import NonceSQLite
 
 /// Resident memory of a long run with history: does it stay flat?
@@ -34,7 +32,7 @@ enum MemoryBench {
     static func runChild(path: String, count: Int) throws -> BenchMemory {
         let child = Process()
         child.executableURL = SharedStreamBench.selfExecutable
-        child.arguments = [BenchMemoryRunCommand.configuration.commandName ?? "", "--db", path, "--count", String(count)]
+        child.arguments = [BenchChild.memoryRun, "--db", path, "--count", String(count)]
         let output = Pipe()
         child.standardOutput = output
         try child.run()
@@ -61,24 +59,10 @@ enum MemoryBench {
         }
         try manager.close()
         let seconds = (ContinuousClock.now - start).seconds
-        let recorded = try SQLiteStore(path: path).stream(named: "bench-memory")?.issuedTotal ?? 0
+        let recorded = try NonceInspector(path: path).stats(of: "bench-memory").issuedTotal
         guard recorded == Int64(count) else { throw BenchError("the memory run recorded \(recorded) of \(count) nonces") }
         return BenchMemory(nonces: count, seconds: seconds, residentAtStartBytes: atStart, residentSamplesBytes: sampled,
                            peakResidentBytes: ResidentMemory.peak())
-    }
-}
-
-/// The child side of the memory run; not for people (hidden from help).
-struct BenchMemoryRunCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "bench-memory-run", abstract: "The child process of `nonce bench`'s memory run.", shouldDisplay: false)
-
-    @OptionGroup var database: DatabaseFileOption
-
-    @Option var count = 1_000_000
-
-    func run() throws {
-        try Output.line(try JSONOutput.encode(MemoryBench.run(path: database.path, count: count)))
     }
 }
 

@@ -1,6 +1,5 @@
-import ArgumentParser
+#if PostgreSQL
 import Foundation
-import NonceBackend
 import NonceKit
 import NoncePostgres
 
@@ -20,7 +19,7 @@ enum PostgresBench {
             let bareStream = try store.openStream(named: "bare-\(processes)", mode: .shared)
             let bare = BenchResult(name: "bare transactions, \(processes) process(es) (baseline)", count: processes * sharedCount,
                                    seconds: try SharedStreamBench.children(processes, [
-                                       BenchPostgresBareCommand.configuration.commandName ?? "", "--db", scratch,
+                                       BenchChild.postgresBare, "--db", scratch,
                                        "--stream-id", String(bareStream.id), "--count", String(sharedCount),
                                    ]))
             progress.say("shared stream, \(processes) process(es)")
@@ -34,7 +33,7 @@ enum PostgresBench {
         progress.say("baseline: bare batched insert of \(count) history rows")
         let bulkStream = try store.openStream(named: "bulk", mode: .exclusive)
         let bulk = BenchResult(name: "bare batched history insert (baseline)", count: count,
-                               seconds: try store.bareHistoryInsert(streamID: bulkStream.id, rows: count))
+                               seconds: try PostgresBaselines.historyInsert(on: store, streamID: bulkStream.id, rows: count))
         progress.say("exclusive stream, history on")
         let exclusive = try BenchResult(name: "exclusive, history on", count: count, baseline: bulk) {
             let manager = try NonceManager(database: scratch, configuration: .init(stream: "exclusive"))
@@ -51,15 +50,9 @@ enum PostgresBench {
 
 /// The child process of the PostgreSQL bench's bare baseline: one connection, a loop of
 /// single-statement transactions.
-struct BenchPostgresBareCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "bench-postgres-bare", abstract: "The child process of `nonce bench`'s PostgreSQL baseline.", shouldDisplay: false)
-
-    @Option var db: String
-    @Option var streamID: Int64
-    @Option var count = 1_000
-
-    func run() throws {
-        _ = try PostgresStore(uri: db).bareSharedLoop(streamID: streamID, count: count)
+enum PostgresBareChild {
+    static func run(uri: String, streamID: Int64, count: Int) throws {
+        _ = try PostgresBaselines.sharedLoop(on: PostgresStore(uri: uri), streamID: streamID, count: count)
     }
 }
+#endif
