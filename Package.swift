@@ -153,7 +153,7 @@ let package = Package(
         ),
         .testTarget(
             name: "NonceMigrationTests",
-            dependencies: ["NonceMigration", "NonceBackend", "NonceSQLite", "NonceTestSupport"],
+            dependencies: ["NonceMigration", "NonceKit", "NonceBackend", "NonceSQLite", "NonceTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -77,6 +77,10 @@ package protocol NonceBackend: AnyObject, Sendable {
     /// Folds the write-ahead log (or its equivalent) back; false when a reader held it.
     @discardableResult
     func checkpoint() throws -> Bool
+    /// The backend's own housekeeping between a holder's writes: checkpoints the log once it
+    /// has grown past the backend's limit. Nil when nothing was due (or the backend has no
+    /// log of its own, as a server); else what ``checkpoint()`` returned.
+    func checkpointIfDue() throws -> Bool?
     func fileSizes() -> StoreFileSizes
 
     // MARK: Legacy imports
@@ -125,7 +129,7 @@ package protocol StreamClaim: AnyObject, Sendable {
 /// The caller polls: waiting belongs to the caller's policy (threads or tasks).
 package protocol InterProcessLock: AnyObject, Sendable {
     /// Takes it if no other holder has it; false when one does.
-    func tryLock() throws -> Bool
+    func tryLock() throws(NonceStoreError) -> Bool
     func unlock()
     /// As ``StreamClaim/inheritableDescriptors``.
     var inheritableDescriptors: [Int32] { get }

@@ -131,3 +131,12 @@ public struct NonceStoreError: Error, Sendable, Equatable, CustomStringConvertib
 /// message, SQLSTATE and detail): ``NonceStoreError/description`` leaves it out rather than
 /// say them twice.
 package protocol CauseInMessage: Error {}
+
+extension NonceStoreError {
+    /// `error` itself when it already is a `NonceStoreError`, else `wrap(error)`: a code set
+    /// below (a server's `exhausted`, a moved file, a lost connection) reaches the caller
+    /// unchanged, and a layer names its own code only for a failure that has none.
+    package static func keeping(_ error: any Error, or wrap: (any Error) -> NonceStoreError) -> NonceStoreError {
+        (error as? NonceStoreError) ?? wrap(error)
+    }
+}

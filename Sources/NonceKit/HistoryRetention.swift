@@ -1,5 +1,4 @@
 import NonceBackend
-import NonceSQLite
 
 /// An automatic pruning policy for a stream's history, applied by the holder of an
 /// exclusive stream's background writer. Pruning removes history rows only, never the state
@@ -21,8 +20,7 @@ public struct HistoryRetention: Sendable, Equatable {
 
 extension IssuerCore {
     /// Housekeeping the background writer does between writes: the retention policy when
-    /// it is due, and a checkpoint when the write-ahead log has grown past
-    /// the store (a reader may have held one off).
+    /// it is due, and the backend's own (a SQLite checkpoint when its log has grown).
     func maintain(lastPrune: inout ContinuousClock.Instant) {
         if let retention = configuration.history.retention, ContinuousClock.now - lastPrune >= retention.interval {
             lastPrune = ContinuousClock.now
@@ -36,14 +34,12 @@ extension IssuerCore {
                 logger.warning("pruning the history failed", metadata: ["error": "\(error)"])
             }
         }
-        if store.fileSizes().wal > SQLiteStore.walSizeLimit {
-            do {
-                if try !store.checkpoint() {
-                    logger.notice("the write-ahead log could not be checkpointed fully; a reader holds an old snapshot")
-                }
-            } catch {
-                logger.warning("checkpoint failed", metadata: ["error": "\(error)"])
+        do {
+            if try store.checkpointIfDue() == false {
+                logger.notice("the write-ahead log could not be checkpointed fully; a reader holds an old snapshot")
             }
+        } catch {
+            logger.warning("checkpoint failed", metadata: ["error": "\(error)"])
         }
     }
 }

@@ -24,7 +24,7 @@ extension IssuerCore {
             do {
                 try store.apply(change, durable: true)
             } catch {
-                throw .markNotDurable(stream: streamName, database: store.path, cause: error)
+                throw .keeping(error) { .markNotDurable(stream: streamName, database: store.path, cause: $0) }
             }
             state.withLock { state in
                 state.last = max(state.last, floor)

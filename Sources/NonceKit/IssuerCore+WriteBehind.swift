@@ -67,7 +67,7 @@ extension IssuerCore {
                 // Fail closed: a nonce whose history cannot be written is not issued. A failed
                 // final write is kept too, for close() to report.
                 if hasRows || releasing, state.failure == nil {
-                    state.failure = .historyWriteFailed(stream: streamName, database: store.path, cause: error)
+                    state.failure = .keeping(error) { .historyWriteFailed(stream: streamName, database: store.path, cause: $0) }
                 }
             }
             return false

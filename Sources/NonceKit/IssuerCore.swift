@@ -165,7 +165,7 @@ final class IssuerCore: Sendable {
             do {
                 try store.apply(change, durable: true)
             } catch {
-                throw .markNotDurable(stream: streamName, database: store.path, cause: error)
+                throw .keeping(error) { .markNotDurable(stream: streamName, database: store.path, cause: $0) }
             }
             state.withLock { state in
                 state.last = max(state.last, nonce)
@@ -195,7 +195,7 @@ final class IssuerCore: Sendable {
                 try store.apply(change, durable: true)
             } catch {
                 logger.error("mark renewal failed", metadata: ["error": "\(error)"])
-                throw .markNotDurable(stream: streamName, database: store.path, cause: error)
+                throw .keeping(error) { .markNotDurable(stream: streamName, database: store.path, cause: $0) }
             }
             state.withLock { state in
                 state.highWaterMark = max(state.highWaterMark, target)

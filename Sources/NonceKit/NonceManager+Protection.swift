@@ -21,7 +21,7 @@ extension NonceManager {
         do {
             count = try store.recordRejection(stream: stream, at: configuration.timing.clock.now(), detail: reason)
         } catch {
-            throw .markNotDurable(stream: stream, database: store.path, doing: "recording the rejection", cause: error)
+            throw .keeping(error) { .markNotDurable(stream: stream, database: store.path, doing: "recording the rejection", cause: $0) }
         }
         rejections.withLock { known in
             known.inARow = count
@@ -45,7 +45,7 @@ extension NonceManager {
         do {
             try store.recordSuccess(stream: stream, at: configuration.timing.clock.now())
         } catch {
-            throw .markNotDurable(stream: stream, database: store.path, doing: "recording the success", cause: error)
+            throw .keeping(error) { .markNotDurable(stream: stream, database: store.path, doing: "recording the success", cause: $0) }
         }
         rejections.withLock { $0.inARow = 0 }
     }

@@ -44,7 +44,7 @@ final class RateLimiter: Sendable {
                     stream: streamName, cost: cost, maximum: tier.maximum, decayPerSecond: tier.decayPerSecond, now: now)
                 if wait > 0 { return wait }
             } catch {
-                throw .rateCounterFailed(stream: streamName, database: store.path, cause: error)
+                throw .keeping(error) { .rateCounterFailed(stream: streamName, database: store.path, cause: $0) }
             }
         }
         // Checked above, taken now under one lock: another thread may have taken the room
@@ -114,7 +114,7 @@ final class RateLimiter: Sendable {
         do {
             try store.holdRateCharge(stream: streamName, cost: cost, decayPerSecond: tier.decayPerSecond, takenAt: takenAt, now: clock.now())
         } catch {
-            throw .rateCounterFailed(stream: streamName, database: store.path, cause: error)
+            throw .keeping(error) { .rateCounterFailed(stream: streamName, database: store.path, cause: $0) }
         }
     }
 

@@ -58,7 +58,7 @@ final class SharedIssuer: IssuingEngine {
         do {
             nonce = try store.issueShared(stream: streamName, now: now, pid: pid, label: label, clockStepBack: stepBack)
         } catch {
-            throw .issueFailed(stream: streamName, database: store.path, cause: error)
+            throw .keeping(error) { .issueFailed(stream: streamName, database: store.path, cause: $0) }
         }
         metrics.issueLatency.recordNanoseconds((ContinuousClock.now - started).wholeNanoseconds)
         metrics.issued.increment()
@@ -77,7 +77,7 @@ final class SharedIssuer: IssuingEngine {
             logger.notice("jumped forward", metadata: ["by_ns": "\(span)", "floor": "\(floor)", "reason": "\(reason)"])
             return floor
         } catch {
-            throw .markNotDurable(stream: streamName, database: store.path, cause: error)
+            throw .keeping(error) { .markNotDurable(stream: streamName, database: store.path, cause: $0) }
         }
     }
 

@@ -11,6 +11,18 @@ enum PostgresFailure {
         case exhausted = "NS003"
         case historyKept = "NS004"
         case badJump = "NS005"
+        case labelTooLong = "NS006"
+
+        /// The code a caller switches on: the same as the SQLite backend's for the same refusal.
+        var code: NonceStoreError.Code {
+            switch self {
+            case .noStream: .streamNotFound
+            case .exclusive: .modeMismatch
+            case .exhausted: .exhausted
+            case .historyKept: .orphanedHistory
+            case .badJump, .labelTooLong: .invalidArgument
+            }
+        }
     }
 
     /// The SQLSTATE a server error carries, if it is one.
@@ -36,13 +48,13 @@ enum PostgresFailure {
             return NonceStoreError(.connectionLost, "the connection to \(location.description) was lost: \(server)",
                                    database: location.description, cause: server)
         }
+        if let refusal = server.sqlState.flatMap(Refusal.init(rawValue:)) {
+            // The schema's own refusals are written for people already.
+            return NonceStoreError(refusal.code, server.description, database: location.description, cause: server)
+        }
         switch server.sqlState {
         case "25006":
             return readOnly(location, inRecovery: nil, cause: server)
-        case Refusal.noStream.rawValue, Refusal.exclusive.rawValue, Refusal.exhausted.rawValue,
-             Refusal.historyKept.rawValue, Refusal.badJump.rawValue:
-            // The schema's own refusals are written for people already.
-            return NonceStoreError(.writeFailed, server.description, database: location.description, cause: server)
         default:
             return NonceStoreError(.writeFailed, "\(location.description): \(server)", database: location.description, cause: server)
         }

@@ -142,17 +142,22 @@ final class PostgresAPILock: InterProcessLock {
 
     /// One more try on a new connection when the old one was lost: a lost session holds no
     /// lock, so asking again is always safe.
-    func tryLock() throws -> Bool {
+    func tryLock() throws(NonceStoreError) -> Bool {
         do {
             return try attempt()
-        } catch let error as NonceStoreError where error.code == .connectionLost {
+        } catch let error where error.code == .connectionLost {
             return try attempt()
         }
     }
 
-    private func attempt() throws -> Bool {
-        try session.query("SELECT pg_try_advisory_lock($1::integer, $2::integer)", [.integer(Int64(key.0)), .integer(key.1)])[0]
-            .column(0, as: Bool.self)
+    private func attempt() throws(NonceStoreError) -> Bool {
+        do {
+            return try session.query("SELECT pg_try_advisory_lock($1::integer, $2::integer)", [.integer(Int64(key.0)), .integer(key.1)])[0]
+                .column(0, as: Bool.self)
+        } catch {
+            throw .keeping(error) { NonceStoreError(.connectionLost, "the API lock's session with \(session.location.description) failed",
+                                                    database: session.location.description, cause: $0) }
+        }
     }
 
     func unlock() {

@@ -47,6 +47,9 @@ extension PostgresStore {
     @discardableResult
     package func checkpoint() throws -> Bool { true }
 
+    /// The server checkpoints its own log.
+    package func checkpointIfDue() throws -> Bool? { nil }
+
     /// The schema's tables and indexes on disk; the server's WAL is not the store's.
     package func fileSizes() -> StoreFileSizes {
         let bytes = try? session.query("""

@@ -28,7 +28,7 @@ extension PostgresStore {
             case .noStream: throw NonceStoreError.streamNotFound(name, path: path)
             case .exclusive: throw NonceStoreError.modeMismatch(stream: name, actual: .exclusive, requested: .shared)
             case .exhausted: throw NonceStoreError(.exhausted, error.message, stream: name, database: path, cause: error.cause)
-            case .badJump: throw NonceStoreError(.invalidArgument, error.message, stream: name, database: path, cause: error.cause)
+            case .badJump, .labelTooLong: throw NonceStoreError(.invalidArgument, error.message, stream: name, database: path, cause: error.cause)
             case .historyKept, nil: throw error
             }
         }

@@ -55,6 +55,6 @@ struct CopyStreamTests {
         let copy = try ChildProcess.nonce(["copy-stream", "--from", source, "--to", destination])
         #expect(copy.status != 0)
         #expect(copy.stderr.contains("held by process"), "\(copy.stderr)")
-        #expect(try NonceDatabase.open(destination).stream(named: "default") == nil)
+        #expect(try BackendOpener.open(destination).stream(named: "default") == nil)
     }
 }

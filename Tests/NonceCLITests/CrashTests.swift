@@ -73,7 +73,7 @@ struct CrashTests {
         try manager.close()
         #expect(next > largestSeen)
         #expect(totalSeen > 0)
-        let report = try NonceDatabase.open(database).verify(stream: nil)
+        let report = try BackendOpener.open(database).verify(stream: nil)
         #expect(report.isValid, "\(report.problems)")
     }
 

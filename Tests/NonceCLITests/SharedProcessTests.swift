@@ -1,3 +1,4 @@
+import NonceKit
 import Foundation
 import NonceBackend
 import NoncePostgres
@@ -25,7 +26,7 @@ struct SharedProcessTests {
         }
         let all = perProcess.flatMap { $0 }
         #expect(Set(all).count == all.count)
-        let store = try NonceDatabase.open(database)
+        let store = try BackendOpener.open(database)
         let history = try store.history(stream: stream, limit: all.count + 10)
         #expect(history.count == all.count)
         #expect(Set(history.map { UInt64($0.nonce) }) == Set(all))
@@ -65,14 +66,14 @@ struct SharedProcessTests {
             usleep(UInt32.random(in: 0...200_000))
             child.kill()
             let printed = child.remainingLines().compactMap(UInt64.init)
-            let store = try NonceDatabase.open(database)
+            let store = try BackendOpener.open(database)
             let recorded = Set(try store.history(stream: "k", limit: 10_000_000).map { UInt64($0.nonce) })
             // Each shared nonce commits (synced) before it is returned, so before it is printed.
             #expect(printed.allSatisfy(recorded.contains))
             let next = try ChildProcess.nonce(["next", "--stream", "k", "--db", database])
             #expect(UInt64(next.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0 > (recorded.max() ?? 0))
         }
-        #expect(try NonceDatabase.open(database).verify(stream: nil).isValid)
+        #expect(try BackendOpener.open(database).verify(stream: nil).isValid)
     }
 
     @Test("the Python package and the Swift CLI issue concurrently from one sequence", .enabled(if: python3 != nil))
@@ -142,7 +143,7 @@ struct SharedProcessTests {
         #expect(result.status == 7)
         let fields = result.stdout.split(separator: " ").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
         #expect(fields.count == 2 && fields[1] == "k")
-        let recorded = try NonceDatabase.open(database).history(stream: "k", limit: 1).first
+        let recorded = try BackendOpener.open(database).history(stream: "k", limit: 1).first
         #expect(recorded.map { String($0.nonce) } == fields.first)
         #expect(recorded?.label == "sh")
         let missing = try ChildProcess.nonce(["exec", "--stream", "k", "--db", database, "--", "no-such-command-here"])

@@ -132,7 +132,7 @@ struct EveryBackendTests {
         let directory = try TemporaryDirectory()
         let database = backend.database(in: directory)
         let floor: UInt64 = UInt64(WallClock.nanoseconds()) + 3_600_000_000_000
-        let store = try NonceDatabase.open(database)
+        let store = try BackendOpener.open(database)
         let plan = try LegacyImportPlan(paths: [], values: [String(floor)], options: .init(stream: "k", acceptFuture: true))
         let report = try plan.apply(to: store)
         #expect(report.floorAfter == floor)

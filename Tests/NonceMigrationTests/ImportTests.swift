@@ -1,5 +1,6 @@
 import Foundation
 @testable import NonceMigration
+import NonceKit
 import NonceBackend
 import NonceSQLite
 import Testing
@@ -68,7 +69,7 @@ struct ImportTests {
         let directory = try LegacyDirectory()
         let expected = try Self.mixedBot(directory)
         let plan = try LegacyImportPlan(paths: [directory.root], options: .init(now: fixedNow))
-        let fresh = try plan.preview(against: nil)
+        let fresh = try plan.preview(against: nil as NonceDatabase?)
         #expect(fresh.dryRun && fresh.outcome == .raised && fresh.floorAfter == UInt64(expected.floor) && fresh.importID == nil)
         #expect(!FileManager.default.fileExists(atPath: directory.database))
 

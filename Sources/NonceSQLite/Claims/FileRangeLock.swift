@@ -3,7 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import NonceBackend
+package import NonceBackend
 
 /// A lock on one byte of a database file: one byte per stream's claim and one per stream's
 /// API lock, far above the bytes SQLite locks. Exclusive, or shared with other shared
@@ -65,7 +65,13 @@ package final class FileRangeLock: InterProcessLock {
     package var inheritableDescriptors: [Int32] { [descriptor] }
 
     /// Takes the lock exclusively if no other holder has it.
-    package func tryLock() throws -> Bool { try tryLock(shared: false) }
+    package func tryLock() throws(NonceStoreError) -> Bool {
+        do {
+            return try tryLock(shared: false)
+        } catch {
+            throw .cannotOpen(path: error.path, reason: error.description, cause: error)
+        }
+    }
 
     /// Takes the lock if no conflicting holder has it; returns false when one does.
     ///

@@ -77,6 +77,12 @@ extension SQLiteStore {
     /// - Returns: true when every frame was copied; false when a reader's snapshot still
     ///   needs some (a long-lived reader, such as an open `sqlite3` shell, starves checkpoints).
     @discardableResult
+    /// Checkpoints once the log has passed ``walSizeLimit``: a reader may have held off the
+    /// automatic checkpoints, and a log that keeps growing slows every read.
+    package func checkpointIfDue() throws -> Bool? {
+        fileSizes().wal > Self.walSizeLimit ? try checkpoint() : nil
+    }
+
     package func checkpoint() throws -> Bool {
         try withConnection { connection in
             // Row: busy flag, frames in the log, frames checkpointed.
