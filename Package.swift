@@ -172,7 +172,7 @@ let package = Package(
         // that nothing there can lower a stream's floor while a manager holds it.
         .testTarget(
             name: "PublicAPITests",
-            dependencies: ["NonceKit", "NonceMigration", "NonceTestSupport"],
+            dependencies: ["NonceKit", "NonceKitTesting", "NonceMigration", "NonceTestSupport"],
             packageAccess: false,
             swiftSettings: swiftSettings
         ),

@@ -51,8 +51,11 @@ package protocol NonceBackend: AnyObject, Sendable {
     // MARK: Shared streams: one durable transaction per nonce
 
     /// Issues one nonce atomically: `max(now, floor + 1)` over every record, with its history row.
+    /// `now` and `clockStepBack` are the caller's clock; a backend with a clock of its own (a
+    /// server shared by hosts) reads that instead, so no host's skew can reorder nonces.
     func issueShared(stream name: String, now: Int64, pid: Int32, label: String?, clockStepBack: Int64?) throws -> Int64
-    /// Moves a shared stream's floor to `max(floor, now) + nanoseconds`; returns it.
+    /// Moves a shared stream's floor to `max(floor, now) + nanoseconds` (`now` as for
+    /// ``issueShared(stream:now:pid:label:clockStepBack:)``); returns it.
     func jumpShared(stream name: String, by nanoseconds: Int64, now: Int64, reason: String) throws -> Int64
 
     // MARK: Protection: rejections and the rate counter

@@ -124,6 +124,10 @@ final class PostgresClaim: StreamClaim {
         store.claimSessions.withLock { sessions in
             if sessions[streamID] === session { sessions[streamID] = nil }
         }
+        // Unlocked before the session closes: the server ends a closed session's locks only
+        // once it reads the end of the stream, so without this a claim right after a release
+        // (the next manager on the stream, in this process or another) could be refused.
+        _ = try? session.query("SELECT pg_advisory_unlock_all()")
         session.close()
     }
 

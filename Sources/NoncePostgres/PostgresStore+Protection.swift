@@ -27,35 +27,31 @@ extension PostgresStore {
 
     package func takeRateCounter(stream name: String, cost: Double, maximum: Double, decayPerSecond: Double, now: Int64) throws -> Int64 {
         try protectionWrite(stream: name, durable: false) { connection, id in
-            let saved = try savedCounter(id, on: connection)
-            let level = saved.map { RateCounterMath.decayed(level: $0.level, from: $0.at, to: now, perSecond: decayPerSecond) } ?? 0
-            let wait = RateCounterMath.wait(level: level, cost: cost, maximum: maximum, perSecond: decayPerSecond)
-            guard wait == 0 else { return wait }
-            try saveCounter(id, level: level + cost, at: max(now, saved?.at ?? now), on: connection)
-            return 0
+            let taken = RateCounterMath.take(try savedCounter(id, on: connection), cost: cost, maximum: maximum,
+                                             perSecond: decayPerSecond, now: now)
+            if let counter = taken.save { try saveCounter(id, counter, on: connection) }
+            return taken.wait
         }
     }
 
     package func holdRateCharge(stream name: String, cost: Double, decayPerSecond: Double, takenAt: Int64, now: Int64) throws {
         try protectionWrite(stream: name, durable: false) { connection, id in
-            let saved = try savedCounter(id, on: connection)
-            let level = saved.map { RateCounterMath.decayed(level: $0.level, from: $0.at, to: now, perSecond: decayPerSecond) } ?? 0
-            let held = min(cost, Double(max(0, now - takenAt)) / 1e9 * decayPerSecond)
-            guard held > 0 else { return }
-            try saveCounter(id, level: level + held, at: max(now, saved?.at ?? now), on: connection)
+            let held = RateCounterMath.hold(try savedCounter(id, on: connection), cost: cost, perSecond: decayPerSecond,
+                                            takenAt: takenAt, now: now)
+            if let counter = held { try saveCounter(id, counter, on: connection) }
         }
     }
 
-    private func savedCounter(_ id: Int64, on connection: PostgresTransaction) throws -> (level: Double, at: Int64)? {
+    private func savedCounter(_ id: Int64, on connection: PostgresTransaction) throws -> RateCounterMath.Saved? {
         try connection.query("SELECT level, updated_at FROM rate_counters WHERE stream_id = $1", [.integer(id)]).first
             .map { (try $0.column(0, as: Double.self), try $0.column(1, as: Int64.self)) }
     }
 
-    private func saveCounter(_ id: Int64, level: Double, at: Int64, on connection: PostgresTransaction) throws {
+    private func saveCounter(_ id: Int64, _ counter: RateCounterMath.Saved, on connection: PostgresTransaction) throws {
         try connection.execute("""
             INSERT INTO rate_counters (stream_id, level, updated_at) VALUES ($1, $2, $3)
             ON CONFLICT (stream_id) DO UPDATE SET level = excluded.level, updated_at = excluded.updated_at
-            """, [.integer(id), .real(level), .integer(at)])
+            """, [.integer(id), .real(counter.level), .integer(counter.at)])
     }
 
     /// One transaction on the stream's row, locked first: every process's counter updates

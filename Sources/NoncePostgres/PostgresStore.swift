@@ -109,7 +109,30 @@ package final class PostgresStore: NonceBackend {
     func createStreamIfMissing(named name: String, mode: StreamMode, floor: Int64?, on connection: PostgresTransaction) throws -> StreamRecord {
         let select = "SELECT \(Self.streamColumns) FROM streams WHERE name = $1"
         if let existing = try connection.query(select, [.text(name)]).first { return try Self.decodeStream(existing) }
-        let orphans: [(id: Int64, top: Int64)] = try connection.query("""
+        let orphans = try orphanedHistory(on: connection)
+        try orphans.allowCreating(name, floor: floor, path: path)
+        let now = WallClock.nanoseconds()
+        // Two hosts creating one stream at once: one inserts, both read the same row.
+        try connection.execute("""
+            INSERT INTO streams (name, mode, created_at, updated_at) VALUES ($1, $2, $3, $3) ON CONFLICT (name) DO NOTHING
+            """, [.text(name), .text(mode.rawValue), .integer(now)])
+        guard let row = try connection.query(select, [.text(name)]).first else { throw NonceStoreError.streamNotFound(name, path: path) }
+        let record = try Self.decodeStream(row)
+        guard let top = orphans.top else { return record }
+        for orphan in orphans.streams {
+            try connection.execute("UPDATE history SET stream_id = $1 WHERE stream_id = $2", [.integer(record.id), .integer(orphan.id)])
+            try connection.execute("UPDATE events SET stream_id = $1 WHERE stream_id = $2", [.integer(record.id), .integer(orphan.id)])
+        }
+        try connection.execute("UPDATE streams SET last_issued = $1, high_water_mark = greatest(high_water_mark, $1) WHERE id = $2",
+                               [.integer(top), .integer(record.id)])
+        try insertEvent(streamID: record.id, at: now, kind: .historyAdopted, detail: orphans.adoptionDetail, floor: top, on: connection)
+        return try Self.decodeStream(try connection.query(select, [.text(name)])[0])
+    }
+
+    /// History, and floors recorded in events, left by streams whose row is gone. Walks the
+    /// distinct stream ids of the (stream_id, nonce) index (one seek per stream), not the rows.
+    private func orphanedHistory(on connection: PostgresTransaction) throws -> OrphanedHistory {
+        let history = try connection.query("""
             WITH RECURSIVE ids(id) AS (  -- a skip scan of the (stream_id, nonce) index
                 SELECT min(stream_id) FROM history
                 UNION ALL
@@ -118,26 +141,11 @@ package final class PostgresStore: NonceBackend {
             SELECT ids.id, (SELECT max(nonce) FROM history WHERE stream_id = ids.id) FROM ids
             WHERE ids.id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM streams WHERE id = ids.id)
             """).map { (Int64(try $0.column(0, as: Int32.self)), try $0.column(1, as: Int64.self)) }
-        if let top = orphans.map(\.top).max(), (floor ?? Int64.min) < top {
-            throw NonceStoreError.orphanedHistory(stream: name, largestNonce: top, path: path)
-        }
-        let now = WallClock.nanoseconds()
-        // Two hosts creating one stream at once: one inserts, both read the same row.
-        try connection.execute("""
-            INSERT INTO streams (name, mode, created_at, updated_at) VALUES ($1, $2, $3, $3) ON CONFLICT (name) DO NOTHING
-            """, [.text(name), .text(mode.rawValue), .integer(now)])
-        guard let row = try connection.query(select, [.text(name)]).first else { throw NonceStoreError.streamNotFound(name, path: path) }
-        let record = try Self.decodeStream(row)
-        guard let top = orphans.map(\.top).max() else { return record }
-        for orphan in orphans {
-            try connection.execute("UPDATE history SET stream_id = $1 WHERE stream_id = $2", [.integer(record.id), .integer(orphan.id)])
-        }
-        try connection.execute("UPDATE streams SET last_issued = $1, high_water_mark = greatest(high_water_mark, $1) WHERE id = $2",
-                               [.integer(top), .integer(record.id)])
-        try insertEvent(streamID: record.id, at: now, kind: .historyAdopted,
-                        detail: "adopted the history of \(orphans.count) stream(s) whose row was gone, up to nonce \(top)",
-                        floor: top, on: connection)
-        return try Self.decodeStream(try connection.query(select, [.text(name)])[0])
+        let events = try connection.query("""
+            SELECT stream_id, max(floor) FROM events
+            WHERE floor IS NOT NULL AND NOT EXISTS (SELECT 1 FROM streams WHERE id = events.stream_id) GROUP BY stream_id
+            """).map { (Int64(try $0.column(0, as: Int32.self)), try $0.column(1, as: Int64.self)) }
+        return OrphanedHistory(history: history, events: events)
     }
 
     /// - Parameter floor: the floor the event sets, for events that move one (it counts
@@ -172,7 +180,10 @@ package final class PostgresStore: NonceBackend {
         let taken = try connection.query("SELECT pg_try_advisory_xact_lock($1::integer, $2::integer)", [.integer(Int64(keys.claim)), .integer(record.id)])[0]
             .column(0, as: Bool.self)
         guard taken else {
-            let holder = recordedHolder(streamID: record.id)
+            // Read through the transaction's own connection: the session is busy with it.
+            let row = try? connection.query("SELECT holder_pid, holder_host FROM streams WHERE id = $1", [.integer(record.id)]).first
+            let holder = (pid: row.flatMap { (try? $0.column(0, as: Int32?.self)) ?? nil },
+                          host: row.flatMap { (try? $0.column(1, as: String?.self)) ?? nil })
             throw NonceStoreError.streamHeld(stream: record.name, holderPID: holder.pid, holderHost: holder.host, database: path)
         }
     }

@@ -33,6 +33,9 @@ public struct DatabaseError: Error, Sendable, CustomStringConvertible {
     /// True when a write was refused because the file or its directory is read-only.
     /// True when a UNIQUE, CHECK or other constraint refused the change.
     public var isConstraintViolation: Bool { resultCode == SQLITE_CONSTRAINT }
+    /// The schema's triggers refusing a nonce or a jump past 2^63-1 (their `RAISE(ABORT, ...)`
+    /// messages name the limit).
+    public var isExhaustion: Bool { isConstraintViolation && message.contains("2^63-1") }
 
     public var description: String {
         var text = "SQLite error \(extendedResultCode): \(message)"

@@ -46,7 +46,7 @@ extension SQLiteStore {
     /// History, and floors recorded in events, left by streams whose row is gone: each such
     /// stream id with its largest nonce or floor. Walks the distinct stream ids of
     /// `history_stream_nonce` (one seek per stream), not the rows; events are few.
-    static func orphanedHistory(on connection: Connection) throws -> [(streamID: Int64, top: Int64)] {
+    static func orphanedHistory(on connection: Connection) throws -> OrphanedHistory {
         let history = try connection.cachedStatement("""
             WITH RECURSIVE ids(id) AS (
                 SELECT min(stream_id) FROM history
@@ -60,9 +60,7 @@ extension SQLiteStore {
             SELECT stream_id, max(floor) FROM events
             WHERE floor IS NOT NULL AND stream_id NOT IN (SELECT id FROM streams) GROUP BY stream_id
             """).rows([]) { ($0.int64(at: 0), $0.int64(at: 1)) }
-        var tops: [Int64: Int64] = [:]
-        for (id, top) in history + events { tops[id] = max(tops[id] ?? 0, top) }
-        return tops.sorted { $0.key < $1.key }.map { (streamID: $0.key, top: $0.value) }
+        return OrphanedHistory(history: history, events: events)
     }
 
     /// Creates stream `name` inside the caller's transaction, unless it exists.
@@ -79,29 +77,25 @@ extension SQLiteStore {
         let select = try connection.cachedStatement("SELECT \(streamColumns) FROM streams WHERE name = ?")
         if let existing = try select.rows([.text(name)], decodeStream).first { return existing }
         let orphans = try orphanedHistory(on: connection)
-        if let top = orphans.map(\.top).max(), (floor ?? Int64.min) < top {
-            throw NonceStoreError.orphanedHistory(stream: name, largestNonce: top, path: path)
-        }
+        try orphans.allowCreating(name, floor: floor, path: path)
         let now = WallClock.nanoseconds()
         try connection.cachedStatement("INSERT INTO streams (name, mode, created_at, updated_at) VALUES (?, ?, ?, ?)")
             .execute([.text(name), .text(mode.rawValue), .integer(now), .integer(now)])
         guard let record = try select.rows([.text(name)], decodeStream).first else {
             throw NonceStoreError.streamNotFound(name, path: path)
         }
-        guard !orphans.isEmpty else { return record }
+        guard let top = orphans.top else { return record }
         let adopt = try connection.cachedStatement("UPDATE history SET stream_id = ? WHERE stream_id = ?")
         let adoptEvents = try connection.cachedStatement("UPDATE events SET stream_id = ? WHERE stream_id = ?")
-        for orphan in orphans {
-            try adopt.execute([.integer(record.id), .integer(orphan.streamID)])
-            try adoptEvents.execute([.integer(record.id), .integer(orphan.streamID)])
+        for orphan in orphans.streams {
+            try adopt.execute([.integer(record.id), .integer(orphan.id)])
+            try adoptEvents.execute([.integer(record.id), .integer(orphan.id)])
         }
-        let top = orphans.map(\.top).max() ?? 0
         try connection.cachedStatement("UPDATE streams SET last_issued = ?, high_water_mark = max(high_water_mark, ?) WHERE id = ?")
             .execute([.integer(top), .integer(top), .integer(record.id)])
         try connection.cachedStatement("INSERT INTO events (stream_id, at, kind, detail, floor) VALUES (?, ?, ?, ?, ?)")
-            .execute([.integer(record.id), .integer(now), .text(EventKind.historyAdopted.rawValue), .text(
-                "adopted the history and events of \(orphans.count) stream(s) whose row was gone, up to nonce \(top)"),
-                      .integer(top)])
+            .execute([.integer(record.id), .integer(now), .text(EventKind.historyAdopted.rawValue),
+                      .text(orphans.adoptionDetail), .integer(top)])
         return try select.rows([.text(name)], decodeStream).first ?? record
     }
 }

@@ -45,16 +45,10 @@ extension SQLiteStore {
     ///   (nothing is added then: ask again after waiting).
     package func takeRateCounter(stream name: String, cost: Double, maximum: Double, decayPerSecond: Double, now: Int64) throws -> Int64 {
         try protectionWrite(stream: name, durable: false) { connection, id in
-            let saved = try connection.cachedStatement("SELECT level, updated_at FROM rate_counters WHERE stream_id = ?")
-                .rows([.integer(id)]) { ($0.double(at: 0), $0.int64(at: 1)) }.first
-            let level = saved.map { RateCounterMath.decayed(level: $0.0, from: $0.1, to: now, perSecond: decayPerSecond) } ?? 0
-            let wait = RateCounterMath.wait(level: level, cost: cost, maximum: maximum, perSecond: decayPerSecond)
-            guard wait == 0 else { return wait }
-            try connection.cachedStatement("""
-                INSERT INTO rate_counters (stream_id, level, updated_at) VALUES (?, ?, ?)
-                ON CONFLICT (stream_id) DO UPDATE SET level = excluded.level, updated_at = excluded.updated_at
-                """).execute([.integer(id), .real(level + cost), .integer(max(now, saved?.1 ?? now))])
-            return 0
+            let taken = RateCounterMath.take(try Self.savedCounter(id, on: connection), cost: cost, maximum: maximum,
+                                             perSecond: decayPerSecond, now: now)
+            if let counter = taken.save { try Self.saveCounter(id, counter, on: connection) }
+            return taken.wait
         }
     }
 
@@ -65,16 +59,22 @@ extension SQLiteStore {
     /// counter is never below the exchange's.
     package func holdRateCharge(stream name: String, cost: Double, decayPerSecond: Double, takenAt: Int64, now: Int64) throws {
         try protectionWrite(stream: name, durable: false) { connection, id in
-            let saved = try connection.cachedStatement("SELECT level, updated_at FROM rate_counters WHERE stream_id = ?")
-                .rows([.integer(id)]) { ($0.double(at: 0), $0.int64(at: 1)) }.first
-            let level = saved.map { RateCounterMath.decayed(level: $0.0, from: $0.1, to: now, perSecond: decayPerSecond) } ?? 0
-            let held = min(cost, Double(max(0, now - takenAt)) / 1e9 * decayPerSecond)
-            guard held > 0 else { return }
-            try connection.cachedStatement("""
-                INSERT INTO rate_counters (stream_id, level, updated_at) VALUES (?, ?, ?)
-                ON CONFLICT (stream_id) DO UPDATE SET level = excluded.level, updated_at = excluded.updated_at
-                """).execute([.integer(id), .real(level + held), .integer(max(now, saved?.1 ?? now))])
+            let held = RateCounterMath.hold(try Self.savedCounter(id, on: connection), cost: cost, perSecond: decayPerSecond,
+                                            takenAt: takenAt, now: now)
+            if let counter = held { try Self.saveCounter(id, counter, on: connection) }
         }
+    }
+
+    private static func savedCounter(_ id: Int64, on connection: Connection) throws -> RateCounterMath.Saved? {
+        try connection.cachedStatement("SELECT level, updated_at FROM rate_counters WHERE stream_id = ?")
+            .rows([.integer(id)]) { ($0.double(at: 0), $0.int64(at: 1)) }.first
+    }
+
+    private static func saveCounter(_ id: Int64, _ counter: RateCounterMath.Saved, on connection: Connection) throws {
+        try connection.cachedStatement("""
+            INSERT INTO rate_counters (stream_id, level, updated_at) VALUES (?, ?, ?)
+            ON CONFLICT (stream_id) DO UPDATE SET level = excluded.level, updated_at = excluded.updated_at
+            """).execute([.integer(id), .real(counter.level), .integer(counter.at)])
     }
 
     /// One `BEGIN IMMEDIATE` transaction on the stream called `name`.

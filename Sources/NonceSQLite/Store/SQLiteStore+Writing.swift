@@ -6,6 +6,9 @@ extension SQLiteStore {
     func write<T>(durable: Bool, _ body: (Connection) throws -> T) throws -> T {
         do {
             return try writeTransaction(durable: durable, body)
+        } catch let error as DatabaseError where error.isExhaustion {
+            // The schema's own refusal (migration 2's triggers): the same code a server gives.
+            throw NonceStoreError(.exhausted, error.message, database: path, cause: error)
         } catch let error as DatabaseError {
             throw NonceStoreError.writeFailed(path: path, reason: Self.explain(error), cause: error)
         }
