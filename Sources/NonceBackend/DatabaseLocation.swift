@@ -11,7 +11,7 @@ package enum DatabaseLocation {
     /// the name of a new SQLite file.
     package static func refuseServerURI(_ path: String) throws(NonceStoreError) {
         guard isServerURI(path) else { return }
-        throw NonceStoreError(.invalidArgument, "a PostgreSQL URI needs the NoncePostgres library: import NoncePostgres and "
-            + "open it with init(database:configuration:)")
+        throw NonceStoreError(.invalidArgument, "'path:' takes a SQLite file; open a PostgreSQL URI with "
+            + "init(database:configuration:), which takes either")
     }
 }

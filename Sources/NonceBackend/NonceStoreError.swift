@@ -32,6 +32,8 @@ public struct NonceStoreError: Error, Sendable, Equatable, CustomStringConvertib
         public static let cannotOpen = Code("cannot_open")
         /// A write failed (a full disk, an I/O error) and was rolled back.
         public static let writeFailed = Code("write_failed")
+        /// A read failed (a damaged page, an I/O error); nothing was changed.
+        public static let readFailed = Code("read_failed")
         /// Other connections kept the write lock for the whole wait.
         public static let busy = Code("busy")
         // A database server.
@@ -138,5 +140,16 @@ extension NonceStoreError {
     /// unchanged, and a layer names its own code only for a failure that has none.
     package static func keeping(_ error: any Error, or wrap: (any Error) -> NonceStoreError) -> NonceStoreError {
         (error as? NonceStoreError) ?? wrap(error)
+    }
+
+    /// Runs `body` and lets nothing but a `NonceStoreError` out: the public API's promise,
+    /// checked by the compiler. A failure that has no code of its own (another library's
+    /// error from below) arrives as `code`, naming `database`, with that error as the cause.
+    package static func only<T>(_ code: Code, database: String, _ body: () throws -> T) throws(NonceStoreError) -> T {
+        do {
+            return try body()
+        } catch {
+            throw keeping(error) { NonceStoreError(code, "'\(database)': \($0)", database: database, cause: $0) }
+        }
     }
 }

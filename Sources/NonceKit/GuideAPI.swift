@@ -1,5 +1,4 @@
 public import NonceBackend
-import NonceSQLite
 import Foundation
 import Synchronization
 
@@ -24,8 +23,8 @@ public enum GlobalNonceManager {
     /// - Throws: `NonceStoreError` `.invalidArgument` when it is already set up (close it with
     ///   ``reset()`` first), or what opening the manager throws.
     @discardableResult
-    public static func configure(path: String, configuration: NonceManager.Configuration = guideConfiguration) throws -> NonceManager {
-        try current.withLock { manager in
+    public static func configure(path: String, configuration: NonceManager.Configuration = guideConfiguration) throws(NonceStoreError) -> NonceManager {
+        try current.withLock { manager throws(NonceStoreError) -> NonceManager in
             if let manager {
                 throw NonceStoreError.invalidArgument("the global nonce manager is already set up (stream '\(manager.stream)' in '\(manager.store.path)')")
             }
@@ -36,8 +35,8 @@ public enum GlobalNonceManager {
     }
 
     /// The process-wide manager, opened from the environment on first use.
-    public static func shared() throws -> NonceManager {
-        try current.withLock { manager in
+    public static func shared() throws(NonceStoreError) -> NonceManager {
+        try current.withLock { manager throws(NonceStoreError) -> NonceManager in
             if let manager { return manager }
             let environment = ProcessInfo.processInfo.environment
             let path = environment["NONCE_DB"].flatMap { $0.isEmpty ? nil : $0 } ?? "nonces.sqlite"
@@ -79,27 +78,27 @@ public struct KrakenAPILock: Sendable {
 }
 
 /// The guide's `get_global_nonce_manager()`.
-public func getGlobalNonceManager() throws -> NonceManager {
+public func getGlobalNonceManager() throws(NonceStoreError) -> NonceManager {
     try GlobalNonceManager.shared()
 }
 
 /// The guide's legacy `get_kraken_nonce()`: the next nonce of the global manager.
-public func getKrakenNonce() throws -> UInt64 {
+public func getKrakenNonce() throws(NonceStoreError) -> UInt64 {
     try GlobalNonceManager.shared().getNonce()
 }
 
 /// The guide's `get_global_kraken_nonce()` (its recommended alias of ``getKrakenNonce()``).
-public func getGlobalKrakenNonce() throws -> UInt64 {
+public func getGlobalKrakenNonce() throws(NonceStoreError) -> UInt64 {
     try GlobalNonceManager.shared().getNonce()
 }
 
 /// The guide's `get_global_nonce_stats()`.
-public func getGlobalNonceStats() throws -> NonceStats {
+public func getGlobalNonceStats() throws(NonceStoreError) -> NonceStats {
     try GlobalNonceManager.shared().stats()
 }
 
 /// The guide's `get_kraken_api_lock()`.
-public func getKrakenAPILock() throws -> KrakenAPILock {
+public func getKrakenAPILock() throws(NonceStoreError) -> KrakenAPILock {
     KrakenAPILock(manager: try GlobalNonceManager.shared())
 }
 

@@ -1,5 +1,4 @@
 import NonceBackend
-import NonceSQLite
 
 /// Issued rows the background writer has not written yet, kept in fixed-size chunks that
 /// are reused rather than freed.

@@ -1,5 +1,4 @@
 import NonceBackend
-import NonceSQLite
 
 extension IssuerCore {
     /// Raises the floor to `max(last, now) + duration` and the mark a lease beyond it, in one

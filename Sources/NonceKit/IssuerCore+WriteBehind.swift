@@ -1,6 +1,5 @@
 import Foundation
 import NonceBackend
-import NonceSQLite
 
 extension IssuerCore {
     /// History rows one write-behind transaction carries at most. Bounded so that callers

@@ -1,6 +1,5 @@
 import Logging
 import NonceBackend
-import NonceSQLite
 import Synchronization
 
 /// The engine behind ``NonceManager``: issues nonces from memory under a durable lease.

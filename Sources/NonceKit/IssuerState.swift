@@ -1,5 +1,4 @@
 import NonceBackend
-import NonceSQLite
 
 /// Everything the hot path reads and writes, kept under one mutex.
 struct IssuerState {

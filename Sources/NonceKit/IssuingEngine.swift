@@ -1,5 +1,4 @@
 import NonceBackend
-import NonceSQLite
 
 /// How a stream's nonces are made, behind one face for ``NonceManager``:
 /// ``LeasedEngine`` for exclusive streams (from memory, under a durable lease) and

@@ -24,12 +24,15 @@ public final class NonceDatabase: Sendable {
     /// Opens `location`, a SQLite file's path or a PostgreSQL URI.
     ///
     /// - Parameters:
+    ///   - location: a SQLite file's path, or a `postgresql://` URI.
     ///   - create: make a missing file or PostgreSQL schema; when false a missing one is
     ///     an error, so a mistyped path never becomes a new, empty database.
     ///   - wait: how long a write waits for other processes' turns.
     /// - Throws: `NonceStoreError`, naming the database.
-    public convenience init(_ location: String, create: Bool = true, wait: Duration = .seconds(10)) throws {
-        try self.init(store: BackendOpener.open(location, create: create, wait: wait))
+    public convenience init(_ location: String, create: Bool = true, wait: Duration = .seconds(10)) throws(NonceStoreError) {
+        self.init(store: try NonceStoreError.only(.cannotOpen, database: location) {
+            try BackendOpener.open(location, create: create, wait: wait)
+        })
     }
 
     package init(store: any NonceBackend) {
@@ -38,12 +41,12 @@ public final class NonceDatabase: Sendable {
 
     /// The database at `location` if there is one, or nil: no file there, or a server without
     /// NonceStore's schema. Creates nothing; what `--dry-run` previews against.
-    public static func existing(_ location: String, wait: Duration = .seconds(10)) throws -> NonceDatabase? {
+    public static func existing(_ location: String, wait: Duration = .seconds(10)) throws(NonceStoreError) -> NonceDatabase? {
         let isServer = DatabaseLocation.isServerURI(location)
         if !isServer, !FileManager.default.fileExists(atPath: location) { return nil }
         do {
             return try NonceDatabase(location, create: false, wait: wait)
-        } catch let error as NonceStoreError where isServer && error.code == .cannotOpen && error.cause == nil {
+        } catch where isServer && error.code == .cannotOpen && error.cause == nil {
             return nil
         }
     }
@@ -58,8 +61,8 @@ public final class NonceDatabase: Sendable {
     public var inspector: NonceInspector { NonceInspector(store: store) }
 
     /// The mode of the stream called `name`, or nil when there is none.
-    public func mode(of name: String) throws -> StreamMode? {
-        try store.stream(named: StreamName.normalized(name))?.mode
+    public func mode(of name: String) throws(NonceStoreError) -> StreamMode? {
+        try NonceStoreError.only(.readFailed, database: location) { try store.stream(named: StreamName.normalized(name))?.mode }
     }
 
     /// Creates the stream called `name` in `mode`, or finds it.
@@ -68,10 +71,12 @@ public final class NonceDatabase: Sendable {
     /// - Throws: `NonceStoreError` `.invalidStreamName`; `.orphanedHistory` when history of a
     ///   stream of that name outlived its row (a new stream could start below it).
     @discardableResult
-    public func createStream(_ name: String, mode: StreamMode = .exclusive) throws -> (mode: StreamMode, created: Bool) {
+    public func createStream(_ name: String, mode: StreamMode = .exclusive) throws(NonceStoreError) -> (mode: StreamMode, created: Bool) {
         let name = StreamName.normalized(name)
-        if let existing = try store.stream(named: name) { return (existing.mode, false) }
-        return (try store.openStream(named: name, mode: mode).mode, true)
+        return try writing {
+            if let existing = try store.stream(named: name) { return (existing.mode, false) }
+            return (try store.openStream(named: name, mode: mode).mode, true)
+        }
     }
 
     /// Switches the stream called `name` to `mode` while no process holds it.
@@ -79,8 +84,8 @@ public final class NonceDatabase: Sendable {
     /// - Returns: false when it already was in `mode`.
     /// - Throws: `NonceStoreError` `.streamHeld` while a process holds it; `.streamNotFound`.
     @discardableResult
-    public func setMode(_ mode: StreamMode, of name: String) throws -> Bool {
-        try store.setMode(mode, stream: StreamName.normalized(name))
+    public func setMode(_ mode: StreamMode, of name: String) throws(NonceStoreError) -> Bool {
+        try writing { try store.setMode(mode, stream: StreamName.normalized(name)) }
     }
 
     /// Copies streams to `destination`, floors and all: each arrives in its mode with a floor
@@ -91,17 +96,20 @@ public final class NonceDatabase: Sendable {
     ///
     /// - Parameters:
     ///   - names: the streams to copy; empty copies every stream.
+    ///   - destination: the database they go to, opened with `create: true` to make it.
     ///   - withHistory: also append the history rows above the destination's floor.
     /// - Throws: `NonceStoreError` `.streamNotFound`, `.streamHeld` (either side in use),
     ///   `.modeMismatch` (the destination has the stream in the other mode); `.invalidArgument`
     ///   when `destination` is this database. Streams copied before a failure stay copied.
-    public func copyStreams(_ names: [String] = [], to destination: NonceDatabase, withHistory: Bool = false) throws -> [StreamCopy] {
+    public func copyStreams(_ names: [String] = [], to destination: NonceDatabase, withHistory: Bool = false) throws(NonceStoreError) -> [StreamCopy] {
         guard destination.store !== store, destination.location != location else {
             throw NonceStoreError(.invalidArgument, "a stream cannot be copied into the database it comes from",
                                   database: location)
         }
-        let names = names.isEmpty ? try store.streams().map(\.name) : names.map(StreamName.normalized)
-        return try names.map { try copyStream($0, to: destination, withHistory: withHistory) }
+        return try writing {
+            let names = names.isEmpty ? try store.streams().map(\.name) : names.map(StreamName.normalized)
+            return try names.map { try copyStream($0, to: destination, withHistory: withHistory) }
+        }
     }
 
     private func copyStream(_ name: String, to destination: NonceDatabase, withHistory: Bool) throws -> StreamCopy {
@@ -126,7 +134,11 @@ public final class NonceDatabase: Sendable {
     ///
     /// - Returns: false when a reader kept part of the log.
     @discardableResult
-    public func checkpoint() throws -> Bool { try store.checkpoint() }
+    public func checkpoint() throws(NonceStoreError) -> Bool { try writing { try store.checkpoint() } }
+
+    private func writing<T>(_ body: () throws -> T) throws(NonceStoreError) -> T {
+        try NonceStoreError.only(.writeFailed, database: location, body)
+    }
 }
 
 /// What ``NonceDatabase/copyStreams(_:to:withHistory:)`` did to one stream.

@@ -1,5 +1,4 @@
 package import NonceBackend
-import NonceSQLite
 
 extension NonceManager {
     /// The figures of `stream` as the database holds them, without claiming the stream:

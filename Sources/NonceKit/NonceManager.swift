@@ -77,11 +77,16 @@ public final class NonceManager: Sendable {
     private let closeOnce = Mutex(false)
 
     /// Opens (creating if needed) the database at `path` and opens `configuration.stream`.
-    public convenience init(path: String, configuration: Configuration = Configuration()) throws {
+    public convenience init(path: String, configuration: Configuration = Configuration()) throws(NonceStoreError) {
         try DatabaseLocation.refuseServerURI(path)
         // Before the file is touched: a wrong setting creates nothing.
         try configuration.validate()
-        try self.init(store: SQLiteStore(path: path, configuration: configuration.store), configuration: configuration)
+        let store = try NonceStoreError.only(.cannotOpen, database: path) { try SQLiteStore(path: path, configuration: configuration.store) }
+        do {
+            try self.init(store: store, configuration: configuration)
+        } catch {
+            throw .keeping(error) { NonceStoreError(.cannotOpen, "'\(path)': \($0)", database: path, cause: $0) }
+        }
     }
 
     /// Opens `configuration.stream` in `store`, creating it when missing (in

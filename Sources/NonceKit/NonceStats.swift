@@ -1,5 +1,4 @@
 public import NonceBackend
-import NonceSQLite
 
 /// A stream's figures: the lifetime ones from the database plus, from a live manager, this
 /// process's own.

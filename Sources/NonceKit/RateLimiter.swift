@@ -1,5 +1,4 @@
 import NonceBackend
-import NonceSQLite
 import Synchronization
 
 /// Applies a manager's ``RateLimit`` (a counter in the database, shared by every process

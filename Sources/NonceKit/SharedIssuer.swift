@@ -1,6 +1,5 @@
 import Logging
 import NonceBackend
-import NonceSQLite
 import Synchronization
 
 /// The engine behind a ``NonceManager`` on a shared stream: every nonce is its own durable

@@ -13,25 +13,25 @@ extension LegacyImportPlan {
     /// - Throws: `NonceStoreError` with code `.importRejected` when a file holds a suspect value, before
     ///   the database is touched (or created); `NonceStoreError` when the stream is held by a
     ///   running process or the write fails. Nothing is written in either case.
-    public func apply(toDatabaseAt path: String, wait: Duration = .seconds(10)) throws -> LegacyImportReport {
+    public func apply(toDatabaseAt path: String, wait: Duration = .seconds(10)) throws(NonceStoreError) -> LegacyImportReport {
         try checkAccepted()
         return try apply(to: NonceDatabase(path, wait: wait))
     }
 
     /// What ``apply(toDatabaseAt:wait:)`` would do, writing nothing and creating nothing.
-    public func preview(databaseAt path: String, wait: Duration = .seconds(10)) throws -> LegacyImportReport {
+    public func preview(databaseAt path: String, wait: Duration = .seconds(10)) throws(NonceStoreError) -> LegacyImportReport {
         try preview(against: NonceDatabase.existing(path, wait: wait))
     }
 
     /// Writes the import into a database already open (see ``apply(toDatabaseAt:wait:)``).
-    public func apply(to database: NonceDatabase) throws -> LegacyImportReport {
-        try apply(to: database.store)
+    public func apply(to database: NonceDatabase) throws(NonceStoreError) -> LegacyImportReport {
+        try NonceStoreError.only(.writeFailed, database: database.location) { try apply(to: database.store) }
     }
 
     /// What ``apply(to:)-(NonceDatabase)`` would do, writing nothing; `database` is nil when
-    /// there is none yet (``NonceDatabase/existing(_:wait:)``): the floor before is then 0.
-    public func preview(against database: NonceDatabase?) throws -> LegacyImportReport {
-        try preview(against: database?.store)
+    /// there is none yet (`NonceDatabase.existing(_:wait:)`): the floor before is then 0.
+    public func preview(against database: NonceDatabase?) throws(NonceStoreError) -> LegacyImportReport {
+        try NonceStoreError.only(.readFailed, database: database?.location ?? "") { try preview(against: database?.store) }
     }
 
     /// Writes the import through an open store (see ``apply(toDatabaseAt:wait:)``).

@@ -1,12 +1,14 @@
 package import NonceBackend
 
 extension PostgresStore {
+    /// A maintenance read: a large `limit` returns many rows, so the wait is the maintenance
+    /// bound, not the issuing path's.
     package func history(stream: String, limit: Int) throws -> [HistoryEntry] {
         try session.query("""
             SELECT s.name, h.nonce, h.issued_at, h.pid, h.label
             FROM history AS h JOIN streams AS s ON s.id = h.stream_id
             WHERE s.name = $1 ORDER BY h.id DESC LIMIT $2
-            """, [.text(stream), .integer(Int64(limit))]).map { row in
+            """, [.text(stream), .integer(Int64(limit))], within: location.maintenanceReplyLimit).map { row in
             HistoryEntry(
                 stream: try row.column(0), nonce: UInt64(clamping: try row.column(1, as: Int64.self)),
                 issuedAt: try row.column(2), pid: try row.column(3), label: try row.column(4))
@@ -18,7 +20,7 @@ extension PostgresStore {
             SELECT s.name, e.at, e.kind, e.detail
             FROM events AS e JOIN streams AS s ON s.id = e.stream_id
             WHERE s.name = $1 ORDER BY e.id DESC LIMIT $2
-            """, [.text(stream), .integer(Int64(limit))]).map { row in
+            """, [.text(stream), .integer(Int64(limit))], within: location.maintenanceReplyLimit).map { row in
             EventEntry(stream: try row.column(0), at: try row.column(1), kind: try row.column(2), detail: try row.column(3))
         }
     }

@@ -89,7 +89,7 @@ struct FloorFromEveryRecordTests {
         do {
             _ = try NonceManager(path: directory.database, configuration: .init(stream: "k"))
             Issue.record("a stream was recreated from the clock below nonces already issued")
-        } catch let error as NonceStoreError {
+        } catch {
             #expect(error == .orphanedHistory(stream: "k", largestNonce: Int64(top), path: store.path))
             #expect(error.code == .orphanedHistory && error.nonce == Int64(top))
             #expect(error.description.contains(String(top)) && error.description.contains("legacy import"))

@@ -60,7 +60,7 @@ struct PostgresLocationTests {
     @Test("a URI given where only a file can go is refused, not made into a file")
     func uriWhereAFileGoes() throws {
         let error = #expect(throws: NonceStoreError.self) { try NonceManager(path: "postgresql://bot@db/nonces") }
-        #expect(error?.message.contains("NoncePostgres") == true)
+        #expect(error?.message.contains("init(database:configuration:)") == true, "\(error?.message ?? "")")
     }
 
     @Test("failure messages show no password")

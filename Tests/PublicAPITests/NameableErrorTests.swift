@@ -7,14 +7,19 @@ import Testing
 /// NonceKit` alone, its codes to switch on, and a database of the test's own.
 @Suite("A user's package names the error and tests against a temporary database")
 struct NameableErrorTests {
+    /// A bot's own code: untyped throws, as most of it is, mixing its errors with ours.
+    static func startBot(database: String) throws -> NonceManager {
+        try NonceManager(path: database, configuration: .init(stream: "k"))
+    }
+
     @Test("a held stream is refused with a NonceStoreError a user can catch by type and switch on")
     func catchByType() throws {
         let database = try TemporaryDatabase()
-        let holder = try NonceManager(path: database.path, configuration: .init(stream: "k"))
+        let holder = try Self.startBot(database: database.path)
         defer { try? holder.close() }
         var seen: NonceStoreError.Code?
         do {
-            _ = try NonceManager(path: database.path, configuration: .init(stream: "k"))
+            _ = try Self.startBot(database: database.path)
         } catch let error as NonceStoreError {
             switch error.code {
             case .streamHeld: seen = error.code
@@ -28,14 +33,16 @@ struct NameableErrorTests {
     func administration() throws {
         let source = try TemporaryDatabase(), target = try TemporaryDatabase()
         let database = try NonceDatabase(source.path)
-        #expect(try database.createStream("k", mode: .exclusive) == (.exclusive, true))
+        let created = try database.createStream("k", mode: .exclusive)
+        #expect(created.mode == .exclusive && created.created)
         #expect(try database.setMode(.shared, of: "k"))
         let manager = try NonceManager(database: database, configuration: .init(stream: "k", mode: .shared))
         let issued = try manager.next()
         do {
             _ = try database.setMode(.exclusive, of: "k")
             Issue.record("a held stream's mode changed")
-        } catch let error as NonceStoreError {
+        } catch {
+            // Typed throws: the compiler knows it is a NonceStoreError, nothing else can come out.
             #expect(error.code == .streamHeld)
         }
         try manager.close()

@@ -152,8 +152,15 @@ package final class SQLiteStore: Sendable {
     /// Runs `body` with the read connection: reads never queue behind a write transaction
     /// (a 32,768-row history batch, a disk flush). It sees the last committed state; a
     /// read inside a write transaction uses that transaction's connection instead.
+    /// An SQLite failure arrives as `read_failed` (or `busy`), naming the file.
     package func withReadConnection<T>(_ body: (Connection) throws -> T) throws -> T {
-        try readLock.withLock { _ in try body(reader) }
+        do {
+            return try readLock.withLock { _ in try body(reader) }
+        } catch let error as DatabaseError where error.isBusy {
+            throw NonceStoreError.busy(path: path, waited: busyTimeout, holder: nil)
+        } catch let error as DatabaseError {
+            throw NonceStoreError(.readFailed, "reading '\(path)' failed: \(Self.explain(error))", database: path, cause: error)
+        }
     }
 
     // MARK: Opening
