@@ -33,3 +33,44 @@ public struct VerificationReport: Sendable, Codable, Equatable {
         self.problems = problems
     }
 }
+
+/// What a backend measures of one stream's history for `verify`; the judgement of those
+/// figures is written once, here, for every backend.
+package struct HistorySummary: Sendable, Equatable {
+    package var count: Int64
+    package var distinct: Int64
+    package var maximum: Int64?
+    package var minimum: Int64?
+    /// Rows whose nonce is not above the one issued before them (issue order: row id order).
+    package var outOfOrder: Int64
+    /// The first such row's id.
+    package var firstOutOfOrder: Int64?
+
+    package init(count: Int64, distinct: Int64, maximum: Int64?, minimum: Int64?, outOfOrder: Int64, firstOutOfOrder: Int64?) {
+        self.count = count
+        self.distinct = distinct
+        self.maximum = maximum
+        self.minimum = minimum
+        self.outOfOrder = outOfOrder
+        self.firstOutOfOrder = firstOutOfOrder
+    }
+
+    /// The broken rules, in words a person can act on: the state row against itself and
+    /// against this history.
+    package func problems(for record: StreamRecord) -> [String] {
+        var problems: [String] = []
+        if record.lastIssued > record.highWaterMark {
+            problems.append("last_issued \(record.lastIssued) is above the high-water mark \(record.highWaterMark)")
+        }
+        if distinct != count { problems.append("history holds \(count - distinct) duplicate nonce(s)") }
+        if let maximum, maximum > record.lastIssued {
+            problems.append("history holds nonce \(maximum), above last_issued \(record.lastIssued)")
+        }
+        if let minimum, minimum <= 0 { problems.append("history holds a non-positive nonce \(minimum)") }
+        if outOfOrder > 0 {
+            problems.append("history is not strictly increasing in issue order: \(outOfOrder) row(s) not above their "
+                + "predecessor, first at history id \(firstOutOfOrder ?? 0)")
+        }
+        return problems
+    }
+}

@@ -46,32 +46,18 @@ extension PostgresStore {
     }
 
     private func verifyHistory(of record: StreamRecord, on connection: PostgresTransaction) throws -> (Int64, [String]) {
-        var problems: [String] = []
-        if record.lastIssued > record.highWaterMark {
-            problems.append("last_issued \(record.lastIssued) is above the high-water mark \(record.highWaterMark)")
-        }
         let summary = try connection.query("""
             SELECT count(*), count(DISTINCT nonce), max(nonce), min(nonce) FROM history WHERE stream_id = $1
             """, [.integer(record.id)])[0]
-        let count: Int64 = try summary.column(0), distinct: Int64 = try summary.column(1)
-        if distinct != count { problems.append("history holds \(count - distinct) duplicate nonce(s)") }
-        if let maximum = try summary.column(2, as: Int64?.self), maximum > record.lastIssued {
-            problems.append("history holds nonce \(maximum), above last_issued \(record.lastIssued)")
-        }
-        if let minimum = try summary.column(3, as: Int64?.self), minimum <= 0 {
-            problems.append("history holds a non-positive nonce \(minimum)")
-        }
         // Issue order is id order; each nonce must exceed the one issued before it.
         let order = try connection.query("""
             SELECT count(*), min(id) FROM (
                 SELECT id, nonce, lag(nonce) OVER (ORDER BY id) AS previous FROM history WHERE stream_id = $1
             ) AS ordered WHERE nonce <= previous
             """, [.integer(record.id)])[0]
-        let outOfOrder: Int64 = try order.column(0)
-        if outOfOrder > 0 {
-            problems.append("history is not strictly increasing in issue order: \(outOfOrder) row(s) not above their "
-                + "predecessor, first at history id \(try order.column(1, as: Int64?.self) ?? 0)")
-        }
-        return (count, problems)
+        let figures = HistorySummary(count: try summary.column(0), distinct: try summary.column(1),
+                                     maximum: try summary.column(2, as: Int64?.self), minimum: try summary.column(3, as: Int64?.self),
+                                     outOfOrder: try order.column(0), firstOutOfOrder: try order.column(1, as: Int64?.self))
+        return (figures.count, figures.problems(for: record))
     }
 }

@@ -30,25 +30,11 @@ extension SQLiteStore {
     }
 
     private static func verifyHistory(of record: StreamRecord, on connection: Connection) throws -> (Int64, [String]) {
-        var problems: [String] = []
-        if record.lastIssued > record.highWaterMark {
-            problems.append("last_issued \(record.lastIssued) is above the high-water mark \(record.highWaterMark)")
-        }
         let summary = try connection.prepare("""
             SELECT count(*), count(DISTINCT nonce), max(nonce), min(nonce) FROM history WHERE stream_id = ?
             """)
         try summary.bind([.integer(record.id)])
         _ = try summary.step()
-        let count = summary.int64(at: 0), distinct = summary.int64(at: 1)
-        if distinct != count {
-            problems.append("history holds \(count - distinct) duplicate nonce(s)")
-        }
-        if let maximum = summary.optionalInt64(at: 2), maximum > record.lastIssued {
-            problems.append("history holds nonce \(maximum), above last_issued \(record.lastIssued)")
-        }
-        if let minimum = summary.optionalInt64(at: 3), minimum <= 0 {
-            problems.append("history holds a non-positive nonce \(minimum)")
-        }
         // Issue order is rowid order; each nonce must exceed the one issued before it.
         let order = try connection.prepare("""
             SELECT count(*), min(id) FROM (
@@ -58,11 +44,9 @@ extension SQLiteStore {
             """)
         try order.bind([.integer(record.id)])
         _ = try order.step()
-        let outOfOrder = order.int64(at: 0)
-        if outOfOrder > 0 {
-            problems.append("history is not strictly increasing in issue order: \(outOfOrder) row(s) "
-                + "not above their predecessor, first at history id \(order.int64(at: 1))")
-        }
-        return (count, problems)
+        let figures = HistorySummary(count: summary.int64(at: 0), distinct: summary.int64(at: 1), maximum: summary.optionalInt64(at: 2),
+                                     minimum: summary.optionalInt64(at: 3), outOfOrder: order.int64(at: 0),
+                                     firstOutOfOrder: order.optionalInt64(at: 1))
+        return (figures.count, figures.problems(for: record))
     }
 }
