@@ -14,7 +14,7 @@ The migration guide's calls (`get_kraken_nonce()`, `get_global_nonce_manager().g
 `noncestore.ccxt` and `noncestore.kraken_sdk` make those clients use a stream.
 """
 
-from ._errors import NonceStoreError, NonceStoreTimeout
+from ._errors import ERROR_CODES, NonceStoreError, NonceStoreTimeout
 from ._rate import COST_HISTORY, COST_STANDARD, TIERS, RateLimit, call_cost
 from .aio import AsyncAPILock, AsyncNonceStore
 from .manager import __all__ as _guide_calls
@@ -40,6 +40,7 @@ __all__ = [
     "StreamStats",
     "NonceStoreError",
     "NonceStoreTimeout",
+    "ERROR_CODES",
     "RateLimit",
     "TIERS",
     "COST_STANDARD",

@@ -41,7 +41,7 @@ def try_lock(fd: int, lock_type: int, offset: int, path: str) -> bool:
     except OSError as error:
         if error.errno in (errno.EAGAIN, errno.EACCES):
             return False
-        raise NonceStoreError(f"cannot lock '{path}': {error.strerror}") from error
+        raise NonceStoreError("cannot_open", f"cannot lock '{path}': {error.strerror}") from error
 
 
 def unlock(fd: int, offset: int) -> None:
@@ -74,7 +74,7 @@ def borrow(path: str) -> Tuple[FileKey, int]:
         info = os.fstat(fd)
         return (info.st_dev, info.st_ino), fd
     except OSError as error:
-        raise NonceStoreError(f"cannot open '{path}' for its locks: {error.strerror}") from error
+        raise NonceStoreError("cannot_open", f"cannot open '{path}' for its locks: {error.strerror}") from error
 
 
 def give_back(key: FileKey, fd: int) -> None:
