@@ -75,7 +75,8 @@ def test_a_stream_held_exclusively_is_stream_held(database: Database) -> None:
         release = lambda: os.close(fd)  # noqa: E731
     else:
         import psycopg
-        from noncestore._postgres import PostgresLocation, lock_namespace
+        from noncestore._postgres import PostgresLocation
+        from noncestore._postgres_lock_keys import lock_namespace
         location = PostgresLocation(database.location)
         holder = psycopg.connect(location.conninfo, autocommit=True)
         holder.execute("SELECT pg_advisory_lock(%s, %s)", (lock_namespace(f"noncestore claim {location.schema}"),

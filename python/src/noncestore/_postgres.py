@@ -1,24 +1,24 @@
 """A shared stream of a NonceStore schema on PostgreSQL, through psycopg 3 (the
 `postgres` extra): the same contract as the Swift side's `NoncePostgres`.
 
+Opening creates or upgrades the schema as the Swift side does (_postgres_schema.py).
 Nonces come from `nonce_next(stream, label, pid)` on the server's clock, jumps from
-`nonce_jump`; claims and the API lock are session advisory locks in the two-int form
-(namespace, stream id), the namespace being FNV-1a of "noncestore claim SCHEMA" or
-"noncestore api lock SCHEMA", so Swift and Python processes exclude each other.
+`nonce_jump`; claims and the API lock are session advisory locks with the Swift side's
+keys (_postgres_lock_keys.py), so Swift and Python processes exclude each other.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import re
 import threading
 import time
 from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar
-from urllib.parse import unquote, urlsplit, urlunsplit
 
-from ._errors import NonceStoreError
 from ._backend import Backend, StreamRow
+from ._errors import NonceStoreError
+from ._postgres_location import PostgresLocation
+from ._postgres_lock_keys import LockKeys
+from ._postgres_schema import prepare_schema
 from ._rate import Counter
 
 try:
@@ -30,70 +30,13 @@ except ImportError:  # the extra is not installed; PostgresBackend says so when 
 
 _logger = logging.getLogger("noncestore")
 
-SCHEMA_VERSION = 2
-"""The newest PostgreSQL schema this package knows (Migrations/postgres/0001_postgres_initial.sql)."""
-
 T = TypeVar("T")
-_PLAIN_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 _inherited: List[Any] = []
 # The schema's refusals (SQLSTATE class NS) beyond a missing stream and an exclusive one,
 # with the codes the Swift side gives them. NS006, a label over 1,000 characters, is refused
 # by the Swift library as an invalid argument before the server sees it. NS004 (a stream
 # with history cannot be deleted) has no code of its own.
 _REFUSALS = {"NS003": "exhausted", "NS005": "invalid_argument", "NS006": "invalid_argument"}
-
-
-def is_postgres_uri(location: str) -> bool:
-    return location.startswith(("postgres://", "postgresql://"))
-
-
-def lock_namespace(text: str) -> int:
-    """FNV-1a (32 bits) of `text`'s UTF-8 bytes, kept positive: the same in every language."""
-    value = 2166136261
-    for byte in text.encode():
-        value = ((value ^ byte) * 16777619) & 0xFFFFFFFF
-    return value & 0x7FFFFFFF
-
-
-class PostgresLocation:
-    """A libpq URI split into what libpq reads and NonceStore's own parameters: `schema=`,
-    and `reply_timeout=` (the Swift library's bound on each wait for the server; accepted
-    here so that one URI serves both, and kept in `reply_timeout`, while this package's
-    waits are psycopg's own)."""
-
-    def __init__(self, uri: str) -> None:
-        parts = urlsplit(uri)
-        self.schema = "noncestore"
-        self.reply_timeout = 5
-        kept = []
-        # libpq's own parameters are passed on as written: libpq decodes %XX only, so a '+'
-        # must stay a '+' (decoded as a form would, `options=-c%20a=b` broke).
-        for written in filter(None, parts.query.split("&")):
-            name, _, value = (unquote(part) for part in written.partition("="))
-            if name == "reply_timeout":
-                if not value.isdigit() or int(value) <= 0:
-                    raise NonceStoreError("invalid_argument", f"reply_timeout '{value}' in the URI must be a positive "
-                                                              f"whole number")
-                self.reply_timeout = int(value)
-            elif name == "schema":
-                if not _PLAIN_NAME.match(value):
-                    raise NonceStoreError("invalid_argument", f"schema '{value}' in the URI must be a plain lower-case "
-                                                              f"identifier (letters, digits, underscores)")
-                self.schema = value
-            else:
-                kept.append(written)
-        self.conninfo = urlunsplit((parts.scheme, parts.netloc, parts.path, "&".join(kept), parts.fragment))
-        try:
-            port = parts.port or os.environ.get("PGPORT") or 5432
-        except ValueError:
-            raise NonceStoreError("invalid_argument", f"the port of the URI 'postgresql://{parts.hostname or ''}...' "
-                                                      f"is not a number (a password with '/', '@' or ':' must be "
-                                                      f"percent-encoded)") from None
-        user = parts.username or os.environ.get("PGUSER") or ""
-        host = parts.hostname or os.environ.get("PGHOST") or "localhost"
-        database = parts.path.lstrip("/") or os.environ.get("PGDATABASE") or user
-        # Never the password: messages and logs carry this.
-        self.description = f"postgresql://{user + '@' if user else ''}{host}:{port}/{database} (schema {self.schema})"
 
 
 class AdvisoryLock:
@@ -160,8 +103,7 @@ class PostgresBackend(Backend):
         self._claim_guard = threading.Lock()
         self._create = create
         schema = self.location.schema
-        self._claim_key = lock_namespace(f"noncestore claim {schema}")
-        self._api_key = lock_namespace(f"noncestore api lock {schema}")
+        self._keys = LockKeys(schema)
         try:
             self._open()
         except BaseException:
@@ -238,29 +180,10 @@ class PostgresBackend(Backend):
     # -- opening --------------------------------------------------------------------------
 
     def _open(self) -> None:
-        schema = self.location.schema
-
-        def version(c: Any) -> Optional[int]:
-            all_tables, migrations = c.execute(
-                "SELECT count(*), count(*) FILTER (WHERE table_name = 'schema_migrations') "
-                "FROM information_schema.tables WHERE table_schema = %s", (schema,)).fetchone()
-            if all_tables == 0:
-                return None
-            if migrations != 1:
-                raise NonceStoreError("foreign_database", f"schema '{schema}' in {self.description} holds tables that "
-                                                          f"are not NonceStore's; it was left untouched (name another "
-                                                          f"schema with ?schema=NAME in the URI)")
-            return int(c.execute(f'SELECT coalesce(max(version), 0) FROM "{schema}".schema_migrations').fetchone()[0])
-
-        found = self._run(version, "cannot_open")
-        if found is None:
-            raise NonceStoreError("cannot_open", f"no NonceStore schema '{schema}' in {self.description}: create it and "
-                                                 f"the stream with 'nonce stream create {self.stream} --shared --db URI'")
-        if found > SCHEMA_VERSION:
-            raise NonceStoreError("newer_schema", f"{self.description} has schema version {found}, newer than this "
-                                                  f"package supports ({SCHEMA_VERSION}); upgrade the noncestore "
-                                                  f"package. Nothing was changed")
-        self.schema_version = found
+        """The schema brought to this package's version (created when missing and asked
+        to), then the stream found (created when missing and asked to)."""
+        self.schema_version = self._run(lambda c: prepare_schema(c, self.location.schema, self.description,
+                                                                 self._create, self.stream), "cannot_open")
         self._find_stream(self._create, ("postgres", self.description))
 
     def _create_stream(self) -> None:
@@ -281,7 +204,7 @@ class PostgresBackend(Backend):
         pause = 0.005
         try:
             while not connection.execute("SELECT pg_try_advisory_lock_shared(%s, %s)",
-                                         (self._claim_key, self.stream_id)).fetchone()[0]:
+                                         (self._keys.claim, self.stream_id)).fetchone()[0]:
                 left = None if deadline is None else deadline - time.monotonic()
                 if left is None or left <= 0:
                     holder = self._run(lambda c: c.execute(
@@ -347,7 +270,7 @@ class PostgresBackend(Backend):
     # -- the API lock, closing, forks ---------------------------------------------------
 
     def cross_process_lock(self) -> AdvisoryLock:
-        return AdvisoryLock(self.connect, (self._api_key, self.stream_id), self.description)
+        return AdvisoryLock(self.connect, (self._keys.api_lock, self.stream_id), self.description)
 
     def close(self) -> None:
         for connection in (self._connection, self._claim_connection):

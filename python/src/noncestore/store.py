@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, Hashable, List, Optional,
 from . import _apilock
 from ._apilock import Charge, StreamAPILock
 from ._errors import NonceStoreError, NonceStoreTimeout
-from ._postgres import is_postgres_uri
+from ._postgres_location import is_postgres_uri
 from ._rate import COST_STANDARD, RateLimit, TierSpec, hold, rate_limit, take
 
 if TYPE_CHECKING:
@@ -59,9 +59,9 @@ class NonceStore:
 
     `location`: a SQLite file or a `postgresql://` URI (default $NONCE_DB, else
     `nonces.sqlite`); `stream`: default $NONCE_STREAM, else `default`. With `create` (the
-    default), a missing SQLite database and a missing stream are created (the stream shared,
-    as Python processes need); a PostgreSQL schema is created by the CLI (`nonce stream create
-    NAME --shared --db URI`). `create=False` refuses what is missing instead.
+    default), a missing SQLite database, PostgreSQL schema and stream are created (the stream
+    shared, as Python processes need), as the CLI creates them. `create=False` refuses what is
+    missing instead; an older PostgreSQL schema is upgraded either way, as the Swift side does.
 
     `tier`: the key's rate limit, `"starter"`, `"intermediate"`, `"pro"` or
     `(maximum, decay per second)` (default $NONCE_TIER, else none). `wait`: seconds a write
