@@ -16,6 +16,9 @@ from typing import Iterator, List
 
 import pytest
 
+# pytester runs an inner pytest (test_testing_plugin.py).
+pytest_plugins = ["pytester"]
+
 HERE = Path(__file__).resolve().parent
 REPOSITORY = HERE.parent.parent
 CHILD = HERE / "child.py"
