@@ -16,6 +16,7 @@ named after this module); without it, `pytest -p noncestore.testing`, or
 from __future__ import annotations
 
 import shutil
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
@@ -30,8 +31,9 @@ __all__ = ["nonce_db", "nonce_store"]
 @pytest.fixture
 def nonce_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A fresh SQLite database location in a directory of its own, removed afterwards."""
-    # Not tmp_path: pytest keeps that directory for a few runs, and a test may ask for both.
-    directory = tmp_path_factory.mktemp("nonce_db", numbered=True)
+    # Not tmp_path, which pytest keeps for a few runs; under its base all the same, so that
+    # --basetemp applies. A name never given before (pytest's numbering may reuse one).
+    directory = Path(tempfile.mkdtemp(prefix="nonce_db-", dir=tmp_path_factory.getbasetemp()))
     try:
         yield directory / "nonces.sqlite"
     finally:
