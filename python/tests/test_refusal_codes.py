@@ -63,6 +63,9 @@ def test_a_jump_past_2_63_is_exhausted_and_an_overlong_label_an_invalid_argument
         assert code_of(lambda: store.jump(nanoseconds=2**63 - 1)) == "exhausted"
         assert code_of(lambda: store.next(label="x" * 1001)) == "invalid_argument"
         assert store.next(label="x" * 1000) > 0
+        # A jump that is not forward never reaches the database from the public calls (a
+        # ValueError first); the database's own refusal of it, NS005 on PostgreSQL:
+        assert code_of(lambda: store._backend.jump(0, "not forward")) == "invalid_argument"
 
 
 def test_a_stream_held_exclusively_is_stream_held(database: Database) -> None:
