@@ -6,6 +6,7 @@ behind, even after a failing test."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import List
 
@@ -16,6 +17,7 @@ from conftest import nonce_bin
 # check it is gone.
 INNER = '''
 import json
+import os
 import os
 import subprocess
 from pathlib import Path
@@ -112,3 +114,31 @@ def test_loaded_by_the_entry_point_and_p_or_a_conftest_at_once(bot_suite: pytest
     (bot_suite.path / "directories.jsonl").unlink()
     bot_suite.makeconftest('pytest_plugins = ["noncestore.testing"]')
     assert_ran_and_left_nothing(bot_suite, bot_suite.runpytest())
+
+
+def test_a_long_suite_does_not_pile_up_descriptors(pytester: pytest.Pytester) -> None:
+    """Each store leaves descriptors of its file open for as long as the process lives (closing
+    one would drop SQLite's locks): the plugin closes them with the database, else a suite of
+    a few hundred tests would run out of them. In a pytest process of its own (an inner run
+    in this one would import the package's modules afresh each time)."""
+    pytester.makepyfile(test_many='''
+import os
+import pytest
+
+OPEN = []
+
+
+def test_first():
+    OPEN.append(len(os.listdir("/proc/self/fd")))
+
+
+@pytest.mark.parametrize("n", range(40))
+def test_issue(nonce_store, n):
+    with nonce_store.api_lock(timeout=5):
+        nonce_store.next()
+
+
+def test_last():
+    assert len(os.listdir("/proc/self/fd")) - OPEN[0] < 10
+''')
+    pytester.runpytest_subprocess("-p", "noncestore.testing").assert_outcomes(passed=42)

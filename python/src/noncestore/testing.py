@@ -37,6 +37,10 @@ def nonce_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     try:
         yield directory / "nonces.sqlite"
     finally:
+        from ._filelocks import close_descriptors
+
+        for entry in directory.iterdir():
+            close_descriptors(str(entry))  # held for the life of the process otherwise
         shutil.rmtree(directory)
 
 
