@@ -16,6 +16,9 @@ from typing import Iterator, List
 
 import pytest
 
+# pytester runs an inner pytest (test_testing_plugin.py).
+pytest_plugins = ["pytester"]
+
 HERE = Path(__file__).resolve().parent
 REPOSITORY = HERE.parent.parent
 CHILD = HERE / "child.py"
@@ -89,6 +92,23 @@ class Database:
         with psycopg.connect(location.conninfo, autocommit=True) as connection:
             connection.execute(f'SET search_path TO "{location.schema}"')
             return connection.execute(sql).fetchall()
+
+    def execute(self, sql: str) -> None:
+        """Runs `sql` (no parameters) and commits it: a change made by hand, as an operator might."""
+        if self.backend == "sqlite":
+            import sqlite3
+            connection = sqlite3.connect(self.location, isolation_level=None)
+            try:
+                connection.execute(sql)
+            finally:
+                connection.close()
+            return
+        import psycopg
+        from noncestore._postgres import PostgresLocation
+        location = PostgresLocation(self.location)
+        with psycopg.connect(location.conninfo, autocommit=True) as connection:
+            connection.execute(f'SET search_path TO "{location.schema}"')
+            connection.execute(sql)
 
     def verify(self) -> None:
         cli("verify", "--db", self.location)

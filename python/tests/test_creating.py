@@ -1,5 +1,6 @@
 """A machine without the `nonce` CLI: the package creates the SQLite database (from the
-schema files the Swift build embeds) and a shared stream, exactly as the CLI would."""
+schema files the Swift build embeds) and a shared stream, exactly as the CLI would. (A
+PostgreSQL schema: test_postgres_schema.py.)"""
 
 from __future__ import annotations
 
@@ -133,10 +134,3 @@ def test_a_dangling_symbolic_link_is_named(tmp_path: Path) -> None:
         NonceStore(str(link), stream="kraken")
     assert os.listdir(tmp_path) == ["nonces.sqlite"]
 
-
-def test_a_postgresql_schema_is_left_to_the_cli() -> None:
-    from conftest import postgres_uri, with_schema
-
-    uri = with_schema(postgres_uri(), "py_absent_schema")
-    with pytest.raises(NonceStoreError, match="no NonceStore schema 'py_absent_schema'.*nonce stream create"):
-        NonceStore(uri, stream="kraken")

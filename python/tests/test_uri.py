@@ -14,5 +14,14 @@ def test_reply_timeout_is_accepted_and_kept_from_libpq() -> None:
 
 
 def test_reply_timeout_must_be_a_positive_whole_number() -> None:
-    with pytest.raises(NonceStoreError, match="reply_timeout '0' in the URI must be a positive whole number"):
+    with pytest.raises(NonceStoreError, match="reply_timeout '0' in the URI must be a positive whole number") as refused:
         PostgresLocation("postgresql://bot@db.internal/nonces?reply_timeout=0")
+    assert refused.value.code == "invalid_argument"
+
+
+def test_libpq_parameters_reach_libpq_as_written() -> None:
+    """libpq decodes %XX and nothing else: a space written %20 (in `options`, say) must not
+    come out as '+', nor a '+' as a space."""
+    location = PostgresLocation("postgresql://bot@db.internal/nonces?options=-c%20search_path%3Dx&schema=k"
+                                "&application_name=a+b")
+    assert location.conninfo == "postgresql://bot@db.internal/nonces?options=-c%20search_path%3Dx&application_name=a+b"

@@ -12,9 +12,12 @@ drawn from a NonceStore database (SQLite file or PostgreSQL) that Swift processe
 The migration guide's calls (`get_kraken_nonce()`, `get_global_nonce_manager().get_nonce()`,
 `jump_forward`, `get_global_nonce_stats()`, `get_kraken_api_lock()`) are here too, and
 `noncestore.ccxt` and `noncestore.kraken_sdk` make those clients use a stream.
+
+Every refusal is a NonceStoreError whose `code`, one of ERROR_CODES, says what happened.
+`noncestore.testing` is a pytest plugin (fixtures `nonce_db`, `nonce_store`).
 """
 
-from ._errors import NonceStoreError, NonceStoreTimeout
+from ._errors import ERROR_CODES, NonceStoreError, NonceStoreTimeout
 from ._rate import COST_HISTORY, COST_STANDARD, TIERS, RateLimit, call_cost
 from .aio import AsyncAPILock, AsyncNonceStore
 from .manager import __all__ as _guide_calls
@@ -40,6 +43,7 @@ __all__ = [
     "StreamStats",
     "NonceStoreError",
     "NonceStoreTimeout",
+    "ERROR_CODES",
     "RateLimit",
     "TIERS",
     "COST_STANDARD",

@@ -17,12 +17,10 @@ import re
 import secrets
 import sqlite3
 import time
-from importlib import resources
-from typing import List, Tuple
 
 from ._errors import NonceStoreError
+from ._schema_files import schema_files
 
-_MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 # The bookkeeping table, in the very words of the Swift migrator (Migrator.swift), so that
 # the two make the same schema.
 _MIGRATIONS_TABLE = """CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -32,21 +30,6 @@ _MIGRATIONS_TABLE = """CREATE TABLE IF NOT EXISTS schema_migrations (
 )"""
 # A database in write-ahead-log mode trims its log back to this after checkpoints (as Swift).
 _WAL_SIZE_LIMIT = 16 << 20
-
-
-def schema_files(newest: int) -> List[Tuple[int, str, str]]:
-    """(version, file name, SQL) of every schema file shipped with the package, 1..newest."""
-    folder = resources.files("noncestore") / "migrations"
-    found = []
-    for entry in folder.iterdir():
-        match = _MIGRATION_NAME.match(entry.name)
-        if match:
-            found.append((int(match.group(1)), entry.name, entry.read_text(encoding="utf-8")))
-    found.sort()
-    if [version for version, _, _ in found] != list(range(1, newest + 1)):
-        raise NonceStoreError(f"this noncestore package ships schema files {[name for _, name, _ in found]}, not "
-                              f"versions 1 to {newest}: it is damaged; reinstall it")
-    return found
 
 
 def _rename_without_replacing(source: str, target: str) -> None:
@@ -95,7 +78,7 @@ def create_database(path: str, newest: int) -> None:
     except OSError as error:
         reason = ("its directory is not writable" if error.errno in (errno.EACCES, errno.EROFS, errno.EPERM)
                   else error.strerror)
-        raise NonceStoreError(f"cannot create the database '{path}': {reason}") from error
+        raise NonceStoreError("cannot_open", f"cannot create the database '{path}': {reason}") from error
     os.close(fd)
     try:
         connection = sqlite3.connect(temporary, isolation_level=None)
@@ -115,26 +98,29 @@ def create_database(path: str, newest: int) -> None:
                 # leave a database one version short, silently.
                 reached = connection.execute("PRAGMA user_version").fetchone()[0]
                 if connection.in_transaction or reached != version:
-                    raise NonceStoreError(f"cannot create the database '{path}': schema file {name} did not apply "
-                                          f"(version {reached} instead of {version}); the package is damaged")
+                    raise NonceStoreError("cannot_open", f"cannot create the database '{path}': schema file {name} did "
+                                                         f"not apply (version {reached} instead of {version}); the "
+                                                         f"package is damaged")
             # Everything into the file itself before it gets its name: a log left beside the
             # temporary name would be lost with it.
             busy, logged, copied = connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
             if busy or logged != copied:
-                raise NonceStoreError(f"cannot create the database '{path}': its new log could not be written back")
+                raise NonceStoreError("cannot_open", f"cannot create the database '{path}': its new log could not be "
+                                                     f"written back")
         finally:
             connection.close()
         if os.path.exists(temporary + "-wal") and os.path.getsize(temporary + "-wal") > 0:
-            raise NonceStoreError(f"cannot create the database '{path}': its new log could not be written back")
+            raise NonceStoreError("cannot_open", f"cannot create the database '{path}': its new log could not be "
+                                                 f"written back")
         try:
             _rename_without_replacing(temporary, path)  # another process may have made it first
         except FileExistsError:
             if not os.path.exists(path):
-                raise NonceStoreError(f"cannot create the database '{path}': it is a symbolic link to a missing "
-                                      f"file") from None
+                raise NonceStoreError("cannot_open", f"cannot create the database '{path}': it is a symbolic link "
+                                                     f"to a missing file") from None
             return
         except OSError as error:
-            raise NonceStoreError(f"cannot create the database '{path}': {error.strerror}") from error
+            raise NonceStoreError("cannot_open", f"cannot create the database '{path}': {error.strerror}") from error
         try:  # the name itself, durable; as on the Swift side, a failure here is not fatal
             directory_fd = os.open(directory, os.O_RDONLY | os.O_CLOEXEC)
             try:
@@ -144,7 +130,7 @@ def create_database(path: str, newest: int) -> None:
         except OSError:
             pass
     except sqlite3.Error as error:
-        raise NonceStoreError(f"cannot create the database '{path}': {error}") from error
+        raise NonceStoreError("cannot_open", f"cannot create the database '{path}': {error}") from error
     finally:
         for suffix in ("", "-wal", "-shm"):
             try:

@@ -12,6 +12,7 @@ import fcntl
 import os
 import struct
 import threading
+import weakref
 from typing import Dict, List, Tuple
 
 from ._errors import NonceStoreError
@@ -41,7 +42,7 @@ def try_lock(fd: int, lock_type: int, offset: int, path: str) -> bool:
     except OSError as error:
         if error.errno in (errno.EAGAIN, errno.EACCES):
             return False
-        raise NonceStoreError(f"cannot lock '{path}': {error.strerror}") from error
+        raise NonceStoreError("cannot_open", f"cannot lock '{path}': {error.strerror}") from error
 
 
 def unlock(fd: int, offset: int) -> None:
@@ -74,7 +75,7 @@ def borrow(path: str) -> Tuple[FileKey, int]:
         info = os.fstat(fd)
         return (info.st_dev, info.st_ino), fd
     except OSError as error:
-        raise NonceStoreError(f"cannot open '{path}' for its locks: {error.strerror}") from error
+        raise NonceStoreError("cannot_open", f"cannot open '{path}' for its locks: {error.strerror}") from error
 
 
 def give_back(key: FileKey, fd: int) -> None:
@@ -107,15 +108,19 @@ class FileByteLock:
         self.path = path
         self.offset = offset
         self._borrowed: "Tuple[FileKey, int] | None" = None
+        self._held = False
+        _byte_locks.add(self)
 
     def try_lock(self) -> bool:
         if self._borrowed is None:
             self._borrowed = borrow(self.path)
-        return try_lock(self._borrowed[1], fcntl.F_WRLCK, self.offset, self.path)
+        self._held = try_lock(self._borrowed[1], fcntl.F_WRLCK, self.offset, self.path)
+        return self._held
 
     def unlock(self) -> None:
         if self._borrowed is not None:
             unlock(self._borrowed[1], self.offset)
+        self._held = False
 
     def after_fork_in_child(self) -> None:
         # The inherited description carries the parent's lock; the child gets its own.
@@ -126,3 +131,30 @@ class FileByteLock:
             except OSError:
                 pass
         self._borrowed = None
+
+
+_byte_locks: "weakref.WeakSet[FileByteLock]" = weakref.WeakSet()
+
+
+def close_descriptors(path: str) -> None:
+    """Closes this package's descriptors of the file at `path`: the pooled ones and those of
+    API locks not held. For a database about to be deleted once its stores are closed (the
+    pytest plugin's, one per test), which would otherwise keep two descriptors open each
+    for as long as the process lives. Never while a store of this process still uses the
+    file: closing a descriptor drops every POSIX lock the process holds on the file."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return
+    key = (info.st_dev, info.st_ino)
+    with _guard:
+        closing = _pool.pop(key, [])
+    for lock in list(_byte_locks):
+        if lock._borrowed is not None and lock._borrowed[0] == key and not lock._held:
+            closing.append(lock._borrowed[1])
+            lock._borrowed = None
+    for fd in closing:
+        try:
+            os.close(fd)
+        except OSError:
+            pass

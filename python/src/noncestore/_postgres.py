@@ -1,24 +1,24 @@
 """A shared stream of a NonceStore schema on PostgreSQL, through psycopg 3 (the
 `postgres` extra): the same contract as the Swift side's `NoncePostgres`.
 
+Opening creates or upgrades the schema as the Swift side does (_postgres_schema.py).
 Nonces come from `nonce_next(stream, label, pid)` on the server's clock, jumps from
-`nonce_jump`; claims and the API lock are session advisory locks in the two-int form
-(namespace, stream id), the namespace being FNV-1a of "noncestore claim SCHEMA" or
-"noncestore api lock SCHEMA", so Swift and Python processes exclude each other.
+`nonce_jump`; claims and the API lock are session advisory locks with the Swift side's
+keys (_postgres_lock_keys.py), so Swift and Python processes exclude each other.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import re
 import threading
 import time
 from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from ._errors import NonceStoreError
 from ._backend import Backend, StreamRow
+from ._errors import NonceStoreError
+from ._postgres_location import PostgresLocation
+from ._postgres_lock_keys import LockKeys
+from ._postgres_schema import prepare_schema
 from ._rate import Counter
 
 try:
@@ -30,70 +30,23 @@ except ImportError:  # the extra is not installed; PostgresBackend says so when 
 
 _logger = logging.getLogger("noncestore")
 
-SCHEMA_VERSION = 2
-"""The newest PostgreSQL schema this package knows (Migrations/postgres/0001_postgres_initial.sql)."""
-
 T = TypeVar("T")
-_PLAIN_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 _inherited: List[Any] = []
-
-
-def is_postgres_uri(location: str) -> bool:
-    return location.startswith(("postgres://", "postgresql://"))
-
-
-def lock_namespace(text: str) -> int:
-    """FNV-1a (32 bits) of `text`'s UTF-8 bytes, kept positive: the same in every language."""
-    value = 2166136261
-    for byte in text.encode():
-        value = ((value ^ byte) * 16777619) & 0xFFFFFFFF
-    return value & 0x7FFFFFFF
-
-
-class PostgresLocation:
-    """A libpq URI split into what libpq reads and NonceStore's own parameters: `schema=`,
-    and `reply_timeout=` (the Swift library's bound on each wait for the server; accepted
-    here so that one URI serves both, and kept in `reply_timeout`, while this package's
-    waits are psycopg's own)."""
-
-    def __init__(self, uri: str) -> None:
-        parts = urlsplit(uri)
-        query = parse_qsl(parts.query, keep_blank_values=True)
-        self.schema = "noncestore"
-        self.reply_timeout = 5
-        kept = []
-        for name, value in query:
-            if name == "reply_timeout":
-                if not value.isdigit() or int(value) <= 0:
-                    raise NonceStoreError(f"reply_timeout '{value}' in the URI must be a positive whole number")
-                self.reply_timeout = int(value)
-            elif name == "schema":
-                if not _PLAIN_NAME.match(value):
-                    raise NonceStoreError(f"schema '{value}' in the URI must be a plain lower-case identifier "
-                                          f"(letters, digits, underscores)")
-                self.schema = value
-            else:
-                kept.append((name, value))
-        self.conninfo = urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(kept), parts.fragment))
-        try:
-            port = parts.port or os.environ.get("PGPORT") or 5432
-        except ValueError:
-            raise NonceStoreError(f"the port of the URI 'postgresql://{parts.hostname or ''}...' is not a number "
-                                  f"(a password with '/', '@' or ':' must be percent-encoded)") from None
-        user = parts.username or os.environ.get("PGUSER") or ""
-        host = parts.hostname or os.environ.get("PGHOST") or "localhost"
-        database = parts.path.lstrip("/") or os.environ.get("PGDATABASE") or user
-        # Never the password: messages and logs carry this.
-        self.description = f"postgresql://{user + '@' if user else ''}{host}:{port}/{database} (schema {self.schema})"
+# The schema's refusals (SQLSTATE class NS) beyond a missing stream and an exclusive one,
+# with the codes the Swift side gives them. NS006, a label over 1,000 characters, is refused
+# by the Swift library as an invalid argument before the server sees it. NS004 (a stream
+# with history cannot be deleted) has no code of its own.
+_REFUSALS = {"NS003": "exhausted", "NS005": "invalid_argument", "NS006": "invalid_argument"}
 
 
 class AdvisoryLock:
     """A session advisory lock on a connection of its own: the cross-process half of a
     shared stream's API lock. A lost connection holds nothing, so asking again is safe."""
 
-    def __init__(self, connect: Callable[[], Any], key: Tuple[int, int]) -> None:
+    def __init__(self, connect: Callable[[], Any], key: Tuple[int, int], description: str) -> None:
         self._connect = connect
         self._key = key
+        self._description = description
         self._connection: Any = None
 
     def try_lock(self) -> bool:
@@ -103,11 +56,12 @@ class AdvisoryLock:
                     self._connection = self._connect()
                 row = self._connection.execute("SELECT pg_try_advisory_lock(%s, %s)", self._key).fetchone()
                 return bool(row[0])
-            except psycopg.OperationalError:
+            except psycopg.OperationalError as error:
                 _close_quietly(self._connection)
                 self._connection = None
                 if attempt == 2:
-                    raise
+                    raise NonceStoreError("connection_lost", f"the API lock's session with {self._description} was "
+                                                             f"lost twice in a row: {_first_line(error)}") from error
         return False
 
     def unlock(self) -> None:
@@ -137,8 +91,8 @@ class PostgresBackend(Backend):
 
     def __init__(self, uri: str, stream: str, wait: float, claim_wait: Optional[float], create: bool) -> None:
         if psycopg is None:
-            raise NonceStoreError("a PostgreSQL URI needs psycopg 3: install the package with its extra, "
-                                  "pip install 'noncestore[postgres]'")
+            raise NonceStoreError("invalid_argument", "a PostgreSQL URI needs psycopg 3: install the package with its "
+                                                      "extra, pip install 'noncestore[postgres]'")
         self.location = PostgresLocation(uri)
         self.description = self.location.description
         self.stream = stream
@@ -149,8 +103,7 @@ class PostgresBackend(Backend):
         self._claim_guard = threading.Lock()
         self._create = create
         schema = self.location.schema
-        self._claim_key = lock_namespace(f"noncestore claim {schema}")
-        self._api_key = lock_namespace(f"noncestore api lock {schema}")
+        self._keys = LockKeys(schema)
         try:
             self._open()
         except BaseException:
@@ -171,17 +124,18 @@ class PostgresBackend(Backend):
             connection.execute("SELECT set_config('search_path', %s, false)", (f'"{self.location.schema}"',))
             return connection
         except psycopg.Error as error:
-            raise NonceStoreError(f"stream '{self.stream}': cannot connect to {self.description}: "
-                                  f"{_first_line(error)}") from error
+            raise NonceStoreError("cannot_connect", f"stream '{self.stream}': cannot connect to {self.description}: "
+                                                    f"{_first_line(error)}") from error
 
     def _use(self) -> Any:
         if self._connection is None or self._connection.closed:
             self._connection = self.connect()
         return self._connection
 
-    def _run(self, body: Callable[[Any], T]) -> T:
+    def _run(self, body: Callable[[Any], T], failure: str) -> T:
         """Runs `body` on the store's connection; a lost connection fails this call and is
-        replaced on the next (a nonce that may have been issued is never reused, only skipped)."""
+        replaced on the next (a nonce that may have been issued is never reused, only skipped).
+        `failure`: the code of a server error that no more specific code describes."""
         connection = self._use()
         try:
             return body(connection)
@@ -189,52 +143,47 @@ class PostgresBackend(Backend):
             if connection.closed or isinstance(error, psycopg.OperationalError):
                 _close_quietly(connection)
                 self._connection = None
-            raise self._mapped(error) from error
+            raise self._mapped(error, failure, connection) from error
 
-    def _mapped(self, error: Exception) -> NonceStoreError:
-        code = getattr(error, "sqlstate", None)
-        if code == "NS001":
+    def _mapped(self, error: Exception, failure: str, connection: Any) -> NonceStoreError:
+        """The server's error as the Swift side reports it: the schema's own SQLSTATEs (class
+        NS, see the first migration) by their meaning, a read-only server, a lost session."""
+        sqlstate = getattr(error, "sqlstate", None) or ""
+        if sqlstate == "NS001":
             return self._missing_stream()
-        if code == "NS002":
+        if sqlstate == "NS002":
             return self._exclusive_error()
-        if code == "25006":
-            return NonceStoreError(f"stream '{self.stream}' in {self.description}: the server is read-only "
-                                   f"(a standby?); nothing was issued")
-        return NonceStoreError(f"stream '{self.stream}' in {self.description}: {_first_line(error)}")
+        code = _REFUSALS.get(sqlstate)
+        if code is not None:
+            return NonceStoreError(code, f"stream '{self.stream}' in {self.description}: {_first_line(error)}")
+        if sqlstate == "25006":
+            return NonceStoreError("read_only", f"stream '{self.stream}' in {self.description}: the server refused "
+                                                f"a write as read-only (a standby, or default_transaction_read_only "
+                                                f"= on); nothing was issued")
+        if connection.closed or sqlstate.startswith(("57P", "08")) or (
+                isinstance(error, psycopg.OperationalError) and not sqlstate):
+            return NonceStoreError("connection_lost", f"stream '{self.stream}': the connection to {self.description} "
+                                                      f"was lost ({_first_line(error)}); the claims and locks held on "
+                                                      f"it ended with it")
+        return NonceStoreError(failure, f"stream '{self.stream}' in {self.description}: {_first_line(error)}")
 
     def _missing_stream(self) -> NonceStoreError:
-        return NonceStoreError(f"no stream '{self.stream}' in {self.description}: create it with "
-                               f"'nonce stream create {self.stream} --shared --db URI'")
+        return NonceStoreError("stream_not_found", f"no stream '{self.stream}' in {self.description}: create it with "
+                                                   f"'nonce stream create {self.stream} --shared --db URI'")
 
     def _exclusive_error(self) -> NonceStoreError:
         return NonceStoreError(
-            f"stream '{self.stream}' in {self.description} is exclusive: only the process holding it issues its "
-            f"nonces; switch it with 'nonce stream set-mode {self.stream} shared --db URI' while no process holds it")
+            "mode_mismatch", f"stream '{self.stream}' in {self.description} is exclusive: only the process holding it "
+            f"issues its nonces; switch it with 'nonce stream set-mode {self.stream} shared --db URI' while no process "
+            f"holds it")
 
     # -- opening --------------------------------------------------------------------------
 
     def _open(self) -> None:
-        schema = self.location.schema
-
-        def version(c: Any) -> Optional[int]:
-            all_tables, migrations = c.execute(
-                "SELECT count(*), count(*) FILTER (WHERE table_name = 'schema_migrations') "
-                "FROM information_schema.tables WHERE table_schema = %s", (schema,)).fetchone()
-            if all_tables == 0:
-                return None
-            if migrations != 1:
-                raise NonceStoreError(f"schema '{schema}' in {self.description} holds tables that are not NonceStore's; "
-                                      f"it was left untouched (name another schema with ?schema=NAME in the URI)")
-            return int(c.execute(f'SELECT coalesce(max(version), 0) FROM "{schema}".schema_migrations').fetchone()[0])
-
-        found = self._run(version)
-        if found is None:
-            raise NonceStoreError(f"no NonceStore schema '{schema}' in {self.description}: create it and the stream "
-                                  f"with 'nonce stream create {self.stream} --shared --db URI'")
-        if found > SCHEMA_VERSION:
-            raise NonceStoreError(f"{self.description} has schema version {found}, newer than this package supports "
-                                  f"({SCHEMA_VERSION}); upgrade the noncestore package. Nothing was changed")
-        self.schema_version = found
+        """The schema brought to this package's version (created when missing and asked
+        to), then the stream found (created when missing and asked to)."""
+        self.schema_version = self._run(lambda c: prepare_schema(c, self.location.schema, self.description,
+                                                                 self._create, self.stream), "cannot_open")
         self._find_stream(self._create, ("postgres", self.description))
 
     def _create_stream(self) -> None:
@@ -242,11 +191,11 @@ class PostgresBackend(Backend):
         now = time.time_ns()
         self._run(lambda c: c.execute("INSERT INTO streams (name, mode, created_at, updated_at) "
                                       "VALUES (%s, 'shared', %s, %s) ON CONFLICT (name) DO NOTHING",
-                                      (self.stream, now, now)))
+                                      (self.stream, now, now)), "write_failed")
 
     def _stream_row(self) -> Optional[StreamRow]:
         return self._run(lambda c: c.execute("SELECT mode, stream_id, holder_pid FROM stream_state WHERE stream = %s",
-                                             (self.stream,)).fetchone())
+                                             (self.stream,)).fetchone(), "cannot_open")
 
     def _take_claim(self) -> None:
         """The claim, shared, on a session of its own."""
@@ -255,18 +204,23 @@ class PostgresBackend(Backend):
         pause = 0.005
         try:
             while not connection.execute("SELECT pg_try_advisory_lock_shared(%s, %s)",
-                                         (self._claim_key, self.stream_id)).fetchone()[0]:
+                                         (self._keys.claim, self.stream_id)).fetchone()[0]:
                 left = None if deadline is None else deadline - time.monotonic()
                 if left is None or left <= 0:
                     holder = self._run(lambda c: c.execute(
-                        "SELECT holder_pid, holder_host FROM streams WHERE id = %s", (self.stream_id,)).fetchone())
+                        "SELECT holder_pid, holder_host FROM streams WHERE id = %s", (self.stream_id,)).fetchone(),
+                        "cannot_open")
                     who = (f"process {holder[0]} on host '{holder[1]}'" if holder and holder[0] else "another process")
-                    raise NonceStoreError(f"stream '{self.stream}' in {self.description} is held exclusively by {who} "
-                                          f"(its holder, or a mode switch in progress); stop that process, use another "
-                                          f"stream, or wait for it")
+                    raise NonceStoreError("stream_held", f"stream '{self.stream}' in {self.description} is held "
+                                                         f"exclusively by {who} (its holder, or a mode switch in "
+                                                         f"progress); stop that process, use another stream, or wait "
+                                                         f"for it")
                 time.sleep(min(pause, left))
                 pause = min(pause * 2, 0.2)
             self._check_shared(self._stream_row())
+        except psycopg.Error as error:
+            connection.close()
+            raise self._mapped(error, "cannot_open", connection) from error
         except BaseException:
             connection.close()
             raise
@@ -279,18 +233,18 @@ class PostgresBackend(Backend):
 
     def issue(self, label: Optional[str], pid: int) -> int:
         return int(self._run(lambda c: c.execute("SELECT nonce_next(%s, %s, %s)",
-                                                 (self.stream, label, pid)).fetchone()[0]))
+                                                 (self.stream, label, pid)).fetchone()[0], "issue_failed"))
 
     def jump(self, by_ns: int, reason: str) -> int:
         return int(self._run(lambda c: c.execute("SELECT nonce_jump(%s, %s, %s)",
-                                                 (self.stream, by_ns, reason)).fetchone()[0]))
+                                                 (self.stream, by_ns, reason)).fetchone()[0], "mark_not_durable"))
 
     def stream_state(self) -> Dict[str, Any]:
         def read(c: Any) -> Tuple[List[str], Any]:
             cursor = c.execute("SELECT * FROM stream_state WHERE stream = %s", (self.stream,))
             return [column.name for column in cursor.description], cursor.fetchone()
 
-        names, row = self._run(read)
+        names, row = self._run(read, "cannot_open")
         if row is None:
             raise self._missing_stream()
         return dict(zip(names, row))
@@ -311,12 +265,12 @@ class PostgresBackend(Backend):
                               (self.stream_id, *counter))
                 return result
 
-        return self._run(run)
+        return self._run(run, "rate_counter_failed")
 
     # -- the API lock, closing, forks ---------------------------------------------------
 
     def cross_process_lock(self) -> AdvisoryLock:
-        return AdvisoryLock(self.connect, (self._api_key, self.stream_id))
+        return AdvisoryLock(self.connect, (self._keys.api_lock, self.stream_id), self.description)
 
     def close(self) -> None:
         for connection in (self._connection, self._claim_connection):

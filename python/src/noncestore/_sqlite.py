@@ -38,13 +38,15 @@ def check_database_file(path: str) -> None:
     if info.st_size == 0:
         beside = [path + suffix for suffix in ("-wal", "-shm") if os.path.exists(path + suffix)]
         if beside:
-            raise NonceStoreError(f"'{path}' is empty but {', '.join(beside)} beside it show it was a database in "
-                                  f"use: it was truncated or replaced. Nothing was touched; see 'Starting over' in "
-                                  f"NonceStore's README")
-        raise NonceStoreError(f"'{path}' is an empty file, not a NonceStore database; it was left untouched")
+            raise NonceStoreError("empty_file", f"'{path}' is empty but {', '.join(beside)} beside it show it was a "
+                                                f"database in use: it was truncated or replaced. Nothing was touched; "
+                                                f"see 'Starting over' in NonceStore's README")
+        raise NonceStoreError("empty_file", f"'{path}' is an empty file, not a NonceStore database; it was left "
+                                            f"untouched")
     if info.st_nlink > 1:
-        raise NonceStoreError(f"'{path}' has {info.st_nlink} hard links: SQLite keeps its write-ahead log beside "
-                              f"each name, so a database used through two names is corrupted. Remove the other links")
+        raise NonceStoreError("hard_linked", f"'{path}' has {info.st_nlink} hard links: SQLite keeps its write-ahead "
+                                             f"log beside each name, so a database used through two names is "
+                                             f"corrupted. Remove the other links")
 
 
 APPLICATION_ID = 0x4E4F4E43
@@ -59,10 +61,11 @@ def refuse_log_without_database(path: str) -> None:
         return
     beside = [path + suffix for suffix in ("-wal", "-shm") if os.path.exists(path + suffix)]
     if beside:
-        raise NonceStoreError(f"'{path}' is missing but {', '.join(beside)} beside it remain: the database was moved "
-                              f"or deleted while a process had it open, and that log may hold its newest nonces. "
-                              f"Nothing was created or deleted. Put the database back at this path, or open it where "
-                              f"it is now once every process that used it here has stopped")
+        raise NonceStoreError("database_moved", f"'{path}' is missing but {', '.join(beside)} beside it remain: the "
+                                                f"database was moved or deleted while a process had it open, and that "
+                                                f"log may hold its newest nonces. Nothing was created or deleted. Put "
+                                                f"the database back at this path, or open it where it is now once "
+                                                f"every process that used it here has stopped")
 
 
 def recognise(real_path: str, path: str) -> None:
@@ -76,11 +79,23 @@ def recognise(real_path: str, path: str) -> None:
     finally:
         _filelocks.give_back(key, fd)
     if len(header) < 100 or header[:16] != b"SQLite format 3\0":
-        raise NonceStoreError(f"'{path}' is not a NonceStore database (not an SQLite file); it was left untouched")
+        raise NonceStoreError("not_a_database", f"'{path}' is not a NonceStore database (not an SQLite file); it was "
+                                                f"left untouched")
     application = int.from_bytes(header[68:72], "big")
     version = int.from_bytes(header[60:64], "big")
     if application != APPLICATION_ID and (application != 0 or version == 0):
-        raise NonceStoreError(f"'{path}' is an SQLite database of another application; it was left untouched")
+        raise NonceStoreError("foreign_database", f"'{path}' is an SQLite database of another application; it was "
+                                                  f"left untouched")
+
+
+# The SQL contract's other refusals (RAISE(ABORT, ...) in the schema's triggers), told
+# apart by their words, and the code each has on the Swift side (which checks a label's
+# length and a jump's span before the database does).
+_CONTRACT_REFUSALS = (
+    ("2^63-1", "exhausted"),
+    (": label is longer than", "invalid_argument"),
+    (": by_ns must be", "invalid_argument"),
+)
 
 
 def _identity(info: os.stat_result) -> Tuple[int, int]:
@@ -112,8 +127,8 @@ class SQLiteBackend(Backend):
         refuse_log_without_database(path)
         if not os.path.exists(path):
             if not create:
-                raise NonceStoreError(f"no database at '{path}': create it and the stream with "
-                                      f"'nonce stream create {stream} --shared --db {path}'")
+                raise NonceStoreError("cannot_open", f"no database at '{path}': create it and the stream with "
+                                                     f"'nonce stream create {stream} --shared --db {path}'")
             create_database(path, SCHEMA_VERSION)
         check_database_file(path)
         self.real_path = os.path.realpath(path)
@@ -128,13 +143,14 @@ class SQLiteBackend(Backend):
     def _open(self) -> None:
         self.schema_version = int(self._read(lambda c: c.execute("PRAGMA user_version").fetchone()[0]))
         if self.schema_version > SCHEMA_VERSION:
-            raise NonceStoreError(f"'{self.path}' has schema version {self.schema_version}, newer than this package "
-                                  f"supports ({SCHEMA_VERSION}); upgrade the noncestore package. The file was left "
-                                  f"untouched")
+            raise NonceStoreError("newer_schema", f"'{self.path}' has schema version {self.schema_version}, newer "
+                                                  f"than this package supports ({SCHEMA_VERSION}); upgrade the "
+                                                  f"noncestore package. The file was left untouched")
         if self.schema_version < 4:
-            raise NonceStoreError(f"'{self.path}' has schema version {self.schema_version}, older than the SQL "
-                                  f"contract this package speaks (4): open it once with a current 'nonce' command "
-                                  f"(e.g. 'nonce stream list --db {self.path}') to upgrade it")
+            raise NonceStoreError("cannot_open", f"'{self.path}' has schema version {self.schema_version}, older than "
+                                                 f"the SQL contract this package speaks (4): open it once with a "
+                                                 f"current 'nonce' command (e.g. 'nonce stream list --db "
+                                                 f"{self.path}') to upgrade it")
         self._find_stream(self._create, ("sqlite", self.real_path))
 
     # -- connection -------------------------------------------------------------------
@@ -145,7 +161,7 @@ class SQLiteBackend(Backend):
             connection = sqlite3.connect(f"file:{quote(os.path.abspath(self.path))}?mode=rw", uri=True, timeout=0,
                                          isolation_level=None, check_same_thread=False)
         except sqlite3.Error as error:
-            raise NonceStoreError(f"cannot open database '{self.path}': {error}") from error
+            raise NonceStoreError("cannot_open", f"cannot open database '{self.path}': {error}") from error
         # The contract: every commit synced to disk before the nonce is used.
         self._retrying(lambda: connection.execute("PRAGMA synchronous = FULL"), connection)
         return connection
@@ -169,9 +185,9 @@ class SQLiteBackend(Backend):
                     waiting_since = now
                 elif now - waiting_since >= self.wait:
                     raise NonceStoreError(
-                        f"'{self.path}' stayed locked by other connections for the whole wait of {self.wait:g} s: "
-                        f"stream '{self.stream}' got no turn and nothing was written; give it a longer wait, or "
-                        f"look for a process stopped inside a transaction") from error
+                        "busy", f"'{self.path}' stayed locked by other connections for the whole wait of "
+                        f"{self.wait:g} s: stream '{self.stream}' got no turn and nothing was written; give it a "
+                        f"longer wait, or look for a process stopped inside a transaction") from error
                 time.sleep(random.uniform(50e-6, 500e-6))
 
     def _use(self) -> sqlite3.Connection:
@@ -180,15 +196,14 @@ class SQLiteBackend(Backend):
         return self._connection
 
     def _read(self, body: Callable[[sqlite3.Connection], T]) -> T:
-        connection = self._use()
-        return self._map_errors(lambda: self._retrying(lambda: body(connection)))
+        return self._map_errors(lambda: self._retrying(lambda: body(self._use())), "cannot_open")
 
-    def _transaction(self, body: Callable[[sqlite3.Connection], T], durable: bool = True) -> T:
+    def _transaction(self, body: Callable[[sqlite3.Connection], T], failure: str, durable: bool = True) -> T:
         """One BEGIN IMMEDIATE transaction, synced to disk when durable, like the Swift
-        store's writes (rate counters are not durable there either)."""
-        connection = self._use()
+        store's writes (rate counters are not durable there either). `failure`: the code of
+        an SQLite failure that no more specific code describes."""
 
-        def attempt() -> T:
+        def attempt(connection: sqlite3.Connection) -> T:
             connection.execute("BEGIN IMMEDIATE")
             try:
                 self._require_in_place()
@@ -200,13 +215,17 @@ class SQLiteBackend(Backend):
                     connection.execute("ROLLBACK")
                 raise
 
-        if not durable:
+        def run() -> T:
+            connection = self._use()
+            if durable:
+                return self._retrying(lambda: attempt(connection))
             connection.execute("PRAGMA synchronous = NORMAL")
-        try:
-            return self._map_errors(lambda: self._retrying(attempt))
-        finally:
-            if not durable:
+            try:
+                return self._retrying(lambda: attempt(connection))
+            finally:
                 connection.execute("PRAGMA synchronous = FULL")
+
+        return self._map_errors(run, failure)
 
     def _require_in_place(self) -> None:
         """Before every write: the path must still lead to the file this process opened. A
@@ -216,11 +235,15 @@ class SQLiteBackend(Backend):
         except OSError:
             here = None
         if here != self._identity:
-            raise NonceStoreError(f"'{self.path}' no longer leads to the database this process has open: it was "
-                                  f"moved, replaced or deleted while in use. This process issues nothing more from it; "
-                                  f"stop it, put the database back, and start again")
+            raise NonceStoreError("database_moved", f"'{self.path}' no longer leads to the database this process has "
+                                                    f"open: it was moved, replaced or deleted while in use. This "
+                                                    f"process issues nothing more from it; stop it, put the database "
+                                                    f"back, and start again")
 
-    def _map_errors(self, run: Callable[[], T]) -> T:
+    def _map_errors(self, run: Callable[[], T], failure: str) -> T:
+        """Runs `run`, turning an SQLite failure into a NonceStoreError: the SQL contract's
+        refusals into their codes (the schema's triggers raise them by these words), any
+        other failure into `failure`."""
         try:
             return run()
         except sqlite3.Error as error:
@@ -229,19 +252,24 @@ class SQLiteBackend(Backend):
                 raise self._exclusive_error() from error
             if ": no stream of that name" in message:
                 raise self._missing_stream() from error
+            for words, code in _CONTRACT_REFUSALS:
+                if words in message:
+                    raise NonceStoreError(code, f"stream '{self.stream}' in '{self.path}': {message}") from error
             if "readonly" in message or "read-only" in message:
-                raise NonceStoreError(f"stream '{self.stream}' in '{self.path}': the database is read-only here "
-                                      f"({message}); nothing was issued") from error
-            raise NonceStoreError(f"stream '{self.stream}' in '{self.path}': {message}") from error
+                # As the Swift side, which refuses a file it cannot write when opening it.
+                raise NonceStoreError("cannot_open", f"stream '{self.stream}' in '{self.path}': the database is "
+                                                     f"read-only here ({message}); nothing was issued") from error
+            raise NonceStoreError(failure, f"stream '{self.stream}' in '{self.path}': {message}") from error
 
     def _missing_stream(self) -> NonceStoreError:
-        return NonceStoreError(f"no stream '{self.stream}' in '{self.path}': create it with "
-                               f"'nonce stream create {self.stream} --shared --db {self.path}'")
+        return NonceStoreError("stream_not_found", f"no stream '{self.stream}' in '{self.path}': create it with "
+                                                   f"'nonce stream create {self.stream} --shared --db {self.path}'")
 
     def _exclusive_error(self) -> NonceStoreError:
         return NonceStoreError(
-            f"stream '{self.stream}' in '{self.path}' is exclusive: only the process holding it issues its nonces; "
-            f"switch it with 'nonce stream set-mode {self.stream} shared --db {self.path}' while no process holds it")
+            "mode_mismatch", f"stream '{self.stream}' in '{self.path}' is exclusive: only the process holding it "
+            f"issues its nonces; switch it with 'nonce stream set-mode {self.stream} shared --db {self.path}' while no "
+            f"process holds it")
 
     def _stream_row(self) -> Optional[StreamRow]:
         return self._read(lambda c: c.execute(
@@ -257,15 +285,16 @@ class SQLiteBackend(Backend):
                                  ).fetchone()[0]
             if orphaned is not None:
                 raise NonceStoreError(
-                    f"no stream '{self.stream}' in '{self.path}', but it holds the history of a deleted stream (up to "
-                    f"nonce {orphaned}); a new stream would start from the clock, possibly below nonces already sent. "
-                    f"Create it above them with 'nonce import-legacy --value {orphaned} --stream {self.stream} --db "
-                    f"{self.path}' (it adopts that history), then 'nonce stream set-mode {self.stream} shared'")
+                    "orphaned_history", f"no stream '{self.stream}' in '{self.path}', but it holds the history of a "
+                    f"deleted stream (up to nonce {orphaned}); a new stream would start from the clock, possibly "
+                    f"below nonces already sent. Create it above them with 'nonce import-legacy --value {orphaned} "
+                    f"--stream {self.stream} --db {self.path}' (it adopts that history), then 'nonce stream set-mode "
+                    f"{self.stream} shared'")
             now = time.time_ns()
             c.execute("INSERT INTO streams (name, mode, created_at, updated_at) VALUES (?, 'shared', ?, ?)",
                       (self.stream, now, now))
 
-        self._transaction(body)
+        self._transaction(body, "write_failed")
 
     # -- the stream's claim -------------------------------------------------------------
 
@@ -282,9 +311,10 @@ class SQLiteBackend(Backend):
                     holder = self._stream_row()
                     who = f"process {holder[2]}" if holder and holder[2] else "another process"
                     waited = f" after waiting {self._claim_wait} s" if self._claim_wait else ""
-                    raise NonceStoreError(f"stream '{self.stream}' in '{self.path}' is held exclusively by {who}"
-                                          f"{waited} (its holder, or a mode switch in progress); stop that process, "
-                                          f"use another stream, or wait for it")
+                    raise NonceStoreError("stream_held", f"stream '{self.stream}' in '{self.path}' is held "
+                                                         f"exclusively by {who}{waited} (its holder, or a mode switch "
+                                                         f"in progress); stop that process, use another stream, or "
+                                                         f"wait for it")
                 time.sleep(min(pause, left))
                 pause = min(pause * 2, 2e-3)
             self._check_shared(self._stream_row())
@@ -307,7 +337,7 @@ class SQLiteBackend(Backend):
                       (self.stream, requested_at, pid, label))
             return int(c.execute("SELECT last_issued FROM stream_state WHERE stream = ?", (self.stream,)).fetchone()[0])
 
-        return self._transaction(body)
+        return self._transaction(body, "issue_failed")
 
     def jump(self, by_ns: int, reason: str) -> int:
         requested_at = time.time_ns()
@@ -318,7 +348,7 @@ class SQLiteBackend(Backend):
             return int(c.execute("SELECT high_water_mark FROM stream_state WHERE stream = ?",
                                  (self.stream,)).fetchone()[0])
 
-        return self._transaction(body)
+        return self._transaction(body, "mark_not_durable")
 
     def stream_state(self) -> Dict[str, Any]:
         def read(c: sqlite3.Connection) -> Tuple[List[str], Any]:
@@ -341,7 +371,7 @@ class SQLiteBackend(Backend):
                           (self.stream_id, *counter))
             return result
 
-        return self._transaction(body, durable=False)
+        return self._transaction(body, "rate_counter_failed", durable=False)
 
     # -- the API lock, closing, forks ---------------------------------------------------
 

@@ -71,8 +71,8 @@ def configure_global_nonce_manager(**options: Any) -> NonceStoreManager:
     global _global
     with _global_guard:
         if _global is not None:
-            raise NonceStoreError(f"the global nonce manager is already set up (stream '{_global.stream}' "
-                                  f"in {_global.description})")
+            raise NonceStoreError("invalid_argument", f"the global nonce manager is already set up (stream "
+                                  f"'{_global.stream}' in {_global.description})")
         _global = NonceStoreManager(**options)
         return _global
 

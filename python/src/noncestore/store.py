@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, Hashable, List, Optional,
 from . import _apilock
 from ._apilock import Charge, StreamAPILock
 from ._errors import NonceStoreError, NonceStoreTimeout
-from ._postgres import is_postgres_uri
+from ._postgres_location import is_postgres_uri
 from ._rate import COST_STANDARD, RateLimit, TierSpec, hold, rate_limit, take
 
 if TYPE_CHECKING:
@@ -59,9 +59,9 @@ class NonceStore:
 
     `location`: a SQLite file or a `postgresql://` URI (default $NONCE_DB, else
     `nonces.sqlite`); `stream`: default $NONCE_STREAM, else `default`. With `create` (the
-    default), a missing SQLite database and a missing stream are created (the stream shared,
-    as Python processes need); a PostgreSQL schema is created by the CLI (`nonce stream create
-    NAME --shared --db URI`). `create=False` refuses what is missing instead.
+    default), a missing SQLite database, PostgreSQL schema and stream are created (the stream
+    shared, as Python processes need), as the CLI creates them. `create=False` refuses what is
+    missing instead; an older PostgreSQL schema is upgraded either way, as the Swift side does.
 
     `tier`: the key's rate limit, `"starter"`, `"intermediate"`, `"pro"` or
     `(maximum, decay per second)` (default $NONCE_TIER, else none). `wait`: seconds a write
@@ -91,8 +91,8 @@ class NonceStore:
             return PostgresBackend(self.location, self.stream, wait, claim_wait, create)
         if "://" in self.location:
             scheme = self.location.split("://", 1)[0]
-            raise NonceStoreError(f"'{scheme}://...' is neither a file path nor a postgresql:// URI (stream "
-                                  f"'{self.stream}')")
+            raise NonceStoreError("invalid_argument", f"'{scheme}://...' is neither a file path nor a postgresql:// "
+                                  f"URI (stream '{self.stream}')")
         from ._sqlite import SQLiteBackend
         return SQLiteBackend(self.location, self.stream, wait, claim_wait, create)
 
@@ -104,7 +104,8 @@ class NonceStore:
     def _call(self, body: Callable[["Backend"], Any]) -> Any:
         with self._mutex:
             if self._closed:
-                raise NonceStoreError(f"the NonceStore of stream '{self.stream}' in {self.description} is closed")
+                raise NonceStoreError("closed", f"the NonceStore of stream '{self.stream}' in {self.description} is "
+                                      f"closed")
             return body(self._backend)
 
     # -- nonces ---------------------------------------------------------------------------
@@ -344,9 +345,10 @@ def _stream_name(given: Optional[str]) -> str:
     if given is None:
         given = os.environ.get("NONCE_STREAM")
         if given == "":
-            raise NonceStoreError("$NONCE_STREAM is set but empty: set it to a stream name, or unset it for 'default'")
+            raise NonceStoreError("invalid_stream_name", "$NONCE_STREAM is set but empty: set it to a stream name, "
+                                  "or unset it for 'default'")
         if given is None:
             given = DEFAULT_STREAM
     if given == "":
-        raise NonceStoreError("invalid stream name '': it is empty")
+        raise NonceStoreError("invalid_stream_name", "invalid stream name '': it is empty")
     return unicodedata.normalize("NFC", given)
