@@ -11,7 +11,7 @@ __all__ = ["ERROR_CODES", "NonceStoreError", "NonceStoreTimeout"]
 ERROR_CODES = frozenset({
     # The database file.
     "not_a_database", "foreign_database", "newer_schema", "empty_file", "hard_linked", "database_moved",
-    "damaged_log", "cannot_open", "write_failed", "busy",
+    "damaged_log", "cannot_open", "write_failed", "read_failed", "busy",
     # A database server.
     "cannot_connect", "connection_lost", "read_only",
     # Streams.

@@ -34,9 +34,9 @@ T = TypeVar("T")
 _inherited: List[Any] = []
 # The schema's refusals (SQLSTATE class NS) beyond a missing stream and an exclusive one,
 # with the codes the Swift side gives them. NS006, a label over 1,000 characters, is refused
-# by the Swift library as an invalid argument before the server sees it. NS004 (a stream
-# with history cannot be deleted) has no code of its own.
-_REFUSALS = {"NS003": "exhausted", "NS005": "invalid_argument", "NS006": "invalid_argument"}
+# as an invalid argument on both sides. NS004 (a stream with history cannot be deleted) is
+# what keeps history from being orphaned: Swift gives it orphaned_history.
+_REFUSALS = {"NS003": "exhausted", "NS004": "orphaned_history", "NS005": "invalid_argument", "NS006": "invalid_argument"}
 
 
 class AdvisoryLock:
@@ -244,7 +244,7 @@ class PostgresBackend(Backend):
             cursor = c.execute("SELECT * FROM stream_state WHERE stream = %s", (self.stream,))
             return [column.name for column in cursor.description], cursor.fetchone()
 
-        names, row = self._run(read, "cannot_open")
+        names, row = self._run(read, "read_failed")
         if row is None:
             raise self._missing_stream()
         return dict(zip(names, row))

@@ -141,7 +141,7 @@ class SQLiteBackend(Backend):
             raise
 
     def _open(self) -> None:
-        self.schema_version = int(self._read(lambda c: c.execute("PRAGMA user_version").fetchone()[0]))
+        self.schema_version = int(self._read(lambda c: c.execute("PRAGMA user_version").fetchone()[0], "cannot_open"))
         if self.schema_version > SCHEMA_VERSION:
             raise NonceStoreError("newer_schema", f"'{self.path}' has schema version {self.schema_version}, newer "
                                                   f"than this package supports ({SCHEMA_VERSION}); upgrade the "
@@ -195,8 +195,8 @@ class SQLiteBackend(Backend):
             self._connection = self._connect()
         return self._connection
 
-    def _read(self, body: Callable[[sqlite3.Connection], T]) -> T:
-        return self._map_errors(lambda: self._retrying(lambda: body(self._use())), "cannot_open")
+    def _read(self, body: Callable[[sqlite3.Connection], T], code: str = "read_failed") -> T:
+        return self._map_errors(lambda: self._retrying(lambda: body(self._use())), code)
 
     def _transaction(self, body: Callable[[sqlite3.Connection], T], failure: str, durable: bool = True) -> T:
         """One BEGIN IMMEDIATE transaction, synced to disk when durable, like the Swift
