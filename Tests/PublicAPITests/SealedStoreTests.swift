@@ -19,13 +19,16 @@ struct SealedStoreTests {
         let top = try #require(issued.last)
 
         // A second manager on the same stream is refused.
-        #expect(throws: (any Error).self) { _ = try NonceManager(path: directory.database, configuration: .init(stream: "k")) }
+        let second = #expect(throws: NonceStoreError.self) { _ = try NonceManager(path: directory.database, configuration: .init(stream: "k")) }
+        #expect(second?.code == .streamHeld)
         // A lower legacy value neither lowers the floor nor gets past the holder's claim.
         let low = String(UInt64(top) / 1_000_000 - 3_600_000)
         let plan = try LegacyImportPlan(paths: [], values: [low], options: .init(stream: "k"))
-        #expect(throws: (any Error).self) { _ = try plan.apply(toDatabaseAt: directory.database) }
+        let imported = #expect(throws: NonceStoreError.self) { _ = try plan.apply(toDatabaseAt: directory.database) }
+        #expect(imported?.code == .streamHeld)
         // A backwards jump is refused.
-        #expect(throws: (any Error).self) { _ = try holder.jump(by: .seconds(-3_600)) }
+        let backwards = #expect(throws: NonceStoreError.self) { _ = try holder.jump(by: .seconds(-3_600)) }
+        #expect(backwards?.code == .invalidArgument)
         // The inspector reads and prunes history; the state stays.
         let inspector = try NonceInspector(path: directory.database)
         _ = try inspector.pruneHistory(of: "k", keep: 0)
