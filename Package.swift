@@ -59,7 +59,7 @@ let package = Package(
         .target(
             name: "NonceSchema",
             path: "Migrations",
-            resources: schemaFiles.map { .embedInCode($0) },
+            resources: schemaFiles.map { .embedInCode($0) } + [.embedInCode("exchange-presets.json")],
             swiftSettings: swiftSettings
         ),
         // What a nonce store is, whatever keeps it: the backend protocol and the records

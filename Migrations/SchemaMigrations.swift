@@ -24,12 +24,14 @@ public enum SchemaMigrations {
         SchemaMigration(version: 6, name: "0006_one_name_per_concept.sql", sql: text(PackageResources._006_one_name_per_concept_sql)),
         SchemaMigration(version: 7, name: "0007_copy_events.sql", sql: text(PackageResources._007_copy_events_sql)),
         SchemaMigration(version: 8, name: "0008_nothing_below.sql", sql: text(PackageResources._008_nothing_below_sql)),
+        SchemaMigration(version: 9, name: "0009_stream_rules.sql", sql: text(PackageResources._009_stream_rules_sql)),
     ]
 
     /// The PostgreSQL schema's migrations (`Migrations/postgres/`), ascending by version.
     public static let postgres: [SchemaMigration] = [
         SchemaMigration(version: 1, name: "0001_postgres_initial.sql", sql: text(PackageResources._001_postgres_initial_sql)),
         SchemaMigration(version: 2, name: "0002_event_floors.sql", sql: text(PackageResources._002_event_floors_sql)),
+        SchemaMigration(version: 3, name: "0003_stream_rules.sql", sql: text(PackageResources._003_stream_rules_sql)),
     ]
 
     /// The newest schema version this build can read and write.

@@ -14,7 +14,7 @@ from ._errors import NonceStoreError
 from ._postgres_lock_keys import LockKeys
 from ._schema_files import schema_files
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """The newest PostgreSQL schema this package knows (Migrations/postgres/0002_event_floors.sql)."""
 
 

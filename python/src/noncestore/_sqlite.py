@@ -23,7 +23,7 @@ from ._create import create_database
 from ._backend import Backend, StreamRow
 from ._rate import Counter
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 """The newest schema this package knows (Migrations/0008_nothing_below.sql)."""
 
 T = TypeVar("T")
