@@ -97,7 +97,7 @@ let package = Package(
         .target(
             name: "NonceKit",
             dependencies: [
-                "NonceBackend", "NonceSQLite",
+                "NonceBackend", "NonceSQLite", "NonceSchema",
                 .target(name: "NoncePostgres", condition: .when(traits: ["PostgreSQL"])),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

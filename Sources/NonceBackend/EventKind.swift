@@ -23,4 +23,8 @@ public enum EventKind: String, Sendable, Codable, CaseIterable {
     case prune
     /// The stream was copied to or from another database (`nonce copy-stream`).
     case copy
+    /// The stream moved to a finer unit; its floor was multiplied.
+    case unit
+    /// The stream came within a year, or 1%, of its ceiling.
+    case ceilingNear = "ceiling_near"
 }

@@ -44,10 +44,13 @@ package struct LegacyImportCommit: Sendable, Equatable {
     /// False when the same files had been imported before and the floor did not move:
     /// nothing was written.
     package var recorded: Bool
+    /// The stream's unit: the floors are in it (the import's nanoseconds rounded up).
+    package var unit: NonceUnit
     /// Every field, as stored.
-    package init(floorBefore: Int64, floorAfter: Int64, recorded: Bool) {
+    package init(floorBefore: Int64, floorAfter: Int64, recorded: Bool, unit: NonceUnit = .nanoseconds) {
         self.floorBefore = floorBefore
         self.floorAfter = floorAfter
         self.recorded = recorded
+        self.unit = unit
     }
 }

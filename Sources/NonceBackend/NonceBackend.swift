@@ -15,12 +15,18 @@ package protocol NonceBackend: AnyObject, Sendable {
     func stream(named name: String) throws -> StreamRecord?
     /// Every stream, by name.
     func streams() throws -> [StreamRecord]
-    /// The stream called `name`, created in `mode` when missing; refuses the other mode, and
-    /// a creation that would start below history whose stream row is gone.
-    func openStream(named name: String, mode: StreamMode) throws -> StreamRecord
+    /// The stream called `name`, created in `mode` with `rules` when missing (an existing
+    /// stream keeps its own rules: the caller compares); refuses the other mode, and a
+    /// creation that would start below history whose stream row is gone.
+    func openStream(named name: String, mode: StreamMode, rules: StreamRules) throws -> StreamRecord
     /// Switches a stream's mode while no process holds it; false when it already was.
     @discardableResult
     func setMode(_ mode: StreamMode, stream name: String) throws -> Bool
+    /// Moves a stream to a finer unit while no process holds it, its floor multiplied
+    /// (``StreamRules/floor(_:movedTo:stream:)``), with a `unit` event; false when it already
+    /// was in `unit`.
+    @discardableResult
+    func setUnit(_ unit: NonceUnit, stream name: String) throws -> Bool
 
     // MARK: Claims and cross-process locks
 
@@ -139,6 +145,11 @@ package protocol InterProcessLock: AnyObject, Sendable {
 }
 
 extension NonceBackend {
+    /// The stream called `name`, created in `mode` with nanoseconds and no ceiling when missing.
+    package func openStream(named name: String, mode: StreamMode) throws -> StreamRecord {
+        try openStream(named: name, mode: mode, rules: .nanoseconds)
+    }
+
     /// Prunes in the backend's default chunk size.
     @discardableResult
     package func pruneHistory(stream name: String, issuedBefore: Int64?, keep: Int64?) throws -> PruneResult {

@@ -41,11 +41,13 @@ package struct StreamRecord: Sendable, Equatable, Codable {
     package var uncleanStops: Int64 = 0
     /// Times the state row was found below the stream's own history and raised to it.
     package var floorRepairs: Int64 = 0
+    /// The unit, ceiling and exchange preset its nonces follow.
+    package var rules: StreamRules = .nanoseconds
 
     /// Everything at or below this value may have been sent to the exchange already.
     package var floor: Int64 { max(lastIssued, highWaterMark) }
     /// Every field, as stored.
-    package init(id: Int64, name: String, mode: StreamMode, lastIssued: Int64, highWaterMark: Int64, issuedTotal: Int64, markRenewals: Int64, clockRegressions: Int64, jumps: Int64, holderPID: Int32? = nil, createdAt: Int64, updatedAt: Int64, consecutiveRejections: Int64, rejectionsTotal: Int64, uncleanStops: Int64 = 0, floorRepairs: Int64 = 0) {
+    package init(id: Int64, name: String, mode: StreamMode, lastIssued: Int64, highWaterMark: Int64, issuedTotal: Int64, markRenewals: Int64, clockRegressions: Int64, jumps: Int64, holderPID: Int32? = nil, createdAt: Int64, updatedAt: Int64, consecutiveRejections: Int64, rejectionsTotal: Int64, uncleanStops: Int64 = 0, floorRepairs: Int64 = 0, rules: StreamRules = .nanoseconds) {
         self.id = id
         self.name = name
         self.mode = mode
@@ -62,6 +64,7 @@ package struct StreamRecord: Sendable, Equatable, Codable {
         self.rejectionsTotal = rejectionsTotal
         self.uncleanStops = uncleanStops
         self.floorRepairs = floorRepairs
+        self.rules = rules
     }
 }
 

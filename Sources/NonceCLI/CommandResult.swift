@@ -7,6 +7,9 @@ struct CommandResult: Encodable {
     var jumpNanoseconds: Int64? = nil
     var rejectionsInARow: Int64? = nil
     var mode: String? = nil
+    var unit: String? = nil
+    var maxNonce: Int64? = nil
+    var exchange: String? = nil
     var created: Bool? = nil
     var changed: Bool? = nil
 
@@ -24,6 +27,9 @@ struct CommandResult: Encodable {
         try put("jumpNanoseconds", jumpNanoseconds)
         try put("rejectionsInARow", rejectionsInARow)
         try put("mode", mode)
+        try put("unit", unit)
+        try put("maxNonce", maxNonce)
+        try put("exchange", exchange)
         try put("created", created)
         try put("changed", changed)
     }

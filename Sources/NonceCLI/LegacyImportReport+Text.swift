@@ -10,7 +10,7 @@ extension LegacyImportReport {
             lines.append("  \(file.status.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)) \(file.path)")
             var facts = [file.format]
             if !file.rawValues.isEmpty { facts.append("raw \(file.rawValues.joined(separator: " "))") }
-            if let unit = file.unit, let normalized = file.normalized { facts.append("read as \(unit.symbol) = \(normalized) ns") }
+            if let unit = file.unit, let normalized = file.normalized { facts.append("read as \(unit.legacySymbol) = \(normalized) ns") }
             lines.append("           \(facts.joined(separator: "; ")); \(file.reason)")
         }
         if !unrecognized.isEmpty {
@@ -25,7 +25,8 @@ extension LegacyImportReport {
     private var floorLine: String {
         let before = floorBefore.map(String.init) ?? "?"
         let after = floorAfter.map(String.init) ?? "?"
-        let from = floorSource.map { " from \($0)" } ?? ""
+        let from = (floorSource.map { " from \($0)" } ?? "")
+            + (unit.map { $0 == .nanoseconds ? "" : " (in \($0.rawValue): the values' nanoseconds rounded up)" } ?? "")
         switch outcome {
         case .raised:
             return dryRun ? "floor would rise: \(before) -> \(after)\(from)" : "floor raised: \(before) -> \(after)\(from)"

@@ -16,7 +16,7 @@ struct NonceCommand: ParsableCommand {
         subcommands: [
             NextCommand.self, StatsCommand.self, HistoryCommand.self, JumpCommand.self, VerifyCommand.self,
             ImportLegacyCommand.self, StreamCommand.self, ExecCommand.self, RejectCommand.self, AcceptedCommand.self,
-            PruneCommand.self, CopyStreamCommand.self, BenchCommand.self, ManualCommand.self, BenchMemoryRunCommand.self,
+            PruneCommand.self, CopyStreamCommand.self, ExchangesCommand.self, BenchCommand.self, ManualCommand.self, BenchMemoryRunCommand.self,
             BenchPostgresBareCommand.self,
         ]
     )

@@ -32,7 +32,7 @@ enum PrometheusText {
                help: "Holders that stopped without releasing the stream.") { .integer($0.uncleanStops) },
         Family(name: "noncestore_floor_repairs_total", type: "counter",
                help: "Times the state row was found below the history and raised to it.") { .integer($0.floorRepairs) },
-        Family(name: "noncestore_last_issued", type: "gauge", help: "The last nonce issued (ns since the epoch).") { .integer(Int64(clamping: $0.lastIssued)) },
+        Family(name: "noncestore_last_issued", type: "gauge", help: "The last nonce issued, in the stream's unit (noncestore_unit_nanoseconds).") { .integer(Int64(clamping: $0.lastIssued)) },
         Family(name: "noncestore_high_water_mark", type: "gauge", help: "The durable ceiling restarts begin above.") { .integer(Int64(clamping: $0.highWaterMark)) },
         Family(name: "noncestore_lead_seconds", type: "gauge", help: "The last nonce's lead over the wall clock.") {
             .decimal(Double($0.leadOverClockNanoseconds) / 1e9)
@@ -51,6 +51,15 @@ enum PrometheusText {
             .integer($0.consecutiveRejections)
         },
         Family(name: "noncestore_held", type: "gauge", help: "1 while a live process holds the stream.") { .integer($0.isHeld ? 1 : 0) },
+        Family(name: "noncestore_unit_nanoseconds", type: "gauge", help: "What one step of the stream's nonce is worth, in ns.") {
+            .integer($0.unit.nanoseconds)
+        },
+        Family(name: "noncestore_max_nonce", type: "gauge", help: "The stream's ceiling (2^63-1 when it has none).") {
+            .integer($0.maxNonce ?? .max)
+        },
+        Family(name: "noncestore_ceiling_near", type: "gauge", help: "1 while the stream is within a year, or 1%, of its ceiling.") {
+            .integer($0.isCeilingNear ? 1 : 0)
+        },
     ]
 
     static func render(_ streams: [NonceStats]) -> String {

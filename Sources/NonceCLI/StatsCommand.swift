@@ -37,6 +37,9 @@ struct StatsCommand: ParsableCommand {
         let rows: [(String, String)] = [
             ("stream", stats.stream),
             ("mode", stats.mode.rawValue),
+            ("unit", stats.unit.rawValue + (stats.exchange.map { " (\($0) preset)" } ?? "")),
+            ("ceiling", (stats.maxNonce.map(String.init) ?? "none (2^63-1)")
+                + (stats.isCeilingNear ? "  (NEAR: within a year or 1%; set up a new API key and stream before it refuses)" : "")),
             ("last issued", String(stats.lastIssued)),
             ("high-water mark", String(stats.highWaterMark)),
             ("issued total", stats.uncleanStops == 0 ? String(stats.issuedTotal)

@@ -31,7 +31,8 @@ extension IssuerCore {
     private func writeRound(releasing: Bool) -> Bool {
         let now = configuration.timing.clock.now()
         let (taken, target, last, final) = state.withLock { state -> (IssuerState.Snapshot, Int64?, Int64, Bool) in
-            let target = state.renewalPending && !releasing ? max(state.last, now).addingClamped(leaseSpan) : nil
+            let target = state.renewalPending && !releasing
+                ? capped(max(state.last, unit.steps(ofNanoseconds: now)).addingClamped(leaseSpan)) : nil
             let snapshot = state.takeSnapshot(maxChunks: chunksPerTransaction, includePartial: true)
             return (snapshot, target, state.last, releasing && state.history.waitingRows == 0)
         }
@@ -88,7 +89,7 @@ extension IssuerCore {
         metrics.issued.increment(by: snapshot.issued)
         if target != nil { metrics.markRenewals.increment() }
         if snapshot.regressions > 0 { metrics.clockRegressions.increment(by: snapshot.regressions) }
-        metrics.recordLead(last: last, now: now)
+        metrics.recordLead(last: last, now: now, unit: unit)
         if snapshot.regressions > 0 {
             logger.warning("clock stepped backwards; nonces kept increasing", metadata: [
                 "times": "\(snapshot.regressions)", "largest_step_ns": "\(snapshot.largestStepBack)",

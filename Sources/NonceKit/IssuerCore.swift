@@ -17,7 +17,11 @@ final class IssuerCore: Sendable {
     /// Serializes durable writes that move the mark (renewals, jumps, synchronous history),
     /// so concurrent callers that need a mark wait for one commit instead of making many.
     let durableWrites = Mutex(())
+    /// The lease, in the stream's unit.
     let leaseSpan: Int64
+    /// What one step of the stream's nonce is worth, and the largest it may issue.
+    let unit: NonceUnit
+    let ceiling: Int64
     /// Renew once less than this much of the lease is left, ahead of need.
     let renewAhead: Int64
     let pid: Int32
@@ -43,7 +47,9 @@ final class IssuerCore: Sendable {
         recordsHistory = configuration.history.mode == .batched
         clock = configuration.timing.clock
         usesSystemClock = configuration.timing.clock is SystemClock
-        leaseSpan = max(1, configuration.timing.leaseSpan.wholeNanoseconds)
+        unit = record.rules.unit
+        ceiling = record.rules.ceiling
+        leaseSpan = max(1, record.rules.unit.steps(of: configuration.timing.leaseSpan))
         renewAhead = max(1, leaseSpan / 2)
         var logger = configuration.logger
         logger[metadataKey: "stream"] = "\(record.name)"
@@ -108,10 +114,10 @@ final class IssuerCore: Sendable {
             if recordHistory && !state.history.hasRoom { return .backPressure }
             let now = usesSystemClock ? SystemClock().now() : clock.now()
             state.observe(clock: now)
-            guard state.last < Int64.max else {
-                return .failed(.exhausted(stream: streamName, detail: "the next nonce"))
+            let nonce = max(unit.steps(ofNanoseconds: now), state.last.addingClamped(1))
+            guard state.last < ceiling, nonce <= ceiling else {
+                return .failed(.exhausted(stream: streamName, detail: "the next nonce", ceiling: ceiling))
             }
-            let nonce = max(now, state.last + 1)
             guard nonce <= state.highWaterMark else { return .needsMark(nonce) }
             state.last = nonce
             state.issued += 1
@@ -132,6 +138,12 @@ final class IssuerCore: Sendable {
         }
     }
 
+    /// `value`, never above the stream's ceiling: a mark or lease stops there.
+    func capped(_ value: Int64) -> Int64 { min(value, ceiling) }
+
+    /// The wall clock in the stream's unit.
+    func nowInUnit() -> Int64 { unit.steps(ofNanoseconds: configuration.timing.clock.now()) }
+
     /// Throws when the manager is closed or failed. Durable writes call it under
     /// `durableWrites`, so none of them can slip in after the release has been written.
     func checkOpen() throws(NonceStoreError) {
@@ -148,15 +160,18 @@ final class IssuerCore: Sendable {
                 if state.closed { throw .closed(stream: streamName) }
                 let now = clock.now()
                 state.observe(clock: now)
-                guard state.last < Int64.max else { throw .exhausted(stream: streamName, detail: "the next nonce") }
-                return (max(now, state.last + 1), now, state.highWaterMark)
+                let nonce = max(unit.steps(ofNanoseconds: now), state.last.addingClamped(1))
+                guard state.last < ceiling, nonce <= ceiling else {
+                    throw .exhausted(stream: streamName, detail: "the next nonce", ceiling: ceiling)
+                }
+                return (nonce, now, state.highWaterMark)
             }
             var change = StreamChange(streamID: streamID)
             change.history = [HistoryRow(nonce: nonce, issuedAt: now, label: label)]
             change.pid = pid
             change.lastIssued = nonce
             change.issuedDelta = 1
-            let newMark = nonce > mark ? nonce.addingClamped(leaseSpan) : nil
+            let newMark = nonce > mark ? capped(nonce.addingClamped(leaseSpan)) : nil
             if newMark != nil {
                 change.highWaterMark = newMark
                 change.markRenewalsDelta = 1
@@ -186,7 +201,7 @@ final class IssuerCore: Sendable {
         try durableWrites.withLock { _ throws(NonceStoreError) in
             try checkOpen()
             if state.withLock({ $0.highWaterMark >= nonce }) { return }  // another caller renewed meanwhile
-            let target = nonce.addingClamped(span ?? leaseSpan)
+            let target = capped(nonce.addingClamped(span ?? leaseSpan))
             var change = StreamChange(streamID: streamID)
             change.highWaterMark = target
             change.markRenewalsDelta = 1

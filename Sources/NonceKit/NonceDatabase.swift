@@ -65,18 +65,40 @@ public final class NonceDatabase: Sendable {
         try NonceStoreError.only(.readFailed, database: location) { try store.stream(named: StreamName.normalized(name))?.mode }
     }
 
-    /// Creates the stream called `name` in `mode`, or finds it.
+    /// Creates the stream called `name` in `mode` with `rules`, or finds it.
     ///
-    /// - Returns: the stream's mode (an existing stream keeps its own) and whether it was created.
+    /// - Returns: the stream's mode and rules (an existing stream keeps its own) and whether
+    ///   it was created.
     /// - Throws: `NonceStoreError` `.invalidStreamName`; `.orphanedHistory` when history of a
     ///   stream of that name outlived its row (a new stream could start below it).
     @discardableResult
-    public func createStream(_ name: String, mode: StreamMode = .exclusive) throws(NonceStoreError) -> (mode: StreamMode, created: Bool) {
+    public func createStream(
+        _ name: String, mode: StreamMode = .exclusive, rules: StreamRules = .nanoseconds
+    ) throws(NonceStoreError) -> (mode: StreamMode, rules: StreamRules, created: Bool) {
         let name = StreamName.normalized(name)
+        try rules.validate()
         return try writing {
-            if let existing = try store.stream(named: name) { return (existing.mode, false) }
-            return (try store.openStream(named: name, mode: mode).mode, true)
+            if let existing = try store.stream(named: name) { return (existing.mode, existing.rules, false) }
+            let record = try store.openStream(named: name, mode: mode, rules: rules)
+            return (record.mode, record.rules, true)
         }
+    }
+
+    /// The unit, ceiling and exchange preset of the stream called `name`, or nil when there is none.
+    public func rules(of name: String) throws(NonceStoreError) -> StreamRules? {
+        try NonceStoreError.only(.readFailed, database: location) { try store.stream(named: StreamName.normalized(name))?.rules }
+    }
+
+    /// Moves the stream called `name` to the finer `unit` while no process holds it: its floor
+    /// is multiplied (ms to us: by 1,000) and a `unit` event records it.
+    ///
+    /// - Returns: false when it already was in `unit`.
+    /// - Throws: `.invalidArgument` for a coarser unit (the exchange has accepted the larger
+    ///   values already: a new API key and a new stream are the way); `.streamHeld`;
+    ///   `.exhausted` when the multiplied floor would pass the ceiling.
+    @discardableResult
+    public func setUnit(_ unit: NonceUnit, of name: String) throws(NonceStoreError) -> Bool {
+        try writing { try store.setUnit(unit, stream: StreamName.normalized(name)) }
     }
 
     /// Switches the stream called `name` to `mode` while no process holds it.

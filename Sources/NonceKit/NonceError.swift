@@ -24,8 +24,11 @@ extension NonceStoreError {
              stream: stream, database: database, cause: cause)
     }
 
-    package static func exhausted(stream: String, detail: String) -> Self {
-        Self(.exhausted, "stream '\(stream)': \(detail) would pass 2^63-1, the largest nonce this store issues", stream: stream)
+    package static func exhausted(stream: String, detail: String, ceiling: Int64 = .max) -> Self {
+        Self(.exhausted, "stream '\(stream)': \(detail) would pass "
+            + (ceiling == .max ? "2^63-1, the largest nonce this store issues"
+                : "the stream's ceiling \(ceiling) (its max_nonce): no larger nonce may be sent; a new API key and a new stream are the way on"),
+             stream: stream)
     }
 
     package static func apiLockTimedOut(stream: String, timeout: Duration) -> Self {

@@ -33,6 +33,17 @@ extension NonceManager {
         /// The mode the stream must have: it is created in it when missing, and opening
         /// a stream in the other mode fails. Nil takes the stream as it is (exclusive when new).
         public var mode: StreamMode?
+        /// The unit the stream must issue in: it is created in it when missing, and opening a
+        /// stream in another unit fails. Nil takes the stream's (nanoseconds when new, or the
+        /// ``exchange`` preset's).
+        public var unit: NonceUnit?
+        /// The ceiling the stream must have (its `max_nonce`), as ``unit``. Nil takes the
+        /// stream's (none when new, or the ``exchange`` preset's).
+        public var maxNonce: Int64?
+        /// An exchange preset (``ExchangePreset``): the unit and ceiling a new stream takes
+        /// when ``unit`` and ``maxNonce`` are nil. An exchange whose nonce is a timestamp
+        /// window or random is refused: a counter does not help there.
+        public var exchange: String?
         /// What is recorded of each nonce, and how.
         public var history: History
         /// Rate limits, burst protection and recovery after rejections.
@@ -60,6 +71,18 @@ extension NonceManager {
             self.timing = timing
             self.logger = logger
             self.createIfMissing = createIfMissing
+        }
+
+        /// The rules a new stream gets, and that an existing one must have where set: the
+        /// explicit ``unit`` and ``maxNonce``, else the ``exchange`` preset's.
+        ///
+        /// - Throws: `.invalidArgument` for an unknown exchange or one of another family.
+        public func streamRules() throws(NonceStoreError) -> StreamRules {
+            let preset = try exchange.map { id throws(NonceStoreError) in try ExchangePreset.counting(id) }
+            let rules = StreamRules(unit: unit ?? preset?.unit ?? .nanoseconds, maxNonce: maxNonce ?? preset?.maxNonce,
+                                    exchange: preset?.id)
+            try rules.validate()
+            return rules
         }
 
         /// The database connection's settings.

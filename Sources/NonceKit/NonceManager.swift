@@ -54,6 +54,8 @@ public final class NonceManager: Sendable {
     package let store: any NonceBackend
     /// How the stream is shared.
     public let mode: StreamMode
+    /// The stream's unit, ceiling and exchange preset.
+    public let rules: StreamRules
     /// Makes the nonces: ``LeasedEngine`` or ``SharedIssuer``, by the stream's mode.
     let engine: any IssuingEngine
     /// The leased engine's core when it issues from memory (history batched or off): the
@@ -100,9 +102,11 @@ public final class NonceManager: Sendable {
     ///   an exclusive stream.
     package init(store: any NonceBackend, configuration: Configuration = Configuration()) throws {
         try configuration.validate()
-        let opened = try configuration.mode.map { try store.openStream(named: configuration.stream, mode: $0) }
+        let rules = try configuration.streamRules()
+        let opened = try configuration.mode.map { try store.openStream(named: configuration.stream, mode: $0, rules: rules) }
             ?? store.stream(named: configuration.stream)
-            ?? store.openStream(named: configuration.stream, mode: .exclusive)
+            ?? store.openStream(named: configuration.stream, mode: .exclusive, rules: rules)
+        try Self.check(opened, keeps: configuration, rules: rules, database: store.path)
         let claim = try store.claim(opened, wait: configuration.timing.claimWait, shared: opened.mode == .shared)
         let pid = getpid()
         // The floor comes from every record: a state row below the stream's own history
@@ -117,6 +121,7 @@ public final class NonceManager: Sendable {
         self.stream = record.name
         self.store = store
         self.mode = record.mode
+        self.rules = record.rules
         self.claim = claim
         self.configuration = configuration
         var logger = configuration.logger
@@ -145,6 +150,7 @@ public final class NonceManager: Sendable {
                 "behind_ns": "\(recorded - now)",
             ])
         }
+        try Self.watchCeiling(record, store: store, logger: logger)
         switch record.mode {
         case .exclusive:
             if let previous = try store.setHolder(streamID: record.id, pid: pid) {
@@ -153,7 +159,7 @@ public final class NonceManager: Sendable {
                                metadata: ["previous_pid": "\(previous)"])
             }
             let core = IssuerCore(record: record, store: store, configuration: configuration, pid: pid, metrics: metrics)
-            try core.renew(toCover: max(configuration.timing.clock.now(), record.floor.addingClamped(1)))
+            try core.renew(toCover: max(core.nowInUnit(), record.floor.addingClamped(1)))
             let leasedEngine = LeasedEngine(core: core, base: record)
             engine = leasedEngine
             memoryIssuer = configuration.history.mode == .synchronous ? nil : core
@@ -214,10 +220,12 @@ public final class NonceManager: Sendable {
         let floor = try engine.jump(by: duration, reason: reason)
         metrics.jumps.increment()
         let now = configuration.timing.clock.now()
-        metrics.recordLead(last: floor, now: now)
-        if floor - now > configuration.protection.leadWarning.wholeNanoseconds {
+        metrics.recordLead(last: floor, now: now, unit: rules.unit)
+        let lead = rules.unit.duration(ofSteps: floor - rules.unit.steps(ofNanoseconds: now))
+        if lead > configuration.protection.leadWarning {
             logger.warning("the stream now leads the wall clock by more than the warning threshold", metadata: [
-                "lead_s": "\(Double(floor - now) / 1e9)", "threshold": "\(configuration.protection.leadWarning)", "reason": "\(reason)",
+                "lead_s": "\(Double(lead.wholeNanoseconds) / 1e9)", "threshold": "\(configuration.protection.leadWarning)",
+                "reason": "\(reason)",
             ])
         }
         return UInt64(clamping: floor)

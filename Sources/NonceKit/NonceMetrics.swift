@@ -1,4 +1,5 @@
 import Metrics
+import NonceBackend
 
 /// The manager's figures, emitted through swift-metrics with a `stream` dimension, so that
 /// whatever backend the application bootstrapped receives them. The library never
@@ -41,8 +42,9 @@ struct NonceMetrics: Sendable {
     }
 
     /// The last nonce's lead over `now`, in seconds (negative: behind the clock).
-    func recordLead(last: Int64, now: Int64) {
+    /// The lead of `last` (in `unit`) over the wall clock `now` (nanoseconds), in seconds.
+    func recordLead(last: Int64, now: Int64, unit: NonceUnit) {
         guard last > 0 else { return }
-        lead.record(Double(last - now) / 1e9)
+        lead.record(Double(unit.duration(ofSteps: last - unit.steps(ofNanoseconds: now)).wholeNanoseconds) / 1e9)
     }
 }

@@ -2,7 +2,7 @@ public import NonceBackend
 
 /// A stream's figures: the lifetime ones from the database plus, from a live manager, this
 /// process's own.
-public struct NonceStats: Sendable, Codable, Equatable {
+public struct NonceStats: Sendable, Encodable, Equatable {
     public var stream: String
     public var mode: StreamMode
     /// The last nonce issued (0 before the first).
@@ -44,6 +44,17 @@ public struct NonceStats: Sendable, Codable, Equatable {
     public var databaseBytes: Int64?
     /// The write-ahead log's size in bytes.
     public var walBytes: Int64?
+    /// What one step of the stream's nonce is worth.
+    public var unit: NonceUnit = .nanoseconds
+    /// The stream's ceiling (nil: 2^63-1).
+    public var maxNonce: Int64?
+    /// The exchange preset the stream was created from.
+    public var exchange: String?
+    /// True when the stream is within a year of its ceiling at the clock's pace, or within
+    /// 1% of it: a new API key and a new stream are due before it refuses.
+    public var isCeilingNear: Bool {
+        CeilingWatch.isNear(floor: Int64(clamping: max(lastIssued, highWaterMark)), rules: StreamRules(unit: unit, maxNonce: maxNonce))
+    }
     /// True when the last nonce leads the wall clock by more than ``largeLead``: a sign of
     /// runaway jumps (each later nonce stays that far ahead until the clock catches up).
     public var isLeadLarge: Bool { leadOverClockNanoseconds > Self.largeLead.wholeNanoseconds }
@@ -75,6 +86,16 @@ public struct NonceStats: Sendable, Codable, Equatable {
         try container.encode(rejectionsTotal, forKey: .rejectionsTotal)
         try container.encode(databaseBytes, forKey: .databaseBytes)
         try container.encode(walBytes, forKey: .walBytes)
+        try container.encode(unit, forKey: .unit)
+        try container.encode(maxNonce, forKey: .maxNonce)
+        try container.encode(exchange, forKey: .exchange)
+        try container.encode(isCeilingNear, forKey: .ceilingNear)
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case stream, mode, lastIssued, highWaterMark, issuedTotal, uncleanStops, floorRepairs, issuedThisProcess, ratePerSecond
+        case leadOverClockNanoseconds, clockRegressions, markRenewals, jumps, holderPID, isHeld, consecutiveRejections
+        case rejectionsTotal, databaseBytes, walBytes, unit, maxNonce, exchange, ceilingNear
     }
 
     /// Figures from the database alone, as `nonce stats` shows them for any stream.
@@ -86,7 +107,11 @@ public struct NonceStats: Sendable, Codable, Equatable {
         issuedTotal = record.issuedTotal
         uncleanStops = record.uncleanStops
         floorRepairs = record.floorRepairs
-        leadOverClockNanoseconds = record.floor == 0 ? 0 : record.floor - now
+        leadOverClockNanoseconds = record.floor == 0 ? 0
+            : record.rules.unit.duration(ofSteps: record.floor - record.rules.unit.steps(ofNanoseconds: now)).wholeNanoseconds
+        unit = record.rules.unit
+        maxNonce = record.rules.maxNonce
+        exchange = record.rules.exchange
         clockRegressions = record.clockRegressions
         markRenewals = record.markRenewals
         jumps = record.jumps

@@ -1,6 +1,6 @@
 import Foundation
 
-/// What a legacy file is, decided from its name alone (never its unit: see ``NonceUnit``).
+/// What a legacy file is, decided from its name alone (never its unit: see `NonceUnit`).
 public enum LegacyFileKind: Sendable, Equatable {
     /// A file that may carry a nonce, possibly as an interrupted-write or backup copy.
     case nonce(LegacyNonceFormat, copy: LegacyCopy)

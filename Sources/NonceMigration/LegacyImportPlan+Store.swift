@@ -44,10 +44,13 @@ extension LegacyImportPlan {
         let id = UUID().uuidString.lowercased()
         let commit = try store.recordLegacyImport(
             id: id, stream: options.stream, files: files.map(\.record), floor: floor.map(Int64.init), summary: summary(id: id))
-        var result = report(dryRun: false, outcome: outcome(before: commit.floorBefore, alreadyImported: !commit.recorded))
+        let outcome: LegacyImportReport.Outcome = commit.floorAfter > commit.floorBefore ? .raised
+            : commit.recorded ? .unchanged : .alreadyImported
+        var result = report(dryRun: false, outcome: outcome)
         result.importID = commit.recorded ? id : nil
         result.floorBefore = UInt64(commit.floorBefore)
         result.floorAfter = UInt64(commit.floorAfter)
+        result.unit = commit.unit
         return result
     }
 
@@ -61,17 +64,17 @@ extension LegacyImportPlan {
     /// not exist yet (the floor before is then 0).
     package func preview(against store: (any NonceBackend)?) throws -> LegacyImportReport {
         guard rejected.isEmpty else { return report(dryRun: true, outcome: .rejected) }
-        let before = try store?.stream(named: options.stream)?.floor ?? 0
+        let record = try store?.stream(named: options.stream)
+        let before = record?.floor ?? 0
+        let rules = record?.rules ?? .nanoseconds
+        let converted = try rules.importedFloor(floor.map(Int64.init), stream: options.stream)
         let seen = try store?.wasImported(files.map(\.record), stream: options.stream) ?? false
-        var result = report(dryRun: true, outcome: outcome(before: before, alreadyImported: seen))
+        let outcome: LegacyImportReport.Outcome = (converted ?? 0) > before ? .raised : seen ? .alreadyImported : .unchanged
+        var result = report(dryRun: true, outcome: outcome)
         result.floorBefore = UInt64(before)
-        result.floorAfter = max(UInt64(before), floor ?? 0)
+        result.floorAfter = UInt64(max(before, converted ?? 0))
+        result.unit = rules.unit
         return result
-    }
-
-    private func outcome(before: Int64, alreadyImported: Bool) -> LegacyImportReport.Outcome {
-        if let floor, floor > before { return .raised }
-        return alreadyImported ? .alreadyImported : .unchanged
     }
 
     private func report(dryRun: Bool, outcome: LegacyImportReport.Outcome) -> LegacyImportReport {

@@ -1,3 +1,4 @@
+public import NonceBackend
 /// What the import found in one file (or command-line value), and whether it counts.
 public struct LegacyFileReport: Sendable, Codable, Equatable {
     public enum Status: String, Sendable, Codable {
@@ -66,11 +67,15 @@ public struct LegacyImportReport: Sendable, Codable, Equatable {
     public var dryRun: Bool
     public var outcome: Outcome
     public var files: [LegacyFileReport]
-    /// The stream's floor before, in nanoseconds (0 for a new stream; nil when the database
+    /// The stream's floor before, in its ``unit`` (0 for a new stream; nil when the database
     /// was not consulted because the import was rejected first).
     public var floorBefore: UInt64?
-    /// The floor after: every nonce issued later is above it.
+    /// The floor after, in the stream's ``unit``: every nonce issued later is above it. The
+    /// files' values are read as nanoseconds and, for a stream of a coarser unit, rounded up
+    /// to it.
     public var floorAfter: UInt64?
+    /// The stream's unit (nil when the database was not consulted).
+    public var unit: NonceUnit?
     /// The file whose value is the largest that counted.
     public var floorSource: String?
     /// The wall clock the values were judged against, in nanoseconds.
@@ -88,6 +93,7 @@ public struct LegacyImportReport: Sendable, Codable, Equatable {
         try container.encode(files, forKey: .files)
         try container.encode(floorBefore, forKey: .floorBefore)
         try container.encode(floorAfter, forKey: .floorAfter)
+        try container.encode(unit, forKey: .unit)
         try container.encode(floorSource, forKey: .floorSource)
         try container.encode(judgedAt, forKey: .judgedAt)
         try container.encode(maxLeadNanoseconds, forKey: .maxLeadNanoseconds)

@@ -1,39 +1,18 @@
-import NonceBackend
+public import NonceBackend
 
 
-/// The tick of a legacy nonce: the old managers wrote Unix times in milliseconds,
-/// microseconds or nanoseconds, sometimes under one file name; python-kraken-sdk writes
-/// units of 10 ns (`time.time() * 1e8`, 18 digits today).
-public enum NonceUnit: String, Sendable, Codable, CaseIterable {
-    case milliseconds = "ms"
-    case microseconds = "us"
-    case tenNanoseconds = "10ns"
-    case nanoseconds = "ns"
-
-    /// Nanoseconds per tick.
-    public var nanoseconds: Int64 {
-        switch self {
-        case .milliseconds: 1_000_000
-        case .microseconds: 1_000
-        case .tenNanoseconds: 10
-        case .nanoseconds: 1
-        }
-    }
+extension NonceUnit {
+    /// The units the old managers wrote, finest last: seconds are not among them (a
+    /// 10-digit value is no legacy nonce).
+    static let legacyCandidates: [NonceUnit] = [.milliseconds, .microseconds, .tenNanoseconds, .nanoseconds]
 
     /// Added to a reading: an 18-digit value is also what a 19-digit nanosecond value
     /// becomes when its last digit is cut off, so it is read as the top of its 10 ns tick,
     /// at or above whichever it was.
     var tickTop: Int64 { self == .tenNanoseconds ? 9 : 0 }
 
-    /// How people write it.
-    public var symbol: String {
-        switch self {
-        case .milliseconds: "ms"
-        case .microseconds: "µs"
-        case .tenNanoseconds: "10 ns (python-kraken-sdk's unit)"
-        case .nanoseconds: "ns"
-        }
-    }
+    /// How an import report names it.
+    public var legacySymbol: String { self == .tenNanoseconds ? "10 ns (python-kraken-sdk's unit)" : symbol }
 }
 
 /// The range of instants a legacy nonce can plausibly stand for: from Kraken's launch to a
@@ -68,16 +47,16 @@ public struct PlausibleTimes: Sendable, Equatable {
         }
         guard value <= UInt64(Int64.max) else { return .failure(.beyondInt64) }
         var readings: [String] = []
-        for unit in NonceUnit.allCases {
+        for unit in NonceUnit.legacyCandidates {
             let (product, overflow1) = Int64(value).multipliedReportingOverflow(by: unit.nanoseconds)
             let (scaled, overflow2) = product.addingReportingOverflow(unit.tickTop)
             let overflow = overflow1 || overflow2
             if overflow {
-                readings.append("as \(unit.symbol) past the year 2262 (2^63-1 ns)")
+                readings.append("as \(unit.legacySymbol) past the year 2262 (2^63-1 ns)")
             } else if scaled < Self.krakenLaunch {
-                readings.append("as \(unit.symbol) before 2013")
+                readings.append("as \(unit.legacySymbol) before 2013")
             } else if scaled > latest {
-                readings.append("as \(unit.symbol) \(LeadText.describe(scaled - now)) ahead")
+                readings.append("as \(unit.legacySymbol) \(LeadText.describe(scaled - now)) ahead")
             } else {
                 return .success((unit, scaled))
             }

@@ -5,7 +5,7 @@ extension PostgresStore {
         if let reason = StreamName.problem(with: record.name) { throw NonceStoreError.invalidStreamName(record.name, reason: reason) }
         return try session.transaction(durable: true, within: location.maintenanceReplyLimit) { connection in
             let now = WallClock.nanoseconds()
-            let created = try createStreamIfMissing(named: record.name, mode: record.mode, floor: floor, on: connection)
+            let created = try createStreamIfMissing(named: record.name, mode: record.mode, rules: record.rules, floor: floor, on: connection)
             guard created.mode == record.mode else {
                 throw NonceStoreError.modeMismatch(stream: record.name, actual: created.mode, requested: record.mode)
             }
@@ -13,6 +13,7 @@ extension PostgresStore {
             let target = try Self.decodeStream(try connection.query(
                 "SELECT \(Self.streamColumns) FROM streams WHERE id = $1 FOR UPDATE", [.integer(created.id)])[0])
             let before = target.floor
+            let (floor, history) = try target.rules.receiving(floor: floor, history: history, from: record.rules, stream: record.name)
             let rows = history.filter { Int64(clamping: $0.nonce) > before }.sorted { $0.nonce < $1.nonce }
             if !rows.isEmpty {
                 try connection.execute("""

@@ -15,9 +15,9 @@ extension PostgresStore {
             record = try Self.decodeStream(try connection.query(
                 "SELECT \(Self.streamColumns) FROM streams WHERE id = $1 FOR UPDATE", [.integer(record.id)])[0])
             let before = record.floor
-            let after = max(before, floor ?? 0)
+            let after = max(before, try record.rules.importedFloor(floor, stream: name) ?? 0)
             if after == before, try allRecorded(files, streamID: record.id, on: connection) {
-                return LegacyImportCommit(floorBefore: before, floorAfter: before, recorded: false)
+                return LegacyImportCommit(floorBefore: before, floorAfter: before, recorded: false, unit: record.rules.unit)
             }
             for file in files {
                 try connection.execute("""
@@ -34,7 +34,7 @@ extension PostgresStore {
                                    [.integer(after), .integer(now), .integer(record.id)])
             let change = after > before ? "floor raised from \(before) to \(after)" : "floor unchanged at \(before)"
             try insertEvent(streamID: record.id, at: now, kind: .`import`, detail: "\(summary); \(change)", floor: after, on: connection)
-            return LegacyImportCommit(floorBefore: before, floorAfter: after, recorded: true)
+            return LegacyImportCommit(floorBefore: before, floorAfter: after, recorded: true, unit: record.rules.unit)
         }
     }
 

@@ -55,7 +55,8 @@ package final class PostgresStore: NonceBackend {
 
     static let streamColumns = """
         id, name, mode, last_issued, high_water_mark, issued_total, mark_renewals, clock_regressions, jumps,
-        holder_pid, created_at, updated_at, rejections_in_a_row, rejections_total, unclean_stops, floor_repairs, holder_host
+        holder_pid, created_at, updated_at, rejections_in_a_row, rejections_total, unclean_stops, floor_repairs, holder_host,
+        unit, max_nonce, exchange
         """
 
     static func decodeStream(_ row: PostgresRow) throws -> StreamRecord {
@@ -76,7 +77,9 @@ package final class PostgresStore: NonceBackend {
             consecutiveRejections: try cells[12].decode(Int64.self),
             rejectionsTotal: try cells[13].decode(Int64.self),
             uncleanStops: try cells[14].decode(Int64.self),
-            floorRepairs: try cells[15].decode(Int64.self))
+            floorRepairs: try cells[15].decode(Int64.self),
+            rules: StreamRules(unit: NonceUnit(rawValue: try cells[17].decode(String.self)) ?? .nanoseconds,
+                               maxNonce: try cells[18].decode(Int64?.self), exchange: try cells[19].decode(String?.self)))
     }
 
     /// The recorded holder of a stream (pid, host), for refusals.
@@ -96,9 +99,9 @@ package final class PostgresStore: NonceBackend {
         try session.query("SELECT \(Self.streamColumns) FROM streams ORDER BY name").map(Self.decodeStream)
     }
 
-    package func openStream(named name: String, mode: StreamMode) throws -> StreamRecord {
+    package func openStream(named name: String, mode: StreamMode, rules: StreamRules) throws -> StreamRecord {
         if let reason = StreamName.problem(with: name) { throw NonceStoreError.invalidStreamName(name, reason: reason) }
-        let record = try session.transaction(durable: true) { try createStreamIfMissing(named: name, mode: mode, floor: nil, on: $0) }
+        let record = try session.transaction(durable: true) { try createStreamIfMissing(named: name, mode: mode, rules: rules, floor: nil, on: $0) }
         guard record.mode == mode else { throw NonceStoreError.modeMismatch(stream: name, actual: record.mode, requested: mode) }
         return record
     }
@@ -106,7 +109,9 @@ package final class PostgresStore: NonceBackend {
     /// The stream called `name`, created in `mode` when missing; refuses a creation that
     /// would start below history whose stream row is gone, and adopts that history when
     /// `floor` covers it.
-    func createStreamIfMissing(named name: String, mode: StreamMode, floor: Int64?, on connection: PostgresTransaction) throws -> StreamRecord {
+    func createStreamIfMissing(
+        named name: String, mode: StreamMode, rules: StreamRules = .nanoseconds, floor: Int64?, on connection: PostgresTransaction
+    ) throws -> StreamRecord {
         let select = "SELECT \(Self.streamColumns) FROM streams WHERE name = $1"
         if let existing = try connection.query(select, [.text(name)]).first { return try Self.decodeStream(existing) }
         let orphans = try orphanedHistory(on: connection)
@@ -114,8 +119,10 @@ package final class PostgresStore: NonceBackend {
         let now = WallClock.nanoseconds()
         // Two hosts creating one stream at once: one inserts, both read the same row.
         try connection.execute("""
-            INSERT INTO streams (name, mode, created_at, updated_at) VALUES ($1, $2, $3, $3) ON CONFLICT (name) DO NOTHING
-            """, [.text(name), .text(mode.rawValue), .integer(now)])
+            INSERT INTO streams (name, mode, created_at, updated_at, unit, max_nonce, exchange) VALUES ($1, $2, $3, $3, $4, $5, $6)
+            ON CONFLICT (name) DO NOTHING
+            """, [.text(name), .text(mode.rawValue), .integer(now), .text(rules.unit.rawValue), .integer(rules.maxNonce),
+                  .text(rules.exchange)])
         guard let row = try connection.query(select, [.text(name)]).first else { throw NonceStoreError.streamNotFound(name, path: path) }
         let record = try Self.decodeStream(row)
         guard let top = orphans.top else { return record }
@@ -170,6 +177,26 @@ package final class PostgresStore: NonceBackend {
             try connection.execute("UPDATE streams SET mode = $1, updated_at = $2 WHERE id = $3",
                                    [.text(mode.rawValue), .integer(now), .integer(record.id)])
             try insertEvent(streamID: record.id, at: now, kind: .mode, detail: "\(record.mode.rawValue) -> \(mode.rawValue)", on: connection)
+            return true
+        }
+    }
+
+    /// Moves a stream to a finer unit, its floor multiplied, while no process holds it.
+    @discardableResult
+    package func setUnit(_ unit: NonceUnit, stream name: String) throws -> Bool {
+        try session.transaction(durable: true) { connection in
+            guard let row = try connection.query("SELECT \(Self.streamColumns) FROM streams WHERE name = $1 FOR UPDATE", [.text(name)]).first
+            else { throw NonceStoreError.streamNotFound(name, path: path) }
+            let record = try Self.decodeStream(row)
+            guard record.rules.unit != unit else { return false }
+            let floor = try record.rules.floor(record.floor, movedTo: unit, stream: name)
+            try claimForTransaction(record, on: connection)
+            let now = WallClock.nanoseconds()
+            try connection.execute("UPDATE streams SET unit = $1, last_issued = $2, high_water_mark = $2, updated_at = $3 WHERE id = $4",
+                                   [.text(unit.rawValue), .integer(floor), .integer(now), .integer(record.id)])
+            try insertEvent(streamID: record.id, at: now, kind: .unit,
+                            detail: "\(record.rules.unit.rawValue) -> \(unit.rawValue): the floor \(record.floor) became \(floor)",
+                            floor: floor, on: connection)
             return true
         }
     }

@@ -5,13 +5,14 @@ extension SQLiteStore {
         try Self.validate(streamName: record.name)
         return try write(durable: true) { connection, held in
             let now = WallClock.nanoseconds()
-            let target = try Self.createStreamIfMissing(named: record.name, mode: record.mode, floor: floor, path: path, on: connection)
+            let target = try Self.createStreamIfMissing(named: record.name, mode: record.mode, rules: record.rules, floor: floor, path: path, on: connection)
             guard target.mode == record.mode else {
                 throw NonceStoreError.modeMismatch(stream: record.name, actual: target.mode, requested: record.mode)
             }
             // Held past the commit: no process issues here meanwhile.
             try held.claim(target)
             let before = target.floor
+            let (floor, history) = try target.rules.receiving(floor: floor, history: history, from: record.rules, stream: record.name)
             let rows = history.filter { Int64(clamping: $0.nonce) > before }.sorted { $0.nonce < $1.nonce }
             let insert = try connection.cachedStatement(
                 "INSERT INTO history (stream_id, nonce, issued_at, pid, label) VALUES (?, ?, ?, ?, ?)")

@@ -72,15 +72,17 @@ extension SQLiteStore {
     ///
     /// - Returns: the stream's record, new or existing.
     static func createStreamIfMissing(
-        named name: String, mode: StreamMode, floor: Int64?, path: String, on connection: Connection
+        named name: String, mode: StreamMode, rules: StreamRules = .nanoseconds, floor: Int64?, path: String, on connection: Connection
     ) throws -> StreamRecord {
         let select = try connection.cachedStatement("SELECT \(streamColumns) FROM streams WHERE name = ?")
         if let existing = try select.rows([.text(name)], decodeStream).first { return existing }
         let orphans = try orphanedHistory(on: connection)
         try orphans.allowCreating(name, floor: floor, path: path)
         let now = WallClock.nanoseconds()
-        try connection.cachedStatement("INSERT INTO streams (name, mode, created_at, updated_at) VALUES (?, ?, ?, ?)")
-            .execute([.text(name), .text(mode.rawValue), .integer(now), .integer(now)])
+        try connection.cachedStatement("""
+            INSERT INTO streams (name, mode, created_at, updated_at, unit, max_nonce, exchange) VALUES (?, ?, ?, ?, ?, ?, ?)
+            """).execute([.text(name), .text(mode.rawValue), .integer(now), .integer(now), .text(rules.unit.rawValue),
+                          rules.maxNonce.map { .integer($0) } ?? .null, rules.exchange.map { .text($0) } ?? .null])
         guard let record = try select.rows([.text(name)], decodeStream).first else {
             throw NonceStoreError.streamNotFound(name, path: path)
         }

@@ -40,9 +40,9 @@ extension SQLiteStore {
         if record.mode == .exclusive { try held.claim(record) }
 
         let before = record.floor
-        let after = max(before, floor ?? 0)
+        let after = max(before, try record.rules.importedFloor(floor, stream: name) ?? 0)
         if after == before, try Self.allRecorded(files, streamID: record.id, on: connection) {
-            return LegacyImportCommit(floorBefore: before, floorAfter: before, recorded: false)
+            return LegacyImportCommit(floorBefore: before, floorAfter: before, recorded: false, unit: record.rules.unit)
         }
         let insert = try connection.cachedStatement("""
             INSERT INTO legacy_files (import_id, stream_id, imported_at, path, size, sha256, format, unit,
@@ -64,7 +64,7 @@ extension SQLiteStore {
         try connection.cachedStatement("INSERT INTO events (stream_id, at, kind, detail, floor) VALUES (?, ?, ?, ?, ?)")
             .execute([.integer(record.id), .integer(now), .text(EventKind.`import`.rawValue), .text("\(summary); \(change)"),
                       after > 0 ? .integer(after) : .null])
-        return LegacyImportCommit(floorBefore: before, floorAfter: after, recorded: true)
+        return LegacyImportCommit(floorBefore: before, floorAfter: after, recorded: true, unit: record.rules.unit)
     }
 
     /// True when an earlier import of `stream` recorded every one of `files` with the same

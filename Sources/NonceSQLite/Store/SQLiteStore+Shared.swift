@@ -67,6 +67,28 @@ extension SQLiteStore {
         }
     }
 
+    /// Moves a stream to a finer unit, its floor multiplied, while no process holds it (the
+    /// change claims it for its transaction, as a mode switch does).
+    @discardableResult
+    package func setUnit(_ unit: NonceUnit, stream name: String) throws -> Bool {
+        try write(durable: true) { connection, held in
+            guard let record = try connection.cachedStatement("SELECT \(Self.streamColumns) FROM streams WHERE name = ?")
+                .rows([.text(name)], Self.decodeStream).first
+            else { throw NonceStoreError.streamNotFound(name, path: path) }
+            guard record.rules.unit != unit else { return false }
+            let floor = try record.rules.floor(record.floor, movedTo: unit, stream: name)
+            try held.claim(record)
+            let now = WallClock.nanoseconds()
+            try connection.cachedStatement("UPDATE streams SET unit = ?, last_issued = ?, high_water_mark = ?, updated_at = ? WHERE id = ?")
+                .execute([.text(unit.rawValue), .integer(floor), .integer(floor), .integer(now), .integer(record.id)])
+            try connection.cachedStatement("INSERT INTO events (stream_id, at, kind, detail, floor) VALUES (?, ?, ?, ?, ?)")
+                .execute([.integer(record.id), .integer(now), .text(EventKind.unit.rawValue),
+                          .text("\(record.rules.unit.rawValue) -> \(unit.rawValue): the floor \(record.floor) became \(floor)"),
+                          .integer(floor)])
+            return true
+        }
+    }
+
     /// One durable write on a shared stream. The stream's existence and mode are checked in
     /// the same transaction first, so the contract trigger's own refusals (for other
     /// clients) never need to be recognised by their text.

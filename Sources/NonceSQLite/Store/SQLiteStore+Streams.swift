@@ -3,7 +3,7 @@ extension SQLiteStore {
     static let streamColumns = """
         id, name, mode, last_issued, high_water_mark, issued_total, mark_renewals,
         clock_regressions, jumps, holder_pid, created_at, updated_at, rejections_in_a_row, rejections_total,
-        unclean_stops, floor_repairs
+        unclean_stops, floor_repairs, unit, max_nonce, exchange
         """
 
     /// The stream called `name`, or nil when there is none.
@@ -26,11 +26,11 @@ extension SQLiteStore {
     ///
     /// - Throws: ``NonceStoreError/modeMismatch(stream:actual:requested:)`` when it exists in
     ///   the other mode.
-    package func openStream(named name: String, mode: StreamMode) throws -> StreamRecord {
+    package func openStream(named name: String, mode: StreamMode, rules: StreamRules) throws -> StreamRecord {
         try Self.validate(streamName: name)
         // Not synced on its own: the first lease, committed durably right after, syncs it too.
         return try writeTransaction(durable: false) { connection in
-            let record = try Self.createStreamIfMissing(named: name, mode: mode, floor: nil, path: path, on: connection)
+            let record = try Self.createStreamIfMissing(named: name, mode: mode, rules: rules, floor: nil, path: path, on: connection)
             guard record.mode == mode else {
                 throw NonceStoreError.modeMismatch(stream: name, actual: record.mode, requested: mode)
             }
@@ -182,6 +182,8 @@ extension SQLiteStore {
             consecutiveRejections: row.int64(at: 12),
             rejectionsTotal: row.int64(at: 13),
             uncleanStops: row.int64(at: 14),
-            floorRepairs: row.int64(at: 15))
+            floorRepairs: row.int64(at: 15),
+            rules: StreamRules(unit: NonceUnit(rawValue: row.text(at: 16) ?? "") ?? .nanoseconds,
+                               maxNonce: row.optionalInt64(at: 17), exchange: row.text(at: 18)))
     }
 }

@@ -7,8 +7,9 @@ extension SQLiteStore {
         do {
             return try writeTransaction(durable: durable, body)
         } catch let error as DatabaseError where error.isExhaustion {
-            // The schema's own refusal (migration 2's triggers): the same code a server gives.
-            throw NonceStoreError(.exhausted, error.message, database: path, cause: error)
+            // The schema's own refusal (its triggers' words are the whole story): the same code
+            // a server gives.
+            throw NonceStoreError(.exhausted, "'\(path)': \(error.message)", database: path)
         } catch let error as DatabaseError {
             throw NonceStoreError.writeFailed(path: path, reason: Self.explain(error), cause: error)
         }

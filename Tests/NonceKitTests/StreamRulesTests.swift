@@ -1,0 +1,142 @@
+import Foundation
+import NonceBackend
+@testable import NonceKit
+import NonceMigration
+import NonceTestSupport
+import Testing
+
+/// A stream's unit, ceiling and exchange preset, on every backend.
+@Suite("Stream rules: unit, ceiling, exchange presets")
+struct StreamRulesTests {
+    static func msNow() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+
+    @Test("a ms stream issues max(now in ms, last + 1) in both modes; a restart and a 60 s jump keep the meaning",
+          arguments: TestBackend.available, StreamMode.allCases)
+    func milliseconds(backend: TestBackend, mode: StreamMode) throws {
+        let directory = try TemporaryDirectory()
+        let database = backend.database(in: directory)
+        let before = Self.msNow()
+        var configuration = NonceManager.Configuration(stream: "k", mode: mode)
+        configuration.unit = .milliseconds
+        let manager = try NonceManager(database: database, configuration: configuration)
+        let issued = try (0..<50).map { _ in Int64(try manager.next()) }
+        #expect(zip(issued, issued.dropFirst()).allSatisfy { $0 < $1 })
+        #expect(issued[0] >= before && issued[0] < Self.msNow() + 5_000, "13 digits, near the clock: \(issued[0])")
+        let floor = Int64(try manager.jump(by: .seconds(60)))
+        #expect(floor >= (issued.last ?? 0) + 60_000 && floor < Self.msNow() + 61_000 + 5_000, "60 s is 60,000 ms")
+        #expect(Int64(try manager.next()) > floor)
+        #expect(manager.rules.unit == .milliseconds)
+        try manager.close()
+        let again = try NonceManager(database: database, configuration: .init(stream: "k"))
+        defer { try? again.close() }
+        #expect(Int64(try again.next()) > floor, "a restart continues above, in ms")
+        let stats = try NonceInspector(database: database).stats(of: "k")
+        #expect(stats.unit == .milliseconds && stats.maxNonce == nil)
+        #expect(abs(stats.leadOverClockNanoseconds) < 120_000_000_000, "the lead is time, not steps: \(stats.leadOverClockNanoseconds)")
+    }
+
+    @Test("a ceiling is never passed: the stream issues up to it, then refuses with exhausted naming it",
+          arguments: TestBackend.available, StreamMode.allCases)
+    func ceiling(backend: TestBackend, mode: StreamMode) throws {
+        let directory = try TemporaryDirectory()
+        let database = backend.database(in: directory)
+        // Far enough ahead that opening the stream does not outrun it on a loaded machine.
+        let ceiling = Self.msNow() + 1_500
+        var configuration = NonceManager.Configuration(stream: "k", mode: mode)
+        configuration.unit = .milliseconds
+        configuration.maxNonce = ceiling
+        let manager = try NonceManager(database: database, configuration: configuration)
+        defer { try? manager.close() }
+        var issued: [Int64] = []
+        var refusal: NonceStoreError?
+        while refusal == nil && issued.count < 20_000 {
+            do { issued.append(Int64(try manager.next())) } catch { refusal = error }
+        }
+        #expect(refusal?.code == .exhausted)
+        #expect(refusal?.message.contains(String(ceiling)) == true || refusal?.message.contains("ceiling") == true, "\(String(describing: refusal))")
+        #expect(issued.last == ceiling, "it issues up to the ceiling itself")
+        #expect(issued.allSatisfy { $0 <= ceiling })
+        let record = try #require(try BackendOpener.open(database).stream(named: "k"))
+        #expect(record.highWaterMark <= ceiling, "no lease reaches past the ceiling")
+        #expect(manager.stats().isCeilingNear)
+    }
+
+    @Test("a manager refuses a stream whose rules differ from its configuration's", arguments: TestBackend.available)
+    func rulesMismatch(backend: TestBackend) throws {
+        let directory = try TemporaryDirectory()
+        let database = backend.database(in: directory)
+        try NonceManager(database: database, configuration: .init(stream: "k")).close()
+        var configuration = NonceManager.Configuration(stream: "k")
+        configuration.unit = .milliseconds
+        let error = #expect(throws: NonceStoreError.self) { try NonceManager(database: database, configuration: configuration) }
+        #expect(error?.code == .invalidArgument)
+        #expect(error?.message.contains("issues in ns") == true, "\(error?.message ?? "")")
+    }
+
+    @Test("set-unit moves only to a finer unit, the floor multiplied and recorded", arguments: TestBackend.available)
+    func setUnit(backend: TestBackend) throws {
+        let directory = try TemporaryDirectory()
+        let admin = try NonceDatabase(backend.database(in: directory))
+        try admin.createStream("k", mode: .shared, rules: StreamRules(unit: .milliseconds))
+        let manager = try NonceManager(database: admin, configuration: .init(stream: "k"))
+        let last = Int64(try manager.next())
+        try manager.close()
+        #expect(try admin.setUnit(.microseconds, of: "k"))
+        #expect(try admin.rules(of: "k")?.unit == .microseconds)
+        let after = try NonceManager(database: admin, configuration: .init(stream: "k"))
+        #expect(Int64(try after.next()) > last * 1_000)
+        try after.close()
+        let back = #expect(throws: NonceStoreError.self) { try admin.setUnit(.milliseconds, of: "k") }
+        #expect(back?.code == .invalidArgument)
+        #expect(back?.message.contains("a new API key and a new stream") == true)
+        #expect(try admin.inspector.events(of: "k", limit: 10).contains { $0.kind == "unit" })
+    }
+
+    @Test("exchange presets: bitfinex is ms under 2^53 - 1; window and random exchanges are refused with the reason")
+    func presets() throws {
+        let bitfinex = try ExchangePreset.counting("bitfinex")
+        #expect(bitfinex.unit == .milliseconds && bitfinex.maxNonce == 9_007_199_254_740_991)
+        #expect(ExchangePreset.all.count >= 20, "the list is compiled in")
+        #expect(ExchangePreset.all.filter { $0.family == .increasing }.allSatisfy { $0.unit != nil && !$0.source.isEmpty })
+        for (id, words) in [("binance", "not a counter"), ("coinbase", "nothing to count"), ("nosuch", "no exchange preset")] {
+            let error = #expect(throws: NonceStoreError.self) { try ExchangePreset.counting(id) }
+            #expect(error?.code == .invalidArgument && error?.message.contains(words) == true, "\(id): \(error?.message ?? "")")
+        }
+        var configuration = NonceManager.Configuration(stream: "k")
+        configuration.exchange = "gemini"
+        #expect(try configuration.streamRules() == StreamRules(unit: .milliseconds, exchange: "gemini"))
+    }
+
+    @Test("a legacy import into a ms stream converts the floor, rounding up", arguments: TestBackend.available)
+    func importIntoMilliseconds(backend: TestBackend) throws {
+        let directory = try TemporaryDirectory()
+        let admin = try NonceDatabase(backend.database(in: directory))
+        try admin.createStream("k", rules: StreamRules(unit: .milliseconds))
+        // Nanoseconds an hour ahead, one past a millisecond boundary.
+        let value = Self.msNow() * 1_000_000 + 3_600_000_000_000 + 1
+        let plan = try LegacyImportPlan(paths: [], values: [String(value)], options: .init(stream: "k"))
+        let report = try plan.apply(to: admin)
+        #expect(report.unit == .milliseconds)
+        #expect(report.floorAfter == UInt64(value / 1_000_000 + 1), "rounded up: still covers the value")
+    }
+
+    @Test("a copy keeps the rules; a destination of a coarser unit is refused", arguments: TestBackend.available)
+    func copyKeepsRules(backend: TestBackend) throws {
+        let directory = try TemporaryDirectory()
+        let source = try NonceDatabase(backend.database(in: directory))
+        try source.createStream("k", mode: .shared, rules: StreamRules(unit: .microseconds, maxNonce: 9_007_199_254_740_991))
+        let manager = try NonceManager(database: source, configuration: .init(stream: "k"))
+        let last = try manager.next()
+        try manager.close()
+        let copy = try NonceDatabase(directory.url.appendingPathComponent("copy.sqlite").path)
+        _ = try source.copyStreams(to: copy)
+        #expect(try copy.rules(of: "k") == StreamRules(unit: .microseconds, maxNonce: 9_007_199_254_740_991))
+        let coarse = try NonceDatabase(directory.url.appendingPathComponent("coarse.sqlite").path)
+        try coarse.createStream("k", mode: .shared, rules: StreamRules(unit: .milliseconds))
+        let refused = #expect(throws: NonceStoreError.self) { try source.copyStreams(to: coarse) }
+        #expect(refused?.code == .invalidArgument)
+        let copied = try NonceManager(database: copy, configuration: .init(stream: "k"))
+        defer { try? copied.close() }
+        #expect(try copied.next() > last)
+    }
+}
