@@ -84,7 +84,7 @@ extension SQLiteStore {
             try connection.cachedStatement("INSERT INTO events (stream_id, at, kind, detail, floor) VALUES (?, ?, ?, ?, ?)")
                 .execute([.integer(record.id), .integer(now), .text(EventKind.unit.rawValue),
                           .text("\(record.rules.unit.rawValue) -> \(unit.rawValue): the floor \(record.floor) became \(floor)"),
-                          .integer(floor)])
+                          floor > 0 ? .integer(floor) : .null])
             return true
         }
     }
