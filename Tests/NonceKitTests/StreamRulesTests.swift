@@ -2,6 +2,8 @@ import Foundation
 import NonceBackend
 @testable import NonceKit
 import NonceMigration
+import NoncePostgres
+import NonceSQLite
 import NonceTestSupport
 import Testing
 
@@ -140,5 +142,50 @@ struct StreamRulesTests {
         let copied = try NonceManager(database: copy, configuration: .init(stream: "k"))
         defer { try? copied.close() }
         #expect(try copied.next() > last)
+    }
+}
+
+/// The SQL contract other languages call issues in the stream's unit: `requested_at` stays
+/// nanoseconds, the nonce is in the unit, a jump's nanoseconds become steps.
+@Suite("The SQL contract in a stream's unit")
+struct StreamRulesContractTests {
+    @Test("SQLite: nonce_requests issues requested_at / 1e6 on a ms stream; nonce_jumps moves 60 s as 60,000")
+    func sqlite() throws {
+        let directory = try TemporaryDirectory()
+        try NonceDatabase(directory.database).createStream("k", mode: .shared, rules: StreamRules(unit: .milliseconds, maxNonce: 9_007_199_254_740_991))
+        let store = try SQLiteStore(path: directory.database)
+        let now = WallClock.nanoseconds()
+        let (first, jumped, after, view) = try store.withConnection { connection in
+            try connection.execute("INSERT INTO nonce_requests (stream, requested_at) VALUES ('k', \(now))")
+            let first = try connection.scalarInt64("SELECT last_issued FROM streams WHERE name = 'k'") ?? 0
+            try connection.execute("INSERT INTO nonce_jumps (stream, by_ns, requested_at) VALUES ('k', 60000000000, \(now))")
+            let jumped = try connection.scalarInt64("SELECT high_water_mark FROM streams WHERE name = 'k'") ?? 0
+            try connection.execute("INSERT INTO nonce_requests (stream, requested_at) VALUES ('k', \(now))")
+            let after = try connection.scalarInt64("SELECT last_issued FROM streams WHERE name = 'k'") ?? 0
+            let view = try connection.scalarInt64("SELECT max_nonce FROM stream_state WHERE stream = 'k' AND unit = 'ms'") ?? 0
+            return (first, jumped, after, view)
+        }
+        #expect(first == now / 1_000_000)
+        #expect(jumped == first + 60_000)
+        #expect(after == jumped + 1)
+        #expect(view == 9_007_199_254_740_991, "stream_state shows unit and max_nonce")
+    }
+
+    @Test("PostgreSQL: nonce_next issues the server's clock in ms; nonce_jump moves 60 s as 60,000; the ceiling refuses",
+          .enabled(if: TestBackend.postgresURI != nil))
+    func postgres() throws {
+        let uri = TestBackend.freshSchema()
+        let ceiling = Int64(Date().timeIntervalSince1970 * 1000) + 3_600_000
+        try NonceDatabase(uri).createStream("k", mode: .shared, rules: StreamRules(unit: .milliseconds, maxNonce: ceiling))
+        let store = try PostgresStore(uri: uri)
+        let before = Int64(Date().timeIntervalSince1970 * 1000)
+        let first = try #require(try store.integer(sql: "SELECT nonce_next('k')"))
+        #expect(first >= before - 1_000 && first < before + 5_000, "13 digits from the server's clock: \(first)")
+        let jumped = try #require(try store.integer(sql: "SELECT nonce_jump('k', 60000000000, 'test')"))
+        #expect(jumped >= first + 60_000 && jumped < first + 65_000)
+        #expect(try store.integer(sql: "SELECT max_nonce FROM stream_state WHERE stream = 'k' AND unit = 'ms'") == ceiling)
+        #expect(throws: NonceStoreError.self, "a jump past the ceiling is refused") {
+            _ = try store.integer(sql: "SELECT nonce_jump('k', 7200000000000, 'past the ceiling')")
+        }
     }
 }
