@@ -63,6 +63,8 @@ struct StreamRulesTests {
         let record = try #require(try BackendOpener.open(database).stream(named: "k"))
         #expect(record.highWaterMark <= ceiling, "no lease reaches past the ceiling")
         #expect(manager.stats().isCeilingNear)
+        #expect(try NonceInspector(database: database).events(of: "k", limit: 50).contains { $0.kind == "ceiling_near" },
+                "opening a stream near its ceiling records it")
     }
 
     @Test("a manager refuses a stream whose rules differ from its configuration's", arguments: TestBackend.available)
@@ -186,6 +188,28 @@ struct StreamRulesContractTests {
         #expect(try store.integer(sql: "SELECT max_nonce FROM stream_state WHERE stream = 'k' AND unit = 'ms'") == ceiling)
         #expect(throws: NonceStoreError.self, "a jump past the ceiling is refused") {
             _ = try store.integer(sql: "SELECT nonce_jump('k', 7200000000000, 'past the ceiling')")
+        }
+    }
+}
+
+/// The README's table of exchanges is the preset list, row for row.
+@Suite("The README's exchange table")
+struct ExchangeTableTests {
+    @Test("every increasing-nonce preset is a row with its unit, ceiling and source; nothing else is")
+    func sameRows() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let readme = try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
+        let table = try #require(readme.components(separatedBy: "<!-- exchange-presets -->").dropFirst().first?
+            .components(separatedBy: "<!-- /exchange-presets -->").first)
+        let rows = table.split(separator: "\n").filter { $0.hasPrefix("| `") }.map { line in
+            line.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+        }
+        let presets = ExchangePreset.all.filter { $0.family == .increasing }
+        #expect(rows.map { $0[0].trimmingCharacters(in: CharacterSet(charactersIn: "`")) } == presets.map(\.id))
+        for (row, preset) in zip(rows, presets) {
+            #expect(row[1] == preset.unit?.rawValue)
+            #expect(row[2] == (preset.maxNonce.map(String.init) ?? "-"))
+            #expect(row[4] == preset.source)
         }
     }
 }

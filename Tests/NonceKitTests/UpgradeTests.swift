@@ -39,6 +39,7 @@ struct UpgradeTests {
         #expect(try inspector.verify().isValid)
         #expect(try inspector.streams().map(\.stream) == ["kraken-main", "legacy", "shared-key"])
         #expect(try inspector.streams().allSatisfy { $0.floorRepairs == 0 }, "the old records agreed: nothing to repair")
+        #expect(try inspector.streams().allSatisfy { $0.unit == .nanoseconds && $0.maxNonce == nil }, "every old stream is ns, without a ceiling")
         #expect(try inspector.history(of: "kraken-main", limit: 1_000).count == 506)
     }
 }
