@@ -24,7 +24,7 @@ from ._backend import Backend, StreamRow
 from ._rate import Counter
 
 SCHEMA_VERSION = 9
-"""The newest schema this package knows (Migrations/0008_nothing_below.sql)."""
+"""The newest schema this package knows (Migrations/0009_stream_rules.sql)."""
 
 T = TypeVar("T")
 
