@@ -42,7 +42,7 @@ class NonceStoreManager(NonceStore):
 
     def get_nonce(self, apply_rate_limiting: bool = True, label: Optional[str] = None,
                   cost: float = COST_STANDARD) -> int:
-        """The next nonce (nanoseconds, 19 digits); see NonceStore.next."""
+        """The next nonce (in the stream's unit: nanoseconds, 19 digits, by default); see NonceStore.next."""
         return self.next(label=label, cost=cost, apply_rate_limiting=apply_rate_limiting)
 
     def jump_forward(self, nanoseconds: int, reason: str = "jump_forward") -> int:
