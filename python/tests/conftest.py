@@ -123,6 +123,15 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Databas
         yield Database("postgres", with_schema(postgres_uri(), schema))
 
 
+@pytest.fixture(params=["sqlite", "postgres"])
+def new_location(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Where nothing exists yet, on either backend: Python creates the database (SQLite) or
+    schema (PostgreSQL) at its newest version, with streams that have rules."""
+    if request.param == "sqlite":
+        return str(tmp_path / "nonces.sqlite")
+    return with_schema(postgres_uri(), "py_" + uuid.uuid4().hex[:12])
+
+
 @pytest.fixture
 def sqlite_database(tmp_path: Path) -> Database:
     return Database("sqlite", str(tmp_path / "nonces.sqlite"))
