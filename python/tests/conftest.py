@@ -39,6 +39,16 @@ def cli(*args: str, check: bool = True, timeout: float = 120) -> subprocess.Comp
     return result
 
 
+def skip_unless_the_cli_knows_stream_units() -> None:
+    """Skips a test that needs the CLI to know stream rules (SQLite schema 9, PostgreSQL 3),
+    and only then: when neither `nonce --help` nor `nonce stream --help` of $NONCE_BIN
+    mentions `set-unit`, the command a CLI with units has. An older CLI refuses the newer
+    schema such a test creates."""
+    helps = cli("--help", check=False).stdout + cli("stream", "--help", check=False).stdout
+    if "set-unit" not in helps:
+        pytest.skip(f"the nonce CLI at {nonce_bin()} predates stream units (its help has no set-unit)")
+
+
 def child(location: str, stream: str, *args: str, **popen: object) -> subprocess.Popen:
     """A Python process running tests/child.py on the stream (see that file)."""
     return subprocess.Popen([sys.executable, str(CHILD), location, stream, *args], text=True,
