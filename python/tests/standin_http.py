@@ -89,8 +89,7 @@ class StandInServer:
 
     def start(self) -> None:
         self._server = _Server(self)
-        host, port = self._server.server_address[:2]
-        self.url = f"http://{host}:{port}"
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
                                         name=self._name, daemon=True)
         self._thread.start()

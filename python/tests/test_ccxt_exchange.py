@@ -44,14 +44,14 @@ def test_every_counting_preset_gives_ccxts_class_or_says_ccxt_lacks_it(exchange_
 
     async def make_each() -> None:
         for flavour, module in (("sync", ccxt), ("asyncio", ccxt.async_support), ("pro", ccxt.pro)):
-            arguments = {"asyncio": flavour == "asyncio", "pro": flavour == "pro"}
+            asyncio_, pro = flavour == "asyncio", flavour == "pro"
             base = getattr(module, exchange_id, None)
             if base is None:
-                refused = refusal(lambda: exchange(exchange_id, store=store, **arguments))
+                refused = refusal(lambda: exchange(exchange_id, store=store, asyncio=asyncio_, pro=pro))
                 assert refused.code == "invalid_argument"
                 assert f"{module.__name__} {ccxt.__version__} has no exchange '{exchange_id}'" in str(refused)
                 continue
-            made = exchange(exchange_id, {"apiKey": "k", "secret": "s"}, store=store, **arguments)
+            made = exchange(exchange_id, {"apiKey": "k", "secret": "s"}, store=store, asyncio=asyncio_, pro=pro)
             assert isinstance(made, base) and made.id == exchange_id
             if flavour != "sync":
                 await made.close()

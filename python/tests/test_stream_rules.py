@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Callable, List
+from typing import Any, Callable, Dict, List, Tuple
 
 import pytest
 from conftest import child, finish
@@ -101,15 +101,19 @@ def test_a_wrong_unit_or_ceiling_is_refused(tmp_path: Path, arguments: dict) -> 
 
 def test_an_existing_stream_opened_with_other_rules_is_refused_naming_both(new_location: str) -> None:
     NonceStore(new_location, stream="bfx", exchange="bitfinex").close()
-    for arguments, asked in [({"unit": "us"}, "not in us"), ({"max_nonce": 5}, "not with ceiling 5"),
-                             ({"exchange": "kraken"}, "not with no ceiling below 2^63-1"),
-                             ({"unit": "ns", "max_nonce": 7}, "not in ns with ceiling 7")]:
+    other_rules: List[Tuple[Dict[str, Any], str]] = [
+        ({"unit": "us"}, "not in us"), ({"max_nonce": 5}, "not with ceiling 5"),
+        ({"exchange": "kraken"}, "not with no ceiling below 2^63-1"),
+        ({"unit": "ns", "max_nonce": 7}, "not in ns with ceiling 7")]
+    for arguments, asked in other_rules:
         refused = refusal(lambda: NonceStore(new_location, stream="bfx", **arguments))
         assert refused.code == "invalid_argument"
         assert "stream 'bfx' in '" in str(refused)
         assert f"issues in ms with ceiling {BITFINEX_CEILING}, {asked}" in str(refused), str(refused)
     # The same rules, or none: the stream as it is.
-    for arguments in [{}, {"exchange": "bitfinex"}, {"unit": "ms"}, {"max_nonce": BITFINEX_CEILING}]:
+    same_rules: List[Dict[str, Any]] = [{}, {"exchange": "bitfinex"}, {"unit": "ms"},
+                                        {"max_nonce": BITFINEX_CEILING}]
+    for arguments in same_rules:
         with NonceStore(new_location, stream="bfx", **arguments) as store:
             assert store.stats().unit == "ms"
 

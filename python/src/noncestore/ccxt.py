@@ -83,8 +83,8 @@ def exchange(exchange_id: str, config: Optional[Dict[str, Any]] = None, *,
     """
     preset = counting_preset(exchange_id)
     flavour = "pro" if pro else "asyncio" if asyncio else "sync"
-    cls = _KRAKEN[flavour] if exchange_id == "kraken" else _with_stream_nonces(_ccxt_class(exchange_id, flavour),
-                                                                               flavour)
+    cls: Any = _KRAKEN[flavour] if exchange_id == "kraken" else _with_stream_nonces(
+        _ccxt_class(exchange_id, flavour), flavour)
     synchronous = store.store if isinstance(store, AsyncNonceStore) else store
     refuse_unfit_stream(preset, synchronous)
     return cls(_with_nonce_options(exchange_id, config), store=synchronous if flavour == "sync" else store)
