@@ -2,12 +2,14 @@
 --asyncio) making private calls against a stand-in, with NonceStore's nonces through
 `noncestore.ccxt.exchange` (--db) or ccxt's own (no --db).
 
-    exchange_worker.py EXCHANGE URL KEY SECRET CALLS [--db LOCATION --stream NAME] [--asyncio] [--go FILE]
+    exchange_worker.py EXCHANGE URL KEY SECRET CALLS [--db LOCATION --stream NAME] [--asyncio]
+        [--ready DIRECTORY --go FILE]
 
 EXCHANGE: kraken, bitfinex or gemini. Prints `ok` or the client's error for each call,
 flushed; a stream at its ceiling prints `exhausted` and ends the process (exit 0), whether
-it refused a call or the making of the client. Waits for FILE first, so that several
-workers start together.
+it refused a call or the making of the client. Once its imports are done it creates a file
+named after its pid in DIRECTORY, then waits for FILE, so that several workers, however
+long each took to start, make their calls at the same time.
 """
 
 from __future__ import annotations
@@ -16,9 +18,14 @@ import argparse
 import asyncio
 import os
 import time
+from pathlib import Path
 from typing import Any, Callable, Optional
 
+import ccxt
+import ccxt.async_support
+
 from noncestore import NonceStore, NonceStoreError
+from noncestore.ccxt import exchange
 
 # One private call of each exchange, by ccxt's implicit method name.
 PRIVATE_CALL = {"kraken": "private_post_balance", "bitfinex": "private_post_auth_r_wallets",
@@ -38,13 +45,10 @@ def outcome_of(error: Exception) -> str:
 def make_client(options: argparse.Namespace, store: Optional[NonceStore]) -> Any:
     config = {"apiKey": options.key, "secret": options.secret, "enableRateLimit": False}
     if store is not None:
-        from noncestore.ccxt import exchange
         client = exchange(options.exchange, config, store=store, asyncio=options.asyncio)
     elif options.asyncio:
-        import ccxt.async_support
         client = getattr(ccxt.async_support, options.exchange)(config)
     else:
-        import ccxt
         client = getattr(ccxt, options.exchange)(config)
     client.urls["api"] = {name: options.url for name in client.urls["api"]}
     return client
@@ -81,9 +85,12 @@ def main() -> None:
     parser.add_argument("--db")
     parser.add_argument("--stream")
     parser.add_argument("--asyncio", action="store_true")
+    parser.add_argument("--ready")
     parser.add_argument("--go")
     options = parser.parse_args()
     store = NonceStore(options.db, stream=options.stream) if options.db else None
+    if options.ready:
+        (Path(options.ready) / str(os.getpid())).touch()
     while options.go and not os.path.exists(options.go):
         time.sleep(0.005)
     try:

@@ -56,14 +56,15 @@ def _nonce_of(value: Any) -> Optional[int]:
 
 class GeminiStandIn:
     """`keys` maps API key -> secret. `with GeminiStandIn(keys) as exchange:` serves on
-    `exchange.url` (the client's urls['api'] for every API)."""
+    `exchange.url` (the client's urls['api'] for every API). `arrival_jitter_s`: see
+    StandInServer."""
 
-    def __init__(self, keys: Mapping[str, str]) -> None:
+    def __init__(self, keys: Mapping[str, str], arrival_jitter_s: float = 0.0) -> None:
         self._secrets = dict(keys)
         self._last: Dict[str, int] = {}
         self._guard = threading.Lock()
         self.log = CallLog()
-        self._server = StandInServer(self._answer, "gemini-standin")
+        self._server = StandInServer(self._answer, "gemini-standin", arrival_jitter_s)
 
     @property
     def url(self) -> str:

@@ -6,8 +6,10 @@ connections so that every handler thread is joined."""
 from __future__ import annotations
 
 import json
+import random
 import socket
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Dict, Optional, Set, Tuple
 
@@ -60,6 +62,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         body = self.rfile.read(int(length)) if int(length) else b""
         headers = {name.lower(): value for name, value in self.headers.items()}
+        self.server.owner.travel()
         status, payload = self.server.owner.answer(self.command, self.path, headers, body)
         self._send(status, payload)
 
@@ -75,10 +78,15 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class StandInServer:
-    """Serves `answer` on 127.0.0.1 until stopped; `url` is its base URL once started."""
+    """Serves `answer` on 127.0.0.1 until stopped; `url` is its base URL once started.
 
-    def __init__(self, answer: Answer, name: str) -> None:
+    `arrival_jitter_s`: each request waits up to that long (uniformly at random) before it
+    is answered, as on a network, so that requests sent close together by different
+    processes may arrive in another order than they were signed."""
+
+    def __init__(self, answer: Answer, name: str, arrival_jitter_s: float = 0.0) -> None:
         self.answer = answer
+        self._arrival_jitter_s = arrival_jitter_s
         self._name = name
         self._server: Optional[_Server] = None
         self._thread: Optional[threading.Thread] = None
@@ -86,6 +94,10 @@ class StandInServer:
         self._connections_guard = threading.Lock()
         self._stopping = False
         self.url = ""
+
+    def travel(self) -> None:
+        if self._arrival_jitter_s > 0:
+            time.sleep(random.uniform(0.0, self._arrival_jitter_s))
 
     def start(self) -> None:
         self._server = _Server(self)

@@ -22,12 +22,18 @@ from kraken_standin import KrakenStandIn
 
 from noncestore import NonceStore
 
+# Up to 5 ms between a request leaving and the exchange judging it, at random, as on a
+# network: requests of different processes signed close together may arrive out of order.
+# Without a stream this is what gets ccxt's own nonces refused; with one, the API lock held
+# until the answer keeps every request in issuing order.
+JITTER_S = 0.005
 # Per exchange: its API key (Gemini's ccxt client wants an account key), its secret (Kraken's
 # is base64), and its stand-in.
 VENUES: Dict[str, Tuple[str, str, Callable[[str, str], Any]]] = {
-    "kraken": ("kraken-key", base64.b64encode(bytes(range(64))).decode(), lambda k, s: KrakenStandIn(keys={k: s})),
-    "bitfinex": ("bitfinex-key", "bitfinex-secret", lambda k, s: BitfinexStandIn({k: s})),
-    "gemini": ("account-gemini-key", "gemini-secret", lambda k, s: GeminiStandIn({k: s})),
+    "kraken": ("kraken-key", base64.b64encode(bytes(range(64))).decode(),
+               lambda k, s: KrakenStandIn(keys={k: s}, arrival_jitter_s=JITTER_S)),
+    "bitfinex": ("bitfinex-key", "bitfinex-secret", lambda k, s: BitfinexStandIn({k: s}, JITTER_S)),
+    "gemini": ("account-gemini-key", "gemini-secret", lambda k, s: GeminiStandIn({k: s}, JITTER_S)),
 }
 FLAVOURS = ["sync", "asyncio", "sync", "asyncio"]  # one process each, started together
 
@@ -39,10 +45,11 @@ def accepted_nonces(venue: str, exchange: Any) -> List[int]:
     return exchange.log.accepted_nonces(key)
 
 
-def start_worker(venue: str, url: str, calls: int, go: Path, asyncio: bool, location: Optional[str],
+def start_worker(venue: str, url: str, calls: int, ready: Path, go: Path, asyncio: bool, location: Optional[str],
                  stream: str) -> subprocess.Popen:
     key, secret, _ = VENUES[venue]
-    arguments = [sys.executable, str(HERE / "exchange_worker.py"), venue, url, key, secret, str(calls), "--go", str(go)]
+    arguments = [sys.executable, str(HERE / "exchange_worker.py"), venue, url, key, secret, str(calls),
+                 "--ready", str(ready), "--go", str(go)]
     if location is not None:
         arguments += ["--db", location, "--stream", stream]
     if asyncio:
@@ -53,9 +60,19 @@ def start_worker(venue: str, url: str, calls: int, go: Path, asyncio: bool, loca
 
 def run_workers(venue: str, url: str, tmp_path: Path, calls: int, location: Optional[str] = None,
                 stream: str = "key") -> List[List[str]]:
-    """One process per entry of FLAVOURS, started together; each one's outcome lines."""
-    go = tmp_path / f"go-{venue}"
-    workers = [start_worker(venue, url, calls, go, flavour == "asyncio", location, stream) for flavour in FLAVOURS]
+    """One process per entry of FLAVOURS, calling together once all are ready; each one's
+    outcome lines."""
+    ready, go = tmp_path / f"ready-{venue}", tmp_path / f"go-{venue}"
+    ready.mkdir(exist_ok=True)
+    for entry in ready.iterdir():
+        entry.unlink()
+    go.unlink(missing_ok=True)
+    workers = [start_worker(venue, url, calls, ready, go, flavour == "asyncio", location, stream)
+               for flavour in FLAVOURS]
+    deadline = time.monotonic() + 120
+    while len(list(ready.iterdir())) < len(workers):
+        assert time.monotonic() < deadline and all(w.poll() is None for w in workers), "a worker did not start"
+        time.sleep(0.01)
     go.touch()
     outputs = []
     for worker in workers:
