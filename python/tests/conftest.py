@@ -39,6 +39,16 @@ def cli(*args: str, check: bool = True, timeout: float = 120) -> subprocess.Comp
     return result
 
 
+def skip_unless_the_cli_knows_stream_units() -> None:
+    """Skips a test that needs the CLI to know stream rules (SQLite schema 9, PostgreSQL 3),
+    and only then: when neither `nonce --help` nor `nonce stream --help` of $NONCE_BIN
+    mentions `set-unit`, the command a CLI with units has. An older CLI refuses the newer
+    schema such a test creates."""
+    helps = cli("--help", check=False).stdout + cli("stream", "--help", check=False).stdout
+    if "set-unit" not in helps:
+        pytest.skip(f"the nonce CLI at {nonce_bin()} predates stream units (its help has no set-unit)")
+
+
 def child(location: str, stream: str, *args: str, **popen: object) -> subprocess.Popen:
     """A Python process running tests/child.py on the stream (see that file)."""
     return subprocess.Popen([sys.executable, str(CHILD), location, stream, *args], text=True,
@@ -121,6 +131,15 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Databas
     else:
         schema = "py_" + uuid.uuid4().hex[:12]
         yield Database("postgres", with_schema(postgres_uri(), schema))
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def new_location(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Where nothing exists yet, on either backend: Python creates the database (SQLite) or
+    schema (PostgreSQL) at its newest version, with streams that have rules."""
+    if request.param == "sqlite":
+        return str(tmp_path / "nonces.sqlite")
+    return with_schema(postgres_uri(), "py_" + uuid.uuid4().hex[:12])
 
 
 @pytest.fixture

@@ -50,6 +50,7 @@ import hashlib
 import hmac
 import json
 import os
+import random
 import re
 import signal
 import socket
@@ -312,6 +313,7 @@ class _Handler(BaseHTTPRequestHandler):
         body = self._read_body()
         if body is None:
             return
+        self.server.owner._travel()
         uri_path = urlsplit(self.path).path
         parts = uri_path.split("/")
         if len(parts) != 4 or parts[:3] != ["", "0", "private"] or not _METHOD.fullmatch(parts[3]):
@@ -345,7 +347,7 @@ class KrakenStandIn:
     second) of the per-key call counter, or None for no rate limit.
     ``nonce_window`` is Kraken's nonce window in nonce units (0: strictly
     increasing). ``clock`` returns the arrival time in ns; tests may pass a fake
-    one to make the rate arithmetic exact.
+    one to make the rate arithmetic exact. ``arrival_jitter_s``: see ``_travel``.
     """
 
     def __init__(
@@ -356,6 +358,7 @@ class KrakenStandIn:
         *,
         port: int = 0,
         clock: Callable[[], int] = time.time_ns,
+        arrival_jitter_s: float = 0.0,
     ) -> None:
         if nonce_window < 0:
             raise ValueError("nonce_window must be >= 0")
@@ -364,6 +367,7 @@ class KrakenStandIn:
         self.tier = (float(tier[0]), float(tier[1])) if tier is not None else None
         self.nonce_window = nonce_window
         self._clock = clock
+        self._arrival_jitter_s = arrival_jitter_s
         self._port = port
         # validate=True: a secret that is not base64 is a test bug, not a silent mismatch.
         self._keys = {key: _KeyState(secret=base64.b64decode(secret, validate=True))
@@ -436,6 +440,13 @@ class KrakenStandIn:
     def _unregister(self, conn: socket.socket) -> None:
         with self._conn_lock:
             self._connections.discard(conn)
+
+    def _travel(self) -> None:
+        """With ``arrival_jitter_s``, a private call waits up to that long (uniformly at
+        random) before it is judged, as on a network: calls sent close together by
+        different processes may then arrive in another order than they were signed."""
+        if self._arrival_jitter_s > 0:
+            time.sleep(random.uniform(0.0, self._arrival_jitter_s))
 
     # ---- the rules ---------------------------------------------------------
 

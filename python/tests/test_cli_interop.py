@@ -1,5 +1,5 @@
 """One stream, two languages: the Swift CLI's `nonce exec` and Python take the same API
-lock, and their nonces form one sequence."""
+lock, and their nonces form one sequence, in the stream's unit."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import sys
 import time
 
 import pytest
-from conftest import Database, cli, nonce_bin
+from conftest import Database, cli, nonce_bin, skip_unless_the_cli_knows_stream_units
 
 from noncestore import NonceStore, NonceStoreTimeout
 
@@ -47,3 +47,17 @@ def test_python_holding_the_lock_keeps_the_cli_out(database: Database) -> None:
                                  capture_output=True, text=True, timeout=60)
         assert allowed.returncode == 0, allowed.stderr
         assert int(allowed.stdout) > inside
+
+
+def test_the_cli_issues_a_preset_streams_unit_in_its_sequence(new_location: str) -> None:
+    """A stream Python created from the Bitfinex preset: the CLI's nonces are milliseconds
+    too, between Python's, and the database passes `nonce verify`."""
+    skip_unless_the_cli_knows_stream_units()
+    with NonceStore(new_location, stream="bitfinex", exchange="bitfinex") as store:
+        first = store.next()
+        by_cli = [int(line) for line in cli("next", "--stream", "bitfinex", "--count", "5", "--db",
+                                            new_location).stdout.split()]
+        last = store.next()
+    assert len(by_cli) == 5 and first < by_cli[0] and by_cli[-1] < last
+    assert all(b > a for a, b in zip(by_cli, by_cli[1:])) and all(len(str(n)) == 13 for n in by_cli)
+    cli("verify", "--db", new_location)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from pathlib import Path
 from typing import Iterator, List
 
 import pytest
@@ -84,3 +85,13 @@ def test_the_tier_comes_from_the_environment(global_stream: Database, monkeypatc
     monkeypatch.setenv("NONCE_TIER", "starter")
     noncestore.reset_global_nonce_manager()
     assert noncestore.get_global_nonce_manager().rate_limit == noncestore.TIERS["starter"]
+
+
+def test_the_manager_takes_a_streams_rules(tmp_path: Path) -> None:
+    manager = noncestore.NonceStoreManager(str(tmp_path / "nonces.sqlite"), stream="bitfinex", exchange="bitfinex")
+    try:
+        assert len(str(manager.get_nonce())) == 13
+        stats = manager.get_stats()
+        assert (stats["unit"], stats["max_nonce"], stats["exchange"]) == ("ms", 9007199254740991, "bitfinex")
+    finally:
+        manager.close()

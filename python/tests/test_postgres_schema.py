@@ -16,6 +16,7 @@ import pytest
 from conftest import cli, nonce_bin, postgres_uri, with_schema
 
 from noncestore import NonceStore, NonceStoreError
+from noncestore._postgres_schema import SCHEMA_VERSION
 
 VERSIONS = [(1, "0001_postgres_initial.sql"), (2, "0002_event_floors.sql"), (3, "0003_stream_rules.sql")]
 
@@ -150,7 +151,7 @@ def test_an_older_schema_is_upgraded_as_the_swift_side_upgrades_it() -> None:
     uri = fresh("old")
     schema = schema_of(uri)
     with connect(uri) as connection:
-        version, name, sql = schema_files(len(VERSIONS), "postgres")[0]
+        version, name, sql = schema_files(SCHEMA_VERSION, "postgres")[0]
         _apply(connection, schema, uri, version, name, sql)
         connection.execute(f'SET search_path TO "{schema}"')
         connection.execute("INSERT INTO streams (name, mode, created_at, updated_at) VALUES ('kraken', 'shared', 0, 0)")
@@ -202,7 +203,7 @@ def test_the_cli_waits_for_the_migration_lock_python_takes() -> None:
 def test_the_package_ships_the_postgresql_schema_files() -> None:
     from noncestore._schema_files import schema_files
 
-    shipped = schema_files(len(VERSIONS), "postgres")
+    shipped = schema_files(SCHEMA_VERSION, "postgres")
     assert [(version, name) for version, name, _ in shipped] == VERSIONS
     repository = Path(__file__).resolve().parent.parent.parent / "Migrations" / "postgres"
     assert [sql for _, _, sql in shipped] == [(repository / name).read_text(encoding="utf-8") for _, name in VERSIONS]

@@ -9,6 +9,7 @@ from typing import Any, Callable, Dict, Hashable, Optional, Tuple, TypeVar
 from ._apilock import CrossProcessLock
 from ._errors import NonceStoreError
 from ._rate import Counter
+from ._stream_rules import RequestedRules, StreamRules
 
 T = TypeVar("T")
 
@@ -26,6 +27,8 @@ class Backend:
     lock_key: Hashable
     """Identifies the database and stream for the process-wide API lock."""
     _claim_guard: threading.Lock
+    requested_rules: RequestedRules
+    """The unit, ceiling and exchange the store was opened with (None where not asked)."""
 
     def require_shared(self) -> None:
         """Raises NonceStoreError unless the stream is shared; takes the stream's claim the
@@ -38,15 +41,20 @@ class Backend:
                 self._take_claim()
 
     def _find_stream(self, create: bool, database: Hashable) -> None:
-        """Finds the stream (creating it shared when asked and missing) and, on a shared
+        """Finds the stream (creating it shared, with the rules asked for, when asked and
+        missing), refuses it when its rules are not the ones asked for, and, on a shared
         stream, takes its claim. An exclusive stream is refused when used, not here: its
         holder may issue from memory, and a claim taken now would keep it from starting."""
         row = self._stream_row()
         if row is None and create:
-            self._create_stream()
+            self._create_stream(self.requested_rules.for_new_stream())
             row = self._stream_row()
         if row is None:
             raise self._missing_stream()
+        # Checked after creating too: another process may have created it first, otherwise.
+        refusal = self.requested_rules.refusal(self.stream_rules(), self.stream, self.description)
+        if refusal is not None:
+            raise refusal
         self.stream_id = int(row[1])
         self.lock_key = (database, self.stream)
         if row[0] == "shared":
@@ -72,8 +80,12 @@ class Backend:
     def _stream_row(self) -> Optional[StreamRow]:
         raise NotImplementedError
 
-    def _create_stream(self) -> None:
-        """A shared stream of this name, unless one exists."""
+    def _create_stream(self, rules: StreamRules) -> None:
+        """A shared stream of this name with these rules, unless one exists."""
+        raise NotImplementedError
+
+    def stream_rules(self) -> StreamRules:
+        """The stream's unit, ceiling and exchange, as the database holds them now."""
         raise NotImplementedError
 
     def _missing_stream(self) -> NonceStoreError:

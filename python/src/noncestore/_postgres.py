@@ -20,6 +20,7 @@ from ._postgres_location import PostgresLocation
 from ._postgres_lock_keys import LockKeys
 from ._postgres_schema import prepare_schema
 from ._rate import Counter
+from ._stream_rules import RequestedRules, StreamRules
 
 try:
     import psycopg
@@ -89,13 +90,15 @@ class PostgresBackend(Backend):
     """See the module's comment. `wait` bounds connecting (libpq's connect_timeout when the
     URI sets none); `claim_wait` is how long to wait for a claim a mode switch holds."""
 
-    def __init__(self, uri: str, stream: str, wait: float, claim_wait: Optional[float], create: bool) -> None:
+    def __init__(self, uri: str, stream: str, wait: float, claim_wait: Optional[float], create: bool,
+                 rules: RequestedRules) -> None:
         if psycopg is None:
             raise NonceStoreError("invalid_argument", "a PostgreSQL URI needs psycopg 3: install the package with its "
                                                       "extra, pip install 'noncestore[postgres]'")
         self.location = PostgresLocation(uri)
         self.description = self.location.description
         self.stream = stream
+        self.requested_rules = rules
         self.wait = wait
         self._claim_wait = claim_wait
         self._connection: Any = None
@@ -186,12 +189,22 @@ class PostgresBackend(Backend):
                                                                  self._create, self.stream), "cannot_open")
         self._find_stream(self._create, ("postgres", self.description))
 
-    def _create_stream(self) -> None:
+    def _create_stream(self, rules: StreamRules) -> None:
         # The schema's foreign keys keep history from outliving its stream: nothing to adopt.
+        # Opening brought the schema to version 3 or later, which has the rules' columns.
         now = time.time_ns()
-        self._run(lambda c: c.execute("INSERT INTO streams (name, mode, created_at, updated_at) "
-                                      "VALUES (%s, 'shared', %s, %s) ON CONFLICT (name) DO NOTHING",
-                                      (self.stream, now, now)), "write_failed")
+        self._run(lambda c: c.execute("INSERT INTO streams (name, mode, created_at, updated_at, unit, max_nonce, "
+                                      "exchange) VALUES (%s, 'shared', %s, %s, %s, %s, %s) "
+                                      "ON CONFLICT (name) DO NOTHING",
+                                      (self.stream, now, now, rules.unit, rules.max_nonce, rules.exchange)),
+                  "write_failed")
+
+    def stream_rules(self) -> StreamRules:
+        row = self._run(lambda c: c.execute("SELECT unit, max_nonce, exchange FROM streams WHERE name = %s",
+                                            (self.stream,)).fetchone(), "read_failed")
+        if row is None:
+            raise self._missing_stream()
+        return StreamRules(str(row[0]), None if row[1] is None else int(row[1]), row[2])
 
     def _stream_row(self) -> Optional[StreamRow]:
         return self._run(lambda c: c.execute("SELECT mode, stream_id, holder_pid FROM stream_state WHERE stream = %s",

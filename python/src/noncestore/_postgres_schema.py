@@ -15,7 +15,7 @@ from ._postgres_lock_keys import LockKeys
 from ._schema_files import schema_files
 
 SCHEMA_VERSION = 3
-"""The newest PostgreSQL schema this package knows (Migrations/postgres/0002_event_floors.sql)."""
+"""The newest PostgreSQL schema this package knows (Migrations/postgres/0003_stream_rules.sql)."""
 
 
 def schema_version(connection: Any, schema: str, description: str) -> Optional[int]:

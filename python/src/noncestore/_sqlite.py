@@ -22,9 +22,13 @@ from ._filelocks import API_LOCK_BASE, CLAIM_BASE, FileByteLock
 from ._create import create_database
 from ._backend import Backend, StreamRow
 from ._rate import Counter
+from ._stream_rules import DEFAULT_UNIT, RequestedRules, StreamRules
 
 SCHEMA_VERSION = 9
-"""The newest schema this package knows (Migrations/0008_nothing_below.sql)."""
+"""The newest schema this package knows (Migrations/0009_stream_rules.sql)."""
+RULES_SCHEMA_VERSION = 9
+"""The first schema whose streams have rules (a unit, a ceiling, an exchange); before it every
+stream issues nanoseconds up to 2^63-1."""
 
 T = TypeVar("T")
 
@@ -114,10 +118,12 @@ class SQLiteBackend(Backend):
     database's write lock before failing; `claim_wait`: seconds to wait for the claim while
     a mode switch holds it (None: do not wait, as the Swift side)."""
 
-    def __init__(self, path: str, stream: str, wait: float, claim_wait: Optional[float], create: bool) -> None:
+    def __init__(self, path: str, stream: str, wait: float, claim_wait: Optional[float], create: bool,
+                 rules: RequestedRules) -> None:
         self.path = path
         self.description = path
         self.stream = stream
+        self.requested_rules = rules
         self.wait = wait
         self._claim_wait = claim_wait
         self._connection: Optional[sqlite3.Connection] = None
@@ -275,12 +281,16 @@ class SQLiteBackend(Backend):
         return self._read(lambda c: c.execute(
             "SELECT mode, stream_id, holder_pid FROM stream_state WHERE stream = ?", (self.stream,)).fetchone())
 
-    def _create_stream(self) -> None:
+    def _create_stream(self, rules: StreamRules) -> None:
         """Refused when the history holds nonces of a stream whose row is gone: a new stream
-        must start above them, which the CLI's legacy import does (adopting them)."""
+        must start above them, which the CLI's legacy import does (adopting them). A
+        database older than stream rules can only hold a stream without them."""
         def body(c: sqlite3.Connection) -> None:
             if c.execute("SELECT 1 FROM streams WHERE name = ?", (self.stream,)).fetchone():
                 return
+            has_rules = c.execute("PRAGMA user_version").fetchone()[0] >= RULES_SCHEMA_VERSION
+            if not has_rules and rules != StreamRules(DEFAULT_UNIT, None, None):
+                raise self._rules_need_upgrade(rules)
             orphaned = c.execute("SELECT max(nonce) FROM history WHERE stream_id NOT IN (SELECT id FROM streams)"
                                  ).fetchone()[0]
             if orphaned is not None:
@@ -291,10 +301,35 @@ class SQLiteBackend(Backend):
                     f"--stream {self.stream} --db {self.path}' (it adopts that history), then 'nonce stream set-mode "
                     f"{self.stream} shared'")
             now = time.time_ns()
-            c.execute("INSERT INTO streams (name, mode, created_at, updated_at) VALUES (?, 'shared', ?, ?)",
-                      (self.stream, now, now))
+            if has_rules:
+                c.execute("INSERT INTO streams (name, mode, created_at, updated_at, unit, max_nonce, exchange) "
+                          "VALUES (?, 'shared', ?, ?, ?, ?, ?)",
+                          (self.stream, now, now, rules.unit, rules.max_nonce, rules.exchange))
+            else:
+                c.execute("INSERT INTO streams (name, mode, created_at, updated_at) VALUES (?, 'shared', ?, ?)",
+                          (self.stream, now, now))
 
         self._transaction(body, "write_failed")
+
+    def _rules_need_upgrade(self, rules: StreamRules) -> NonceStoreError:
+        return NonceStoreError(
+            "invalid_argument", f"'{self.path}' has schema version {self.schema_version}, older than stream rules "
+            f"({RULES_SCHEMA_VERSION}): it cannot hold stream '{self.stream}' {rules.describe()}. Open it once with "
+            f"a current 'nonce' command (e.g. 'nonce stream list --db {self.path}') to upgrade it")
+
+    def stream_rules(self) -> StreamRules:
+        def read(c: sqlite3.Connection) -> Optional[Tuple[str, Optional[int], Optional[str]]]:
+            # The version read each time: another process may upgrade the file while this one has
+            # it open (never downgrade it, so a version read first stays true for the select).
+            if c.execute("PRAGMA user_version").fetchone()[0] < RULES_SCHEMA_VERSION:
+                return (DEFAULT_UNIT, None, None)
+            return c.execute("SELECT unit, max_nonce, exchange FROM streams WHERE name = ?",
+                             (self.stream,)).fetchone()
+
+        row = self._read(read)
+        if row is None:
+            raise self._missing_stream()
+        return StreamRules(str(row[0]), None if row[1] is None else int(row[1]), row[2])
 
     # -- the stream's claim -------------------------------------------------------------
 

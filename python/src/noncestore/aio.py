@@ -69,10 +69,13 @@ class AsyncNonceStore:
 
     @classmethod
     async def open(cls, location: Optional[str] = None, stream: Optional[str] = None, *, tier: TierSpec = None,
-                   wait: float = 10.0, claim_wait: Optional[float] = None, create: bool = True) -> "AsyncNonceStore":
+                   wait: float = 10.0, claim_wait: Optional[float] = None, create: bool = True,
+                   unit: Optional[str] = None, max_nonce: Optional[int] = None,
+                   exchange: Optional[str] = None) -> "AsyncNonceStore":
         """Opens a store without blocking the loop; the arguments are NonceStore's."""
         store = await _off_loop(functools.partial(NonceStore, location, stream, tier=tier, wait=wait,
-                                                  claim_wait=claim_wait, create=create))
+                                                  claim_wait=claim_wait, create=create, unit=unit,
+                                                  max_nonce=max_nonce, exchange=exchange))
         return cls(store)
 
     @property

@@ -25,16 +25,18 @@ __all__ = [
 
 class NonceStoreManager(NonceStore):
     """The guide's manager: `get_nonce()`, `jump_forward(ns)`, `get_stats()`, `api_lock()`.
-    `db` is NonceStore's `location` (a file or a postgresql:// URI)."""
+    `db` is NonceStore's `location` (a file or a postgresql:// URI); `unit`, `max_nonce` and
+    `exchange` are NonceStore's stream rules."""
 
     def __init__(self, db: Optional[str] = None, stream: Optional[str] = None, wait: Optional[float] = None,
                  tier: TierSpec = None, claim_wait: Optional[float] = None, clock: Optional[Callable[[], int]] = None,
                  sleep: Optional[Callable[[float], None]] = None, busy_timeout: Optional[float] = None,
-                 create: bool = True) -> None:
+                 create: bool = True, unit: Optional[str] = None, max_nonce: Optional[int] = None,
+                 exchange: Optional[str] = None) -> None:
         if wait is None:
             wait = busy_timeout if busy_timeout is not None else 10.0
         super().__init__(db, stream, tier=tier, wait=wait, claim_wait=claim_wait, create=create, clock=clock,
-                         sleep=sleep)
+                         sleep=sleep, unit=unit, max_nonce=max_nonce, exchange=exchange)
 
     @property
     def db(self) -> str:
@@ -42,7 +44,7 @@ class NonceStoreManager(NonceStore):
 
     def get_nonce(self, apply_rate_limiting: bool = True, label: Optional[str] = None,
                   cost: float = COST_STANDARD) -> int:
-        """The next nonce (nanoseconds, 19 digits); see NonceStore.next."""
+        """The next nonce (in the stream's unit: nanoseconds, 19 digits, by default); see NonceStore.next."""
         return self.next(label=label, cost=cost, apply_rate_limiting=apply_rate_limiting)
 
     def jump_forward(self, nanoseconds: int, reason: str = "jump_forward") -> int:

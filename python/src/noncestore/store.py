@@ -17,6 +17,7 @@ from ._apilock import Charge, StreamAPILock
 from ._errors import NonceStoreError, NonceStoreTimeout
 from ._postgres_location import is_postgres_uri
 from ._rate import COST_STANDARD, RateLimit, TierSpec, hold, rate_limit, take
+from ._stream_rules import DEFAULT_UNIT, UNITS, RequestedRules
 
 if TYPE_CHECKING:
     from ._backend import Backend
@@ -33,10 +34,17 @@ DEFAULT_STREAM = "default"
 
 @dataclasses.dataclass(frozen=True)
 class StreamStats:
-    """A stream's figures, as the `stream_state` view holds them (times in ns since the epoch)."""
+    """A stream's figures, as the `stream_state` view holds them (times in ns since the epoch;
+    nonces in the stream's unit)."""
 
     stream: str
     mode: str
+    unit: str
+    """What one step of the stream's nonce is worth: s, ms, us, 10ns or ns."""
+    max_nonce: Optional[int]
+    """The stream's ceiling; None: 2^63-1."""
+    exchange: Optional[str]
+    """The exchange preset the stream was created from, if any."""
     last_issued: int
     high_water_mark: int
     issued_total: int
@@ -48,7 +56,8 @@ class StreamStats:
     holder_pid: Optional[int]
     updated_at: int
     lead_over_clock_ns: int
-    """How far the last nonce is ahead of this host's clock (0 when behind)."""
+    """How far the last nonce, read as a time in the stream's unit, is ahead of this host's
+    clock, in nanoseconds (0 when behind)."""
     row: Dict[str, Any]
     """Every column of the view, by name."""
 
@@ -63,6 +72,12 @@ class NonceStore:
     shared, as Python processes need), as the CLI creates them. `create=False` refuses what is
     missing instead; an older PostgreSQL schema is upgraded either way, as the Swift side does.
 
+    A stream's rules are set when it is created: `unit` (what one step of its nonce is worth:
+    `"s"`, `"ms"`, `"us"`, `"10ns"` or `"ns"`, the default), `max_nonce` (its ceiling, none
+    below 2^63-1 by default) and `exchange` (a preset of `exchange-presets.json`, which gives
+    the unit and ceiling the call does not). Opening an existing stream with a unit or ceiling
+    (given, or from the preset) other than its own is refused (`invalid_argument`).
+
     `tier`: the key's rate limit, `"starter"`, `"intermediate"`, `"pro"` or
     `(maximum, decay per second)` (default $NONCE_TIER, else none). `wait`: seconds a write
     may wait for a busy database. `claim_wait`: seconds to wait for the stream while a mode
@@ -71,30 +86,34 @@ class NonceStore:
 
     def __init__(self, location: Union[str, "os.PathLike[str]", None] = None, stream: Optional[str] = None, *,
                  tier: TierSpec = None, wait: float = 10.0, claim_wait: Optional[float] = None, create: bool = True,
-                 clock: Optional[Callable[[], int]] = None, sleep: Optional[Callable[[float], None]] = None) -> None:
+                 clock: Optional[Callable[[], int]] = None, sleep: Optional[Callable[[float], None]] = None,
+                 unit: Optional[str] = None, max_nonce: Optional[int] = None, exchange: Optional[str] = None) -> None:
         self.location = os.fspath(location) if location is not None else (os.environ.get("NONCE_DB") or DEFAULT_DATABASE)
         self.stream = _stream_name(stream)
+        # Before the database is touched: a wrong argument creates nothing.
+        rules = RequestedRules.from_arguments(unit, max_nonce, exchange)
         self.rate_limit: Optional[RateLimit] = rate_limit(tier if tier is not None else os.environ.get("NONCE_TIER"))
         self._clock = clock or time.time_ns
         self._sleep = sleep or time.sleep
         self._mutex = threading.Lock()  # one database call at a time on the backend
         self._closed = False
         self._pid = os.getpid()
-        self._backend = self._open_backend(float(wait), claim_wait, create)
+        self._backend = self._open_backend(float(wait), claim_wait, create, rules)
         backend = self._backend
         self._api_lock: StreamAPILock = _apilock.lock_for(backend.lock_key, backend.cross_process_lock)
         _open_stores.add(self)
 
-    def _open_backend(self, wait: float, claim_wait: Optional[float], create: bool) -> "Backend":
+    def _open_backend(self, wait: float, claim_wait: Optional[float], create: bool,
+                      rules: RequestedRules) -> "Backend":
         if is_postgres_uri(self.location):
             from ._postgres import PostgresBackend
-            return PostgresBackend(self.location, self.stream, wait, claim_wait, create)
+            return PostgresBackend(self.location, self.stream, wait, claim_wait, create, rules)
         if "://" in self.location:
             scheme = self.location.split("://", 1)[0]
             raise NonceStoreError("invalid_argument", f"'{scheme}://...' is neither a file path nor a postgresql:// "
                                   f"URI (stream '{self.stream}')")
         from ._sqlite import SQLiteBackend
-        return SQLiteBackend(self.location, self.stream, wait, claim_wait, create)
+        return SQLiteBackend(self.location, self.stream, wait, claim_wait, create, rules)
 
     @property
     def description(self) -> str:
@@ -112,8 +131,10 @@ class NonceStore:
 
     def next(self, *, label: Optional[str] = None, cost: float = COST_STANDARD,
              apply_rate_limiting: bool = True) -> int:
-        """The next nonce: nanoseconds since the epoch (19 digits), above every nonce the
-        stream has issued to any process, committed to disk before it is returned.
+        """The next nonce: the time since the epoch in the stream's unit (nanoseconds, 19
+        digits, unless the stream was created with another), above every nonce the stream has
+        issued to any process, committed to disk before it is returned. A stream at its
+        ceiling refuses (`exhausted`).
 
         With a tier, first waits until `cost` fits under the key's shared counter, except
         for the first nonce inside an API-lock body, whose call the lock's entry paid for.
@@ -135,7 +156,9 @@ class NonceStore:
              reason: str = "jump") -> int:
         """Moves the stream's floor to max(floor, now) + the given span, durably, recorded as a
         `jump` event: for a key whose exchange-side nonce is ahead (a nonce window error, or a
-        key that another client used). Returns the new floor; every later nonce is above it."""
+        key that another client used). Returns the new floor, in the stream's unit (the span
+        is converted to it, rounded up: 60 s is 60,000 on a ms stream); every later nonce is
+        above it. A jump past the stream's ceiling is refused (`exhausted`)."""
         if (seconds is None) == (nanoseconds is None):
             raise ValueError("jump takes seconds= or nanoseconds=, one of them")
         if nanoseconds is None:
@@ -154,13 +177,16 @@ class NonceStore:
         """The stream's figures, read from the database (every process's nonces counted)."""
         row = self._call(lambda b: b.stream_state())
         last = int(row["last_issued"] or 0)
+        unit = row.get("unit") or DEFAULT_UNIT  # a SQLite database before schema 9 has no rules
+        max_nonce = row.get("max_nonce")
         return StreamStats(
-            stream=row["stream"], mode=row["mode"], last_issued=last, high_water_mark=int(row["high_water_mark"]),
+            stream=row["stream"], mode=row["mode"], unit=unit, max_nonce=None if max_nonce is None else int(max_nonce),
+            exchange=row.get("exchange"), last_issued=last, high_water_mark=int(row["high_water_mark"]),
             issued_total=int(row["issued_total"]), jumps=int(row["jumps"]),
             clock_regressions=int(row["clock_regressions"]), rejections_in_a_row=int(row["rejections_in_a_row"]),
             rejections_total=int(row["rejections_total"]), rate_counter=row.get("rate_counter"),
             holder_pid=row.get("holder_pid"), updated_at=int(row["updated_at"]),
-            lead_over_clock_ns=max(0, last - time.time_ns()), row=dict(row))
+            lead_over_clock_ns=max(0, last * UNITS[unit] - time.time_ns()), row=dict(row))
 
     # -- the API lock ---------------------------------------------------------------------
 
