@@ -36,6 +36,15 @@ struct StreamRulesCommandTests {
         let plain = try #require(streams.first { $0["stream"] as? String == "plain" })
         #expect(plain["unit"] as? String == "ns" && plain["max_nonce"] is NSNull, "every stream says its rules, null when unset")
         #expect(streams.first { $0["stream"] as? String == "bn" } == nil, "nothing was created for the refused preset")
+        let soon = Int64(Date().timeIntervalSince1970) + 1_000
+        _ = try ChildProcess.nonce(["stream", "create", "near", "--shared", "--unit", "s", "--max", String(soon), "--db", db])
+        let metrics = try ChildProcess.nonce(["stats", "--prometheus", "--db", db]).stdout
+        #expect(metrics.contains("noncestore_ceiling_near{stream=\"near\"} 1"), "\(metrics)")
+        #expect(metrics.contains("noncestore_ceiling_near{stream=\"plain\"} 0"))
+        #expect(metrics.contains("noncestore_unit_nanoseconds{stream=\"near\"} 1000000000"))
+        #expect(metrics.contains("noncestore_max_nonce{stream=\"plain\"} 9223372036854775807"))
+        let stats = try ChildProcess.nonce(["stats", "--stream", "near", "--db", db]).stdout
+        #expect(stats.contains("NEAR"), "stats says the ceiling is near: \(stats)")
         let moved = try ChildProcess.nonce(["stream", "set-unit", "bfx", "us", "--db", db])
         #expect(moved.status == 0, "\(moved.stderr)")
         let down = try ChildProcess.nonce(["stream", "set-unit", "bfx", "ms", "--db", db])
