@@ -213,3 +213,26 @@ struct ExchangeTableTests {
         }
     }
 }
+
+/// The README's table of views lists each view's columns as SQLite has them.
+@Suite("The README's view table")
+struct ViewTableTests {
+    @Test("stream_state, nonce_history and nonce_events have the columns the README names, in order")
+    func columns() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let readme = try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
+        let directory = try TemporaryDirectory()
+        let store = try SQLiteStore(path: directory.database)
+        for view in ["stream_state", "nonce_history", "nonce_events"] {
+            let row = try #require(readme.split(separator: "\n").first { $0.hasPrefix("| `\(view)` |") })
+            let cell = row.split(separator: "|")[1]
+            // Names only: a note in parentheses after a name is the README's, not a column.
+            let documented = cell.replacingOccurrences(of: #"\([^)]*\)"#, with: "", options: .regularExpression)
+                .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            let actual = try store.withConnection { connection in
+                try connection.prepare("SELECT name FROM pragma_table_info('\(view)')").rows([]) { $0.text(at: 0) ?? "" }
+            }
+            #expect(documented == actual, "\(view): the README says \(documented), SQLite has \(actual)")
+        }
+    }
+}
