@@ -35,7 +35,9 @@ let package = Package(
         // PostgreSQL, for several hosts on one API key: the NoncePostgres backend, and with it
         // swift-nio, NIOSSL and postgres-nio. Without it a build has the SQLite file alone.
         .trait(name: "PostgreSQL", description: "The PostgreSQL backend: postgresql:// URIs wherever a database is named."),
-        .default(enabledTraits: ["PostgreSQL"]),
+        // Off by default: a fresh clone builds what a local SQLite file needs, and nothing of
+        // the network stack (`swift build --traits PostgreSQL` turns it on).
+        .default(enabledTraits: []),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -136,7 +138,10 @@ let package = Package(
         // A child process for the crash and cross-process tests; not a product.
         .executableTarget(
             name: "NonceTestHelper",
-            dependencies: ["NonceKit", "NonceKitTesting", "NonceBackend", "NonceSQLite", "NoncePostgres"],
+            dependencies: [
+                "NonceKit", "NonceKitTesting", "NonceBackend", "NonceSQLite",
+                .target(name: "NoncePostgres", condition: .when(traits: ["PostgreSQL"])),
+            ],
             swiftSettings: swiftSettings
         ),
         // Temporary directories and child processes, shared by the test targets.
@@ -160,7 +165,7 @@ let package = Package(
             name: "NonceKitTests",
             dependencies: [
                 "NonceKit", "NonceKitTesting", "NonceMigration", "NonceBackend", "NonceSQLite", "NonceSchema", "NonceTestSupport",
-                "NoncePostgres",
+                .target(name: "NoncePostgres", condition: .when(traits: ["PostgreSQL"])),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
             ],
@@ -179,7 +184,10 @@ let package = Package(
         // Real processes: the CLI, kill -9 crash cycles, claims across processes.
         .testTarget(
             name: "NonceCLITests",
-            dependencies: ["NonceKit", "NonceKitTesting", "NonceBackend", "NonceSQLite", "NoncePostgres", "NonceTestSupport"],
+            dependencies: [
+                "NonceKit", "NonceKitTesting", "NonceBackend", "NonceSQLite", "NonceTestSupport",
+                .target(name: "NoncePostgres", condition: .when(traits: ["PostgreSQL"])),
+            ],
             swiftSettings: swiftSettings
         ),
     ]

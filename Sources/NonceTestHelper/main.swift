@@ -28,7 +28,9 @@ import NonceKit
 import NonceKitTesting
 import NonceBackend
 import NonceSQLite
+#if PostgreSQL
 import NoncePostgres
+#endif
 import Synchronization
 
 func writeLine(_ text: String) {

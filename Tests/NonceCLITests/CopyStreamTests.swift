@@ -1,7 +1,6 @@
 import Foundation
 import NonceBackend
 import NonceKit
-import NoncePostgres
 import NonceTestSupport
 import Testing
 

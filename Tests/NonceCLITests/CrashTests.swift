@@ -1,6 +1,5 @@
 import Foundation
 import NonceKit
-import NoncePostgres
 import NonceKitTesting
 import NonceBackend
 import NonceSQLite

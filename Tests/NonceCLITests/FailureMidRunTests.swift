@@ -1,6 +1,8 @@
 import Foundation
 import NonceBackend
+#if PostgreSQL
 import NoncePostgres
+#endif
 import NonceSQLite
 import NonceTestSupport
 import Testing
@@ -20,7 +22,10 @@ struct FailureMidRunTests {
         let update = "UPDATE streams SET last_issued = 9223372036854775000, high_water_mark = 9223372036854775000 WHERE name = 'x'"
         switch backend {
         case .sqlite: try SQLiteStore(path: db).withConnection { try $0.execute(update) }
-        case .postgres: try PostgresStore(uri: db).execute(sql: update)
+        case .postgres:
+            #if PostgreSQL
+            try PostgresStore(uri: db).execute(sql: update)
+            #endif
         }
         let run = try ChildProcess.nonce(["next", "--count", "5000", "--stream", "x", "--db", db])
         #expect(run.status != 0)

@@ -1,3 +1,4 @@
+#if PostgreSQL  // The PostgreSQL backend is built only with the trait.
 import Foundation
 import NonceTestSupport
 import Testing
@@ -53,3 +54,4 @@ struct PostgresCommandTests {
         #expect(!result.stderr.contains("not-it-77"))
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if PostgreSQL  // The PostgreSQL backend is built only with the trait.
 import Foundation
 import NoncePostgres
 import NonceTestSupport
@@ -118,3 +119,4 @@ struct PostgresFaultTests {
         var description: String { text }
     }
 }
+#endif

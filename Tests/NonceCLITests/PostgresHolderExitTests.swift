@@ -1,3 +1,4 @@
+#if PostgreSQL  // The PostgreSQL backend is built only with the trait.
 import Foundation
 import NoncePostgres
 import NonceTestSupport
@@ -53,3 +54,4 @@ struct PostgresHolderExitTests {
         }
     }
 }
+#endif

@@ -1,7 +1,6 @@
 import NonceKit
 import Foundation
 import NonceBackend
-import NoncePostgres
 import NonceSQLite
 import NonceTestSupport
 import Testing

@@ -1,7 +1,9 @@
 import Foundation
 import NonceBackend
 @testable import NonceKit
+#if PostgreSQL
 import NoncePostgres
+#endif
 import NonceSQLite
 import NonceTestSupport
 import Testing
@@ -393,6 +395,7 @@ struct BackendConformanceTests {
                 try connection.execute("DELETE FROM streams WHERE name = '\(name)'")
                 try connection.execute("PRAGMA foreign_keys = ON")
             }
+        #if PostgreSQL
         case let postgres as PostgresStore:
             try postgres.execute(sql: """
                 SET session_replication_role = replica;
@@ -400,6 +403,7 @@ struct BackendConformanceTests {
                 DELETE FROM streams WHERE name = '\(name)';
                 SET session_replication_role = origin;
                 """)
+        #endif
         default:
             Issue.record("no way to damage a \(type(of: store)) in \(backend)")
         }

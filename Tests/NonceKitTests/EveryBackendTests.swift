@@ -2,7 +2,6 @@ import Foundation
 import NonceBackend
 import NonceKit
 import NonceMigration
-import NoncePostgres
 import NonceTestSupport
 import Synchronization
 import Testing

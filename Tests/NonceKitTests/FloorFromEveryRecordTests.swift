@@ -3,7 +3,9 @@ import NonceKit
 import NonceMigration
 import NonceBackend
 import NonceSQLite
+#if PostgreSQL
 import NoncePostgres
+#endif
 import NonceTestSupport
 import Testing
 
@@ -132,6 +134,7 @@ struct EventFloorTests {
         #expect(events.contains { $0.kind == "floor_repair" && $0.detail.contains(String(floor)) }, "\(events)")
     }
 
+    #if PostgreSQL
     @Test("on PostgreSQL too: state lowered and history deleted by hand, the next nonce is above the recorded jump",
           .enabled(if: TestBackend.postgresURI != nil), arguments: [StreamMode.exclusive, .shared])
     func stateAndHistoryGoneOnServer(mode: StreamMode) throws {
@@ -148,6 +151,7 @@ struct EventFloorTests {
         #expect(try reopened.next() > floor, "an hour below before: the jump's event counts now")
         #expect(try admin.integer(sql: "SELECT count(*) FROM nonce_events WHERE kind = 'floor_repair' AND floor = \(floor)") == 1)
     }
+    #endif
 
     @Test("stream row and history deleted by hand: the events' floor stops a stream from the clock, an import above it adopts them")
     func rowAndHistoryGone() throws {

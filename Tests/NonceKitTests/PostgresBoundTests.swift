@@ -1,3 +1,4 @@
+#if PostgreSQL  // The PostgreSQL backend is built only with the trait.
 import Foundation
 import NonceBackend
 import NonceKit
@@ -93,3 +94,4 @@ struct PostgresBoundTests {
         try next.close()
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if PostgreSQL  // The PostgreSQL backend is built only with the trait.
 import NonceKit
 import NonceBackend
 import NoncePostgres
@@ -68,3 +69,4 @@ struct PostgresLocationTests {
         #expect(PostgresLocation.redacted("postgresql://bot:hunter2@db/n") == "postgresql://bot:***@db/n")
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if PostgreSQL  // The PostgreSQL backend is built only with the trait.
 import Foundation
 import NonceBackend
 import NonceKit
@@ -73,3 +74,4 @@ struct PostgresMessageTests {
         #expect(error?.message.contains("is a read-only standby (in recovery)") == true, "\(String(describing: error))")
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if PostgreSQL  // The PostgreSQL backend is built only with the trait.
 import Foundation
 import NonceBackend
 import NonceKit
@@ -154,3 +155,4 @@ struct PostgresServerTests {
         try manager.close()
     }
 }
+#endif

@@ -2,7 +2,9 @@ import Foundation
 import NonceBackend
 @testable import NonceKit
 import NonceMigration
+#if PostgreSQL
 import NoncePostgres
+#endif
 import NonceSQLite
 import NonceTestSupport
 import Testing
@@ -173,6 +175,7 @@ struct StreamRulesContractTests {
         #expect(view == 9_007_199_254_740_991, "stream_state shows unit and max_nonce")
     }
 
+    #if PostgreSQL
     @Test("PostgreSQL: nonce_next issues the server's clock in ms; nonce_jump moves 60 s as 60,000; the ceiling refuses",
           .enabled(if: TestBackend.postgresURI != nil))
     func postgres() throws {
@@ -190,6 +193,7 @@ struct StreamRulesContractTests {
             _ = try store.integer(sql: "SELECT nonce_jump('k', 7200000000000, 'past the ceiling')")
         }
     }
+    #endif
 }
 
 /// The README's table of exchanges is the preset list, row for row.

@@ -6,14 +6,20 @@ public enum TestBackend: String, Sendable, CaseIterable {
     case sqlite
     case postgres
 
-    /// The test server's URI, if one was given.
+    /// The test server's URI, if one was given and this build has the PostgreSQL backend.
     public static let postgresURI: String? = {
+        #if !PostgreSQL
+        FileHandle.standardError.write(Data(
+            "PostgreSQL tests not built: this build has no PostgreSQL trait (swift test --traits PostgreSQL)\n".utf8))
+        return nil
+        #else
         let uri = ProcessInfo.processInfo.environment["NONCESTORE_TEST_POSTGRES"].flatMap { $0.isEmpty ? nil : $0 }
         if uri == nil {
             FileHandle.standardError.write(Data(
                 "PostgreSQL tests skipped: run them with NONCESTORE_TEST_POSTGRES=$(bash .ci/postgres-start) swift test\n".utf8))
         }
         return uri
+        #endif
     }()
 
     /// Every backend this run can test.
