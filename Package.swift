@@ -43,7 +43,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.0"),
         // TLS settings for `sslmode` (postgres-nio builds it already).
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.0"),
@@ -92,7 +91,7 @@ let package = Package(
         // Reads the old Python managers' nonce files and raises a stream's floor through the store.
         .target(
             name: "NonceMigration",
-            dependencies: ["NonceKit", "NonceBackend", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["NonceKit", "NonceBackend"],
             swiftSettings: swiftSettings
         ),
         // Policy: clock, leases, claims, the API lock, history batching; the manager.

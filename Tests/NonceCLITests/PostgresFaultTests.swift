@@ -6,12 +6,12 @@ import Synchronization
 import Testing
 
 /// An exclusive holder (`nonce next --count N`) whose server goes away under it: it must
-/// exit non-zero with a clear message within the bound the README gives, and a new process
+/// exit non-zero with a clear message within the bound the PostgreSQL article gives, and a new process
 /// must issue above everything it printed. Ten rounds of each fault; a restart and a killed
 /// backend disturb every session of a server, so those run on a server of their own.
 @Suite("PostgreSQL: a holder whose server fails stops within the bound", .enabled(if: TestBackend.postgresURI != nil))
 struct PostgresFaultTests {
-    /// The README's bound: the reply timeout (5 s) and a history flush interval, with room
+    /// The bound the PostgreSQL article gives: the reply timeout (5 s) and a history flush interval, with room
     /// for the process to exit.
     static let bound = Duration.seconds(6)
     static let rounds = 10

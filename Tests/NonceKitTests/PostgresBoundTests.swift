@@ -13,7 +13,7 @@ struct PostgresBoundTests {
     /// These provoke failures the library logs as errors: keep them out of the run's output.
     init() { QuietLogging.installed }
 
-    /// The reply timeout (5 s by default) and a history flush, as the README says.
+    /// The reply timeout (5 s by default) and a history flush, as the PostgreSQL article says.
     static let bound = Duration.seconds(6)
 
     @Test("a holder whose claim's backend stops answering (SIGSTOP) fails within the bound with a clear error")

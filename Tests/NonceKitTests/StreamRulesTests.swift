@@ -196,14 +196,14 @@ struct StreamRulesContractTests {
     #endif
 }
 
-/// The README's table of exchanges is the preset list, row for row.
-@Suite("The README's exchange table")
+/// The exchange table of the article Exchanges is the preset list, row for row.
+@Suite("The documented exchange table")
 struct ExchangeTableTests {
     @Test("every increasing-nonce preset is a row with its unit, ceiling and source; nothing else is")
     func sameRows() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let readme = try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
-        let table = try #require(readme.components(separatedBy: "<!-- exchange-presets -->").dropFirst().first?
+        let article = try String(contentsOf: root.appendingPathComponent("Sources/NonceKit/NonceKit.docc/Exchanges.md"), encoding: .utf8)
+        let table = try #require(article.components(separatedBy: "<!-- exchange-presets -->").dropFirst().first?
             .components(separatedBy: "<!-- /exchange-presets -->").first)
         let rows = table.split(separator: "\n").filter { $0.hasPrefix("| `") }.map { line in
             line.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
@@ -218,25 +218,25 @@ struct ExchangeTableTests {
     }
 }
 
-/// The README's table of views lists each view's columns as SQLite has them.
-@Suite("The README's view table")
+/// The view table of the article SQLContract lists each view's columns as SQLite has them.
+@Suite("The documented view table")
 struct ViewTableTests {
-    @Test("stream_state, nonce_history and nonce_events have the columns the README names, in order")
+    @Test("stream_state, nonce_history and nonce_events have the columns the article names, in order")
     func columns() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let readme = try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
+        let article = try String(contentsOf: root.appendingPathComponent("Sources/NonceKit/NonceKit.docc/SQLContract.md"), encoding: .utf8)
         let directory = try TemporaryDirectory()
         let store = try SQLiteStore(path: directory.database)
         for view in ["stream_state", "nonce_history", "nonce_events"] {
-            let row = try #require(readme.split(separator: "\n").first { $0.hasPrefix("| `\(view)` |") })
+            let row = try #require(article.split(separator: "\n").first { $0.hasPrefix("| `\(view)` |") })
             let cell = row.split(separator: "|")[1]
-            // Names only: a note in parentheses after a name is the README's, not a column.
+            // Names only: a note in parentheses after a name is the article's, not a column.
             let documented = cell.replacingOccurrences(of: #"\([^)]*\)"#, with: "", options: .regularExpression)
                 .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
             let actual = try store.withConnection { connection in
                 try connection.prepare("SELECT name FROM pragma_table_info('\(view)')").rows([]) { $0.text(at: 0) ?? "" }
             }
-            #expect(documented == actual, "\(view): the README says \(documented), SQLite has \(actual)")
+            #expect(documented == actual, "\(view): the article says \(documented), SQLite has \(actual)")
         }
     }
 }

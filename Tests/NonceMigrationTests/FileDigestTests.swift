@@ -1,3 +1,4 @@
+import Foundation
 @testable import NonceMigration
 import Testing
 
@@ -25,5 +26,27 @@ struct FileDigestTests {
             piece = piece % 997 + 13
         }
         #expect(hasher.finalizeHex() == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+    }
+
+    @Test("random inputs of every length around the block edges match Python's hashlib")
+    func matchesAnotherImplementation() throws {
+        var generator = SystemRandomNumberGenerator()
+        let inputs: [[UInt8]] = (0..<200).map { length in (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) } }
+        let python = Process()
+        python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        python.arguments = ["python3", "-c", "import sys, hashlib\nfor line in sys.stdin: print(hashlib.sha256(bytes.fromhex(line.strip())).hexdigest())"]
+        let input = Pipe(), output = Pipe()
+        python.standardInput = input
+        python.standardOutput = output
+        try python.run()
+        let hex = inputs.map { bytes in bytes.map { String(format: "%02x", $0) }.joined() }.joined(separator: "\n") + "\n"
+        input.fileHandleForWriting.write(Data(hex.utf8))
+        try input.fileHandleForWriting.close()
+        let expected = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: "\n").map(String.init)
+        python.waitUntilExit()
+        try #require(python.terminationStatus == 0 && expected.count == inputs.count, "python3 gave \(expected.count) digests")
+        for (bytes, digest) in zip(inputs, expected) {
+            #expect(FileDigest.hex(bytes) == digest, "\(bytes.count) bytes")
+        }
     }
 }
