@@ -8,12 +8,16 @@ import os
 import threading
 import time
 import unicodedata
-from typing import Iterable, List, Optional, Union
+from typing import TYPE_CHECKING, Iterable, List, Optional, Union
 
 from ._errors import NonceStoreError
 from ._figures import StreamFigures, figures
 from ._postgres_location import is_postgres_uri
 from .store import DEFAULT_DATABASE
+
+if TYPE_CHECKING:
+    from ._postgres_reader import PostgresReader
+    from ._sqlite_reader import SQLiteReader
 
 
 class Inspector:
@@ -31,7 +35,7 @@ class Inspector:
         self.streams = None if streams is None else [unicodedata.normalize("NFC", s) for s in streams]
         if is_postgres_uri(self.location):
             from ._postgres_reader import PostgresReader
-            self._reader: "PostgresReader | SQLiteReader" = PostgresReader(self.location, wait)
+            self._reader: "Union[PostgresReader, SQLiteReader]" = PostgresReader(self.location, wait)
         elif "://" in self.location:
             scheme = self.location.split("://", 1)[0]
             raise NonceStoreError("invalid_argument", f"'{scheme}://...' is neither a file path nor a postgresql:// URI")

@@ -70,7 +70,7 @@ FAMILIES = (
 )
 
 
-def _empty(family: Family) -> Metric:
+def _empty(family: Family) -> Union[CounterMetricFamily, GaugeMetricFamily]:
     if family.type == "counter":
         # prometheus_client adds `_total` to a counter's samples itself.
         return CounterMetricFamily(family.name[:-len("_total")], family.help, labels=["stream"])
