@@ -1,4 +1,4 @@
-"""ccxt and python-kraken-sdk, unchanged but for the lines the README shows, against a
+"""ccxt and python-kraken-sdk, unchanged but for the lines python/README.md shows, against a
 local stand-in of Kraken that checks API-Sign, the nonce rule and the tier counter:
 several processes mixing both clients on one key get no invalid nonce with NonceStore,
 and do without it (the negative control)."""
