@@ -78,12 +78,15 @@ let package = Package(
         // The PostgreSQL backend: sessions, advisory-lock claims, migrations, the SQL contract.
         .target(
             name: "NoncePostgres",
+            // `swift build` and `swift test` build every target, so without the trait this one
+            // compiles empty (its sources are under `#if PostgreSQL`) and takes none of the
+            // network stack.
             dependencies: [
                 "NonceBackend", "NonceSchema",
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "PostgresNIO", package: "postgres-nio", condition: .when(traits: ["PostgreSQL"])),
+                .product(name: "NIOCore", package: "swift-nio", condition: .when(traits: ["PostgreSQL"])),
+                .product(name: "NIOPosix", package: "swift-nio", condition: .when(traits: ["PostgreSQL"])),
+                .product(name: "NIOSSL", package: "swift-nio-ssl", condition: .when(traits: ["PostgreSQL"])),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

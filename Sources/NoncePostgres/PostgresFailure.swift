@@ -1,3 +1,4 @@
+#if PostgreSQL  // Without the trait this module is empty and builds no network stack.
 import NonceBackend
 import PostgresNIO
 
@@ -112,3 +113,4 @@ enum PostgresFailure {
                                database: location.description, cause: cause)
     }
 }
+#endif

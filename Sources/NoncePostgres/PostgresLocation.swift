@@ -1,3 +1,4 @@
+#if PostgreSQL  // Without the trait this module is empty and builds no network stack.
 import Foundation
 
 import NonceBackend
@@ -144,3 +145,4 @@ package struct PostgresLocation: Sendable, Equatable {
             && lhs.replyTimeout == rhs.replyTimeout
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if PostgreSQL  // Without the trait this module is empty and builds no network stack.
 /// The advisory-lock keys of one NonceStore schema, in the two-`int` form: a namespace
 /// derived from the schema's name (so two NonceStore schemas in one database, or an
 /// application's own advisory locks, never collide with these) and the stream's id.
@@ -25,3 +26,4 @@ package struct PostgresLockKeys: Sendable {
         return Int32(bitPattern: hash & 0x7FFF_FFFF)
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if PostgreSQL  // Without the trait this module is empty and builds no network stack.
 import NonceBackend
 import NonceSchema
 
@@ -72,3 +73,4 @@ enum PostgresSchema {
         return found
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if PostgreSQL  // Without the trait this module is empty and builds no network stack.
 public import NonceBackend
 import PostgresNIO
 
@@ -56,3 +57,4 @@ public struct PostgresServerError: Error, Sendable, CustomStringConvertible, Cau
         return text
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if PostgreSQL  // Without the trait this module is empty and builds no network stack.
 import Logging
 import NIOCore
 import NIOPosix
@@ -257,3 +258,4 @@ struct PostgresTransaction {
         _ = try query(sql, binds)
     }
 }
+#endif

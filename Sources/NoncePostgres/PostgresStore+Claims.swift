@@ -1,3 +1,4 @@
+#if PostgreSQL  // Without the trait this module is empty and builds no network stack.
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -172,3 +173,4 @@ final class PostgresAPILock: InterProcessLock {
 
     deinit { session.close() }
 }
+#endif

@@ -1,3 +1,4 @@
+#if PostgreSQL  // Without the trait this module is empty and builds no network stack.
 package import NonceBackend
 
 extension PostgresStore {
@@ -59,3 +60,4 @@ extension PostgresStore {
         return StoreFileSizes(database: bytes ?? 0, wal: 0)
     }
 }
+#endif

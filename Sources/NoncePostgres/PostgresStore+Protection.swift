@@ -1,3 +1,4 @@
+#if PostgreSQL  // Without the trait this module is empty and builds no network stack.
 import NonceBackend
 
 extension PostgresStore {
@@ -65,3 +66,4 @@ extension PostgresStore {
         }
     }
 }
+#endif

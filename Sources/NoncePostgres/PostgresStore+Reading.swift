@@ -1,3 +1,4 @@
+#if PostgreSQL  // Without the trait this module is empty and builds no network stack.
 package import NonceBackend
 
 extension PostgresStore {
@@ -61,3 +62,4 @@ extension PostgresStore {
         return (figures.count, figures.problems(for: record))
     }
 }
+#endif

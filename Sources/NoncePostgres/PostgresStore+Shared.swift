@@ -1,3 +1,4 @@
+#if PostgreSQL  // Without the trait this module is empty and builds no network stack.
 import NonceBackend
 
 extension PostgresStore {
@@ -34,3 +35,4 @@ extension PostgresStore {
         }
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if PostgreSQL  // Without the trait this module is empty and builds no network stack.
 package import NonceBackend
 
 extension PostgresStore {
@@ -112,3 +113,4 @@ extension PostgresStore {
         }
     }
 }
+#endif

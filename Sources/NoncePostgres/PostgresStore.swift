@@ -1,3 +1,4 @@
+#if PostgreSQL  // Without the trait this module is empty and builds no network stack.
 import Foundation
 package import NonceBackend
 import PostgresNIO
@@ -254,3 +255,4 @@ extension PostgresStore {
         try session.query("DROP SCHEMA \"\(location.schema)\" CASCADE")
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if PostgreSQL  // Without the trait this module is empty and builds no network stack.
 import PostgresNIO
 
 /// A statement parameter: the few types NonceStore's statements bind, NULL included.
@@ -58,3 +59,4 @@ extension PostgresRow {
         try makeRandomAccess()[index].decode(T.self)
     }
 }
+#endif

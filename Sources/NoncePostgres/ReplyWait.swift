@@ -1,3 +1,4 @@
+#if PostgreSQL  // Without the trait this module is empty and builds no network stack.
 import Dispatch
 import NIOCore
 import NonceBackend
@@ -52,3 +53,4 @@ enum ReplyWait {
         }
     }
 }
+#endif

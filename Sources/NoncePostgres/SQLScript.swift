@@ -1,3 +1,4 @@
+#if PostgreSQL  // Without the trait this module is empty and builds no network stack.
 /// Splits a script into statements at the semicolons outside quotes, dollar-quoted bodies
 /// and comments: postgres-nio speaks only the extended protocol, one statement at a time.
 enum SQLScript {
@@ -57,3 +58,4 @@ extension String {
         return String(scalars[first...last])
     }
 }
+#endif
