@@ -25,6 +25,7 @@ public enum SchemaMigrations {
         SchemaMigration(version: 7, name: "0007_copy_events.sql", sql: text(PackageResources._007_copy_events_sql)),
         SchemaMigration(version: 8, name: "0008_nothing_below.sql", sql: text(PackageResources._008_nothing_below_sql)),
         SchemaMigration(version: 9, name: "0009_stream_rules.sql", sql: text(PackageResources._009_stream_rules_sql)),
+        SchemaMigration(version: 10, name: "0010_history_seconds.sql", sql: text(PackageResources._010_history_seconds_sql)),
     ]
 
     /// The PostgreSQL schema's migrations (`Migrations/postgres/`), ascending by version.
@@ -32,6 +33,7 @@ public enum SchemaMigrations {
         SchemaMigration(version: 1, name: "0001_postgres_initial.sql", sql: text(PackageResources._001_postgres_initial_sql)),
         SchemaMigration(version: 2, name: "0002_event_floors.sql", sql: text(PackageResources._002_event_floors_sql)),
         SchemaMigration(version: 3, name: "0003_stream_rules.sql", sql: text(PackageResources._003_stream_rules_sql)),
+        SchemaMigration(version: 4, name: "0004_history_seconds.sql", sql: text(PackageResources._004_history_seconds_sql)),
     ]
 
     /// The newest schema version this build can read and write.

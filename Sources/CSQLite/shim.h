@@ -15,3 +15,11 @@ static inline int noncestore_rename_noreplace(const char *from, const char *to) 
     return renamex_np(from, to, 0x00000004 /* RENAME_EXCL */);
 #endif
 }
+
+/* Turns the connection's triggers on (1) or off (0): sqlite3_db_config is variadic, which
+   Swift cannot call. Every prepared statement of the connection is expired by a change and
+   prepared again on its next step (bindings kept). Returns SQLITE_OK or an error code. */
+static inline int noncestore_enable_triggers(sqlite3 *db, int on) {
+    int now = -1;
+    return sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_TRIGGER, on, &now);
+}

@@ -117,9 +117,30 @@ extension SQLiteStore {
     /// most of the per-statement work a row-at-a-time insert repeats.
     static let historyRowsPerInsert = 64
 
-    /// Appends `rows` to the history: full groups with one multi-row statement each, the
-    /// rest one row at a time. Both statements are prepared once and cached.
-    static func insertHistory(_ rows: some Sequence<HistoryRow>, streamID: Int64, pid: Int64, on connection: Connection) throws {
+    /// Appends `rows` to the history, and counts them in `history_seconds`.
+    ///
+    /// A batch of at least ``historyRowsPerInsert`` rows is counted here, with one upsert per
+    /// second and label, while the connection's triggers are off: the schema's per-row
+    /// trigger would halve the batch's speed. Fewer rows (a synchronous writer's one) are left
+    /// to the trigger, which costs less than expiring the connection's statements twice.
+    /// `history_seconds_count` is the only trigger on `history` (a test keeps it so): one added
+    /// later must do its work here too.
+    static func insertHistory(_ rows: HistoryRows, streamID: Int64, pid: Int64, on connection: Connection) throws {
+        var seconds = HistorySeconds()
+        guard rows.count >= historyRowsPerInsert else {
+            return try insertHistoryRows(rows, streamID: streamID, pid: pid, counting: &seconds, on: connection)
+        }
+        try connection.withTriggersOff {
+            try insertHistoryRows(rows, streamID: streamID, pid: pid, counting: &seconds, on: connection)
+            try seconds.write(streamID: streamID, pid: pid, on: connection)
+        }
+    }
+
+    /// Full groups of rows with one multi-row statement each, the rest one row at a time;
+    /// both statements are prepared once and cached. Each row is counted in `seconds`.
+    private static func insertHistoryRows(
+        _ rows: HistoryRows, streamID: Int64, pid: Int64, counting seconds: inout HistorySeconds, on connection: Connection
+    ) throws {
         let width = historyRowsPerInsert
         // Explicit numbers: ?1 stream, ?2 pid, then nonce, time and label for each row.
         let values = (0..<width).map { offset in
@@ -135,6 +156,7 @@ extension SQLiteStore {
         var pending: [HistoryRow] = []
         pending.reserveCapacity(width)
         for row in rows {
+            seconds.count(row)
             let base = Int32(3 + pending.count * 3)
             try group.bind(row.nonce, at: base)
             try group.bind(row.issuedAt, at: base + 1)
