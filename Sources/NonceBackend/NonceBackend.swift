@@ -80,6 +80,9 @@ package protocol NonceBackend: AnyObject, Sendable {
 
     func history(stream: String, limit: Int) throws -> [HistoryEntry]
     func events(stream: String, limit: Int) throws -> [EventEntry]
+    /// A stream's window summed per bucket from `history_seconds` (never from the history's
+    /// rows), its top (pid, label) series, and its events; see ``TimelineQuery``.
+    func timeline(_ query: TimelineQuery) throws -> TimelineRecords
     func verify(stream: String?) throws -> VerificationReport
     @discardableResult
     func pruneHistory(stream name: String, issuedBefore: Int64?, keep: Int64?, chunk: Int) throws -> PruneResult

@@ -14,7 +14,7 @@ struct NonceCommand: ParsableCommand {
             """,
         version: "nonce \(NonceStoreVersion.current) (SQLite \(NonceStoreVersion.sqliteLibrary); backends: \(NonceStoreVersion.backends.joined(separator: ", ")))",
         subcommands: [
-            NextCommand.self, StatsCommand.self, HistoryCommand.self, JumpCommand.self, VerifyCommand.self,
+            NextCommand.self, StatsCommand.self, HistoryCommand.self, TimelineCommand.self, JumpCommand.self, VerifyCommand.self,
             ImportLegacyCommand.self, StreamCommand.self, ExecCommand.self, RejectCommand.self, AcceptedCommand.self,
             PruneCommand.self, CopyStreamCommand.self, ExchangesCommand.self, BenchCommand.self, ManualCommand.self, BenchMemoryRunCommand.self,
             BenchPostgresBareCommand.self,

@@ -15,7 +15,7 @@ import NonceSQLite
 /// ```
 public final class NonceInspector: Sendable {
     package let store: any NonceBackend
-    private let clock: any NonceClock
+    let clock: any NonceClock
 
     /// The database, as given: a file's path, or a server's name.
     public var path: String { store.path }

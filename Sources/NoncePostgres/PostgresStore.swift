@@ -130,6 +130,15 @@ package final class PostgresStore: NonceBackend {
         for orphan in orphans.streams {
             try connection.execute("UPDATE history SET stream_id = $1 WHERE stream_id = $2", [.integer(record.id), .integer(orphan.id)])
             try connection.execute("UPDATE events SET stream_id = $1 WHERE stream_id = $2", [.integer(record.id), .integer(orphan.id)])
+            // The rollup's rows go with the history; merged, since two orphans may share a second.
+            try connection.execute("""
+                INSERT INTO history_seconds AS r (stream_id, second, pid, label, issued, max_nonce, max_issued_at)
+                SELECT $1, second, pid, label, issued, max_nonce, max_issued_at FROM history_seconds WHERE stream_id = $2
+                ON CONFLICT (stream_id, second, pid, label) DO UPDATE
+                   SET issued = r.issued + excluded.issued, max_nonce = greatest(r.max_nonce, excluded.max_nonce),
+                       max_issued_at = greatest(r.max_issued_at, excluded.max_issued_at)
+                """, [.integer(record.id), .integer(orphan.id)])
+            try connection.execute("DELETE FROM history_seconds WHERE stream_id = $1", [.integer(orphan.id)])
         }
         try connection.execute("UPDATE streams SET last_issued = $1, high_water_mark = greatest(high_water_mark, $1) WHERE id = $2",
                                [.integer(top), .integer(record.id)])

@@ -89,9 +89,20 @@ extension SQLiteStore {
         guard let top = orphans.top else { return record }
         let adopt = try connection.cachedStatement("UPDATE history SET stream_id = ? WHERE stream_id = ?")
         let adoptEvents = try connection.cachedStatement("UPDATE events SET stream_id = ? WHERE stream_id = ?")
+        // The rollup's rows go with the history; merged, since two orphans may share a second.
+        let adoptSeconds = try connection.cachedStatement("""
+            INSERT INTO history_seconds (stream_id, second, pid, label, issued, max_nonce, max_issued_at)
+            SELECT ?1, second, pid, label, issued, max_nonce, max_issued_at FROM history_seconds WHERE stream_id = ?2
+            ON CONFLICT (stream_id, second, pid, label) DO UPDATE
+               SET issued = issued + excluded.issued, max_nonce = max(max_nonce, excluded.max_nonce),
+                   max_issued_at = max(max_issued_at, excluded.max_issued_at)
+            """)
+        let dropSeconds = try connection.cachedStatement("DELETE FROM history_seconds WHERE stream_id = ?")
         for orphan in orphans.streams {
             try adopt.execute([.integer(record.id), .integer(orphan.id)])
             try adoptEvents.execute([.integer(record.id), .integer(orphan.id)])
+            try adoptSeconds.execute([.integer(record.id), .integer(orphan.id)])
+            try dropSeconds.execute([.integer(orphan.id)])
         }
         try connection.cachedStatement("UPDATE streams SET last_issued = ?, high_water_mark = max(high_water_mark, ?) WHERE id = ?")
             .execute([.integer(top), .integer(top), .integer(record.id)])
