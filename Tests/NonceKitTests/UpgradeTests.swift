@@ -42,4 +42,18 @@ struct UpgradeTests {
         #expect(try inspector.streams().allSatisfy { $0.unit == .nanoseconds && $0.maxNonce == nil }, "every old stream is ns, without a ceiling")
         #expect(try inspector.history(of: "kraken-main", limit: 1_000).count == 506)
     }
+
+    @Test("the upgrade counts the history it finds into history_seconds, so the timeline shows what came before")
+    func rollupFilled() throws {
+        let directory = try Self.copyOfFixture()
+        let inspector = try NonceInspector(path: directory.database)
+        for (stream, count) in [("kraken-main", 505), ("shared-key", 20)] {
+            let history = try inspector.history(of: stream, limit: 1_000)
+            #expect(history.count == count)
+            let times = history.map(\.issuedAt)
+            let timeline = try inspector.timeline(streams: [stream], from: times.min()! - 60_000_000_000, until: times.max()! + 60_000_000_000)
+            #expect(timeline.streams[0].issued == Int64(count), "\(stream)")
+            #expect(Set(timeline.streams[0].series.compactMap(\.pid)) == Set(history.map(\.pid)))
+        }
+    }
 }

@@ -22,7 +22,8 @@ struct OpeningTests {
         let views = try store.withConnection { connection in
             try connection.prepare("SELECT name FROM sqlite_schema WHERE type = 'view' ORDER BY name").rows { $0.text(at: 0) }
         }
-        #expect(views == ["legacy_imports", "nonce_events", "nonce_history", "nonce_jumps", "nonce_requests", "stream_state"])
+        #expect(views == ["legacy_imports", "nonce_events", "nonce_history", "nonce_history_seconds", "nonce_jumps", "nonce_requests",
+                          "stream_state"])
     }
 
     @Test("many connections opening one fresh file at once all succeed, and migrate once")

@@ -98,7 +98,9 @@ extension SQLiteStore {
                    max_issued_at = max(max_issued_at, excluded.max_issued_at)
             """)
         let dropSeconds = try connection.cachedStatement("DELETE FROM history_seconds WHERE stream_id = ?")
-        for orphan in orphans.streams {
+        // The new row may take the id of the row that was lost (SQLite reuses the largest):
+        // its records are then the new stream's already.
+        for orphan in orphans.streams where orphan.id != record.id {
             try adopt.execute([.integer(record.id), .integer(orphan.id)])
             try adoptEvents.execute([.integer(record.id), .integer(orphan.id)])
             try adoptSeconds.execute([.integer(record.id), .integer(orphan.id)])
