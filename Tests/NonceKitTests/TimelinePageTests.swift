@@ -40,6 +40,7 @@ struct TimelinePageTests {
         }
         #expect(page.components(separatedBy: "<script").count == 2, "one inline script, the page's own")
         #expect(page.contains("@media print"), "a print style sheet")
+        #expect(page.contains("content=\"default-src 'none';"), "the browser itself refuses to load anything for it")
         #expect(page.contains("<title>"), "details in SVG titles, without script")
         #expect(page.utf8.count < 100_000, "\(page.utf8.count) bytes")
     }

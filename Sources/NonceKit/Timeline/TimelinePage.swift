@@ -28,6 +28,7 @@ public struct TimelinePage: Sendable {
             <head>
             <meta charset="utf-8">
             <meta name="viewport" content="width=device-width, initial-scale=1">
+            <meta http-equiv="Content-Security-Policy" content="\(Self.contentSecurityPolicy)">
             <title>\(HTMLText.escape(title))</title>
             <style>\(Self.style)</style>
             </head>
@@ -67,6 +68,11 @@ public struct TimelinePage: Sendable {
         return "<time>\(UTCTime.text(timeline.from))</time> to <time>\(UTCTime.text(timeline.until))</time> (UTC), "
             + "\(buckets) buckets of \(HTMLText.width(seconds: seconds)); database <code>\(HTMLText.escape(timeline.database))</code>"
     }
+
+    /// The browser itself refuses to fetch anything for the page (no script, style, font,
+    /// image or connection from any address): it is self-contained by rule, not only by
+    /// how it was written. Inline style and the page's own inline script stay allowed.
+    static let contentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
 
     /// Screen and print. No web fonts: the reader's own sans-serif and monospace.
     static let style = """
