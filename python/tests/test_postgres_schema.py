@@ -18,7 +18,8 @@ from conftest import cli, nonce_bin, postgres_uri, with_schema
 from noncestore import NonceStore, NonceStoreError
 from noncestore._postgres_schema import SCHEMA_VERSION
 
-VERSIONS = [(1, "0001_postgres_initial.sql"), (2, "0002_event_floors.sql"), (3, "0003_stream_rules.sql")]
+VERSIONS = [(1, "0001_postgres_initial.sql"), (2, "0002_event_floors.sql"), (3, "0003_stream_rules.sql"),
+            (4, "0004_history_seconds.sql")]
 
 # The catalog of one schema, each object with what defines it. Ordered, so that two equal
 # schemas give equal lists.

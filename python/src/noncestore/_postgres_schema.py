@@ -14,8 +14,8 @@ from ._errors import NonceStoreError
 from ._postgres_lock_keys import LockKeys
 from ._schema_files import schema_files
 
-SCHEMA_VERSION = 3
-"""The newest PostgreSQL schema this package knows (Migrations/postgres/0003_stream_rules.sql)."""
+SCHEMA_VERSION = 4
+"""The newest PostgreSQL schema this package knows (Migrations/postgres/0004_history_seconds.sql)."""
 
 
 def schema_version(connection: Any, schema: str, description: str) -> Optional[int]:

@@ -24,8 +24,8 @@ from ._backend import Backend, StreamRow
 from ._rate import Counter
 from ._stream_rules import DEFAULT_UNIT, RequestedRules, StreamRules
 
-SCHEMA_VERSION = 9
-"""The newest schema this package knows (Migrations/0009_stream_rules.sql)."""
+SCHEMA_VERSION = 10
+"""The newest schema this package knows (Migrations/0010_history_seconds.sql)."""
 RULES_SCHEMA_VERSION = 9
 """The first schema whose streams have rules (a unit, a ceiling, an exchange); before it every
 stream issues nanoseconds up to 2^63-1."""
