@@ -7,18 +7,14 @@ package struct TimelineQuery: Sendable, Equatable {
     /// Each bucket's width, in whole seconds.
     package var bucketSeconds: Int64
     package var bucketCount: Int
-    /// The (pid, label) pairs with the most nonces in the window that keep a series of
-    /// their own; the others are summed into one.
-    package var seriesLimit: Int
     /// Events listed from each end of the window; those between are only counted.
     package var eventLimit: Int
 
-    package init(streamID: Int64, startSecond: Int64, bucketSeconds: Int64, bucketCount: Int, seriesLimit: Int, eventLimit: Int) {
+    package init(streamID: Int64, startSecond: Int64, bucketSeconds: Int64, bucketCount: Int, eventLimit: Int) {
         self.streamID = streamID
         self.startSecond = startSecond
         self.bucketSeconds = bucketSeconds
         self.bucketCount = bucketCount
-        self.seriesLimit = seriesLimit
         self.eventLimit = eventLimit
     }
 
@@ -26,36 +22,25 @@ package struct TimelineQuery: Sendable, Equatable {
     package var endSecond: Int64 { startSecond + bucketSeconds * Int64(bucketCount) }
 }
 
-/// A stream's window as the database sums it: what a timeline draws, in a size set by its
-/// buckets and limits, never by the history's rows.
+/// A stream's window as the database sums it: one row per bucket, process and label that
+/// issued, at most the rollup's rows in the window (which grow with its seconds, never with
+/// the history's rows), and the window's events.
 package struct TimelineRecords: Sendable, Equatable {
-    /// A (pid, label) pair with its nonces in the window, most first; ties by pid, then label.
-    package struct Series: Sendable, Equatable {
+    /// The nonces one process issued with one label in one bucket.
+    package struct Group: Sendable, Equatable {
+        package var bucket: Int
         package var pid: Int32
         /// nil: no label.
         package var label: String?
-        package var issued: Int64
-
-        package init(pid: Int32, label: String?, issued: Int64) {
-            self.pid = pid
-            self.label = label
-            self.issued = issued
-        }
-    }
-
-    /// One bucket's nonces of one series (`series` indexes ``series``; nil: the pairs
-    /// beyond the limit, summed).
-    package struct Cell: Sendable, Equatable {
-        package var bucket: Int
-        package var series: Int?
         package var issued: Int64
         /// The largest nonce (in the stream's unit) and issue time (ns) among them.
         package var maxNonce: Int64
         package var maxIssuedAt: Int64
 
-        package init(bucket: Int, series: Int?, issued: Int64, maxNonce: Int64, maxIssuedAt: Int64) {
+        package init(bucket: Int, pid: Int32, label: String?, issued: Int64, maxNonce: Int64, maxIssuedAt: Int64) {
             self.bucket = bucket
-            self.series = series
+            self.pid = pid
+            self.label = label
             self.issued = issued
             self.maxNonce = maxNonce
             self.maxIssuedAt = maxIssuedAt
@@ -77,22 +62,16 @@ package struct TimelineRecords: Sendable, Equatable {
         }
     }
 
-    /// The pairs with a series of their own, at most ``TimelineQuery/seriesLimit``.
-    package var series: [Series]
-    /// How many pairs issued in the window, these and the rest.
-    package var pairs: Int
-    /// Non-empty cells, by bucket.
-    package var cells: [Cell]
-    /// The events listed, in time order: all of them, or the first and last
+    /// The window's sums, in no particular order.
+    package var groups: [Group]
+    /// The events listed, in time order: all of them, or the first and the last
     /// ``TimelineQuery/eventLimit``.
     package var events: [Event]
     /// Every event in the window, listed or not.
     package var eventsInWindow: Int64
 
-    package init(series: [Series], pairs: Int, cells: [Cell], events: [Event], eventsInWindow: Int64) {
-        self.series = series
-        self.pairs = pairs
-        self.cells = cells
+    package init(groups: [Group], events: [Event], eventsInWindow: Int64) {
+        self.groups = groups
         self.events = events
         self.eventsInWindow = eventsInWindow
     }

@@ -3,40 +3,23 @@ package import NonceBackend
 extension PostgresStore {
     /// A stream's window from `history_seconds` and `events`, in one snapshot (as ``verify(stream:)``
     /// reads): ranges of a primary key and an index, so the time follows the seconds and
-    /// events in the window, never the history's rows. Labels order byte by byte (`"C"`), as
-    /// on SQLite, so both backends pick the same series.
+    /// events in the window, never the history's rows; what comes back is one row per
+    /// bucket, process and label.
     package func timeline(_ query: TimelineQuery) throws -> TimelineRecords {
         try session.transaction(durable: false, within: location.maintenanceReplyLimit) { connection in
             try connection.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            let window: [PostgresValue] = [.integer(query.streamID), .integer(query.startSecond), .integer(query.endSecond)]
-            var pairs = 0
-            let series = try connection.query("""
-                SELECT pid, label, sum(issued)::bigint AS total, count(*) OVER () FROM history_seconds
-                WHERE stream_id = $1 AND second >= $2 AND second < $3
-                GROUP BY pid, label ORDER BY total DESC, pid, label COLLATE "C" LIMIT $4
-                """, window + [.integer(Int64(query.seriesLimit))]).map { row in
-                pairs = Int(try row.column(3, as: Int64.self))
-                return TimelineRecords.Series(pid: try row.column(0), label: Self.rollupLabel(try row.column(1)),
-                                              issued: try row.column(2))
-            }
-            let cells = try connection.query("""
-                WITH w AS (SELECT second, pid, label, issued, max_nonce, max_issued_at FROM history_seconds
-                           WHERE stream_id = $1 AND second >= $2 AND second < $3),
-                     top AS (SELECT pid, label FROM w GROUP BY pid, label
-                             ORDER BY sum(issued) DESC, pid, label COLLATE "C" LIMIT $4)
-                SELECT (w.second - $2) / $5 AS bucket, t.pid, t.label, sum(w.issued)::bigint, max(w.max_nonce), max(w.max_issued_at)
-                FROM w LEFT JOIN top AS t ON t.pid = w.pid AND t.label = w.label
-                GROUP BY bucket, t.pid, t.label ORDER BY bucket
-                """, window + [.integer(Int64(query.seriesLimit)), .integer(query.bucketSeconds)]).map { row in
-                let pid = try row.column(1, as: Int32?.self)
-                let label = Self.rollupLabel(try row.column(2, as: String?.self))
-                return TimelineRecords.Cell(
-                    bucket: Int(try row.column(0, as: Int64.self)),
-                    series: pid.flatMap { pid in series.firstIndex { $0.pid == pid && $0.label == label } },
+            let groups = try connection.query("""
+                SELECT (second - $2) / $4 AS bucket, pid, label, sum(issued)::bigint, max(max_nonce), max(max_issued_at)
+                FROM history_seconds WHERE stream_id = $1 AND second >= $2 AND second < $3
+                GROUP BY bucket, pid, label
+                """, [.integer(query.streamID), .integer(query.startSecond), .integer(query.endSecond),
+                      .integer(query.bucketSeconds)]).map { row in
+                TimelineRecords.Group(
+                    bucket: Int(try row.column(0, as: Int64.self)), pid: try row.column(1), label: Self.rollupLabel(try row.column(2)),
                     issued: try row.column(3), maxNonce: try row.column(4), maxIssuedAt: try row.column(5))
             }
             let (events, count) = try Self.timelineEvents(query, on: connection)
-            return TimelineRecords(series: series, pairs: pairs, cells: cells, events: events, eventsInWindow: count)
+            return TimelineRecords(groups: groups, events: events, eventsInWindow: count)
         }
     }
 

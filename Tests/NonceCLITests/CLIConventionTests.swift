@@ -36,7 +36,8 @@ struct CLIConventionTests {
     }
 
     @Test("commands that are not for creating refuse a missing database or stream, creating nothing",
-          arguments: [["jump", "--by", "5s"], ["reject"], ["ok"], ["prune", "--keep", "1"], ["stream", "set-mode", "typo", "shared"]])
+          arguments: [["jump", "--by", "5s"], ["reject"], ["ok"], ["prune", "--keep", "1"], ["stream", "set-mode", "typo", "shared"],
+                      ["timeline", "--json"]])
     func neverCreateByAccident(command: [String]) throws {
         let directory = try TemporaryDirectory()
         let missing = try ChildProcess.nonce(command + ["--db", directory.database] + (command[0] == "stream" ? [] : ["--stream", "typo"]))
@@ -143,7 +144,8 @@ struct CLIConventionTests {
         #expect(page.stdout.hasPrefix(".Dd "))
         #expect(page.stdout.contains("ms, \\[u00B5]s, ns"), "µ written as a groff escape, not dropped")
         #expect(!page.stdout.contains("ms, s, ns"))
-        for command in ["next", "stats", "history", "jump", "verify", "import-legacy", "\"stream create\"", "exec", "reject", "ok"] {
+        for command in ["next", "stats", "history", "timeline", "jump", "verify", "import-legacy", "\"stream create\"", "exec", "reject",
+                        "ok"] {
             #expect(page.stdout.contains(".Ss \(command)\n"), "section for \(command)")
         }
         #expect(!page.stdout.contains("bench-memory-run"), "hidden commands stay hidden")

@@ -40,8 +40,9 @@ extension NonceInspector {
                 let stats = try NonceManager.stats(of: name, in: store, clock: clock)
                 let records = try store.timeline(TimelineQuery(
                     streamID: record.id, startSecond: window.startSecond, bucketSeconds: window.bucketSeconds,
-                    bucketCount: window.bucketCount, seriesLimit: Self.timelineSeriesLimit, eventLimit: Self.timelineEventLimit))
-                return StreamTimeline(name: name, stats: stats, unit: record.rules.unit, window: window, records: records)
+                    bucketCount: window.bucketCount, eventLimit: Self.timelineEventLimit))
+                return StreamTimeline(name: name, stats: stats, unit: record.rules.unit, window: window, records: records,
+                                      seriesLimit: Self.timelineSeriesLimit)
             }
             return NonceTimeline(from: window.from, until: window.until, bucketNanoseconds: window.bucketSeconds * 1_000_000_000,
                                  generatedAt: clock.now(), database: store.path, streams: timelines)
@@ -55,23 +56,37 @@ extension NonceInspector {
 }
 
 extension StreamTimeline {
-    /// The stream's part from what the database summed.
-    init(name: String, stats: NonceStats, unit: NonceUnit, window: TimelineWindow, records: TimelineRecords) {
-        let total = records.cells.reduce(0) { $0 + $1.issued }
-        var series = records.series.map { TimelineSeries(pid: $0.pid, label: $0.label, issued: $0.issued) }
-        let rest = records.pairs - series.count
-        if rest > 0 {
-            series.append(TimelineSeries(pid: nil, label: nil, issued: total - series.reduce(0) { $0 + $1.issued }, others: rest))
+    /// A (pid, label) pair.
+    private struct Pair: Hashable {
+        var pid: Int32
+        var label: String?
+    }
+
+    /// The stream's part from what the database summed: the `seriesLimit` pairs that issued
+    /// most keep a series each (ties by pid, then label byte by byte, so every backend picks
+    /// the same), the rest are summed into one.
+    init(name: String, stats: NonceStats, unit: NonceUnit, window: TimelineWindow, records: TimelineRecords, seriesLimit: Int) {
+        var totals: [Pair: Int64] = [:]
+        for group in records.groups { totals[Pair(pid: group.pid, label: group.label), default: 0] += group.issued }
+        let ranked = totals.sorted { a, b in
+            if a.value != b.value { return a.value > b.value }
+            if a.key.pid != b.key.pid { return a.key.pid < b.key.pid }
+            return (a.key.label ?? "").utf8.lexicographicallyPrecedes((b.key.label ?? "").utf8)
+        }
+        var series = ranked.prefix(seriesLimit).map { TimelineSeries(pid: $0.key.pid, label: $0.key.label, issued: $0.value) }
+        let column = Dictionary(uniqueKeysWithValues: ranked.prefix(seriesLimit).enumerated().map { ($0.element.key, $0.offset) })
+        if ranked.count > seriesLimit {
+            series.append(TimelineSeries(pid: nil, label: nil, issued: ranked.dropFirst(seriesLimit).reduce(0) { $0 + $1.value },
+                                         others: ranked.count - seriesLimit))
         }
         // Per bucket: nonces per series (the rest last), the largest nonce and issue time.
         let width = series.count
         var counts = [Int64](repeating: 0, count: window.bucketCount * max(width, 1))
         var tops = [(nonce: Int64, at: Int64)?](repeating: nil, count: window.bucketCount)
-        for cell in records.cells where (0..<window.bucketCount).contains(cell.bucket) {
-            let column = cell.series ?? (width - 1)
-            if width > 0 { counts[cell.bucket * width + column] += cell.issued }
-            let top = tops[cell.bucket]
-            tops[cell.bucket] = (max(top?.nonce ?? .min, cell.maxNonce), max(top?.at ?? .min, cell.maxIssuedAt))
+        for group in records.groups where (0..<window.bucketCount).contains(group.bucket) {
+            counts[group.bucket * width + (column[Pair(pid: group.pid, label: group.label)] ?? width - 1)] += group.issued
+            let top = tops[group.bucket]
+            tops[group.bucket] = (max(top?.nonce ?? .min, group.maxNonce), max(top?.at ?? .min, group.maxIssuedAt))
         }
         let buckets = (0..<window.bucketCount).map { index in
             let shares = (0..<width).compactMap { column -> TimelineSeries? in
@@ -87,7 +102,7 @@ extension StreamTimeline {
                 issuedBy: shares, maxNonce: top?.nonce, lastIssuedAt: top?.at,
                 leadNanoseconds: top.map { Self.lead(nonce: $0.nonce, issuedAt: $0.at, unit: unit) })
         }
-        self.init(stream: name, stats: stats, issued: total, series: series, buckets: buckets,
+        self.init(stream: name, stats: stats, issued: series.reduce(0) { $0 + $1.issued }, series: series, buckets: buckets,
                   events: records.events.map { TimelineEvent(at: $0.at, kind: $0.kind, detail: $0.detail, floor: $0.floor) },
                   eventsInWindow: records.eventsInWindow)
     }

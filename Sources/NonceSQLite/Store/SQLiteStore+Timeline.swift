@@ -3,41 +3,24 @@ package import NonceBackend
 extension SQLiteStore {
     /// A stream's window from `history_seconds` and `events`, in one read transaction. Each
     /// query walks the window's range of a primary key or index, so the time follows the
-    /// seconds (and events) in the window, never the history's rows.
+    /// seconds (and events) in the window, never the history's rows; what comes back is one
+    /// row per bucket, process and label.
     package func timeline(_ query: TimelineQuery) throws -> TimelineRecords {
         try withReadConnection { connection in
             try connection.transaction(.deferred) {
-                let window: [DatabaseValue] = [.integer(query.streamID), .integer(query.startSecond), .integer(query.endSecond)]
-                // The pairs by nonces in the window, and how many there are (a window function
-                // over the groups).
-                var pairs = 0
-                let series = try connection.cachedStatement("""
-                    SELECT pid, label, sum(issued) AS total, count(*) OVER () FROM history_seconds
-                    WHERE stream_id = ?1 AND second >= ?2 AND second < ?3
-                    GROUP BY pid, label ORDER BY total DESC, pid, label LIMIT ?4
-                    """).rows(window + [.integer(Int64(query.seriesLimit))]) { row in
-                    pairs = Int(row.int64(at: 3))
-                    return TimelineRecords.Series(pid: Int32(truncatingIfNeeded: row.int64(at: 0)),
-                                                  label: Self.rollupLabel(row.text(at: 1)), issued: row.int64(at: 2))
-                }
-                // The same ordering picks the same top pairs; the rest join to nothing and
-                // sum into one group with a NULL pid.
-                let cells = try connection.cachedStatement("""
-                    WITH w AS (SELECT second, pid, label, issued, max_nonce, max_issued_at FROM history_seconds
-                               WHERE stream_id = ?1 AND second >= ?2 AND second < ?3),
-                         top AS (SELECT pid, label FROM w GROUP BY pid, label ORDER BY sum(issued) DESC, pid, label LIMIT ?4)
-                    SELECT (w.second - ?2) / ?5 AS bucket, t.pid, t.label, sum(w.issued), max(w.max_nonce), max(w.max_issued_at)
-                    FROM w LEFT JOIN top AS t ON t.pid = w.pid AND t.label = w.label
-                    GROUP BY bucket, t.pid, t.label ORDER BY bucket
-                    """).rows(window + [.integer(Int64(query.seriesLimit)), .integer(query.bucketSeconds)]) { row in
-                    let pid = row.optionalInt64(at: 1).map { Int32(truncatingIfNeeded: $0) }
-                    let label = Self.rollupLabel(row.text(at: 2))
-                    return TimelineRecords.Cell(
-                        bucket: Int(row.int64(at: 0)), series: pid.flatMap { pid in series.firstIndex { $0.pid == pid && $0.label == label } },
-                        issued: row.int64(at: 3), maxNonce: row.int64(at: 4), maxIssuedAt: row.int64(at: 5))
+                let groups = try connection.cachedStatement("""
+                    SELECT (second - ?2) / ?4 AS bucket, pid, label, sum(issued), max(max_nonce), max(max_issued_at)
+                    FROM history_seconds WHERE stream_id = ?1 AND second >= ?2 AND second < ?3
+                    GROUP BY bucket, pid, label
+                    """).rows([.integer(query.streamID), .integer(query.startSecond), .integer(query.endSecond),
+                               .integer(query.bucketSeconds)]) { row in
+                    TimelineRecords.Group(
+                        bucket: Int(row.int64(at: 0)), pid: Int32(truncatingIfNeeded: row.int64(at: 1)),
+                        label: Self.rollupLabel(row.text(at: 2)), issued: row.int64(at: 3), maxNonce: row.int64(at: 4),
+                        maxIssuedAt: row.int64(at: 5))
                 }
                 let (events, count) = try Self.timelineEvents(query, on: connection)
-                return TimelineRecords(series: series, pairs: pairs, cells: cells, events: events, eventsInWindow: count)
+                return TimelineRecords(groups: groups, events: events, eventsInWindow: count)
             }
         }
     }
