@@ -1,3 +1,4 @@
+#if PostgreSQL  // Without the trait this module is empty and builds no network stack.
 package import NonceBackend
 
 extension PostgresStore {
@@ -49,3 +50,4 @@ extension PostgresStore {
         text.flatMap { $0.isEmpty ? nil : $0 }
     }
 }
+#endif

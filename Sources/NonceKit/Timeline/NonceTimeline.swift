@@ -164,7 +164,7 @@ public struct TimelineBucket: Sendable, Equatable, Encodable {
 public struct TimelineEvent: Sendable, Equatable, Encodable {
     /// Nanoseconds since the epoch.
     public var at: Int64
-    /// `jump`, `rejection`, `recovered`, `clock_regression`, `unclean_stop`, ... (``EventKind``).
+    /// `jump`, `rejection`, `recovered`, `clock_regression`, `unclean_stop`, ... (`EventKind`).
     public var kind: String
     /// What happened, for people.
     public var detail: String
