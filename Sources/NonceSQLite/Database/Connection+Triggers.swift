@@ -11,10 +11,19 @@ extension Connection {
     /// off for batches, not for single rows.
     ///
     /// Related SQLite documentation: <https://sqlite.org/c3ref/c_dbconfig_defensive.html#sqlitedbconfigenabletrigger>
+    /// A failure to turn them on again is thrown, never swallowed: a connection left without
+    /// triggers would skip the SQL contract's checks on every later statement.
     package func withTriggersOff<T>(_ body: () throws -> T) throws -> T {
         try setTriggers(enabled: false)
-        defer { try? setTriggers(enabled: true) }
-        return try body()
+        let result: T
+        do {
+            result = try body()
+        } catch {
+            try setTriggers(enabled: true)
+            throw error
+        }
+        try setTriggers(enabled: true)
+        return result
     }
 
     private func setTriggers(enabled: Bool) throws(DatabaseError) {
