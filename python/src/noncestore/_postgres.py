@@ -286,7 +286,16 @@ class PostgresBackend(Backend):
         return AdvisoryLock(self.connect, (self._keys.api_lock, self.stream_id), self.description)
 
     def close(self) -> None:
-        for connection in (self._connection, self._claim_connection):
+        claim = self._claim_connection
+        if claim is not None and not claim.closed:
+            # Unlocked before the session closes, as the Swift store does: the server ends a
+            # closed session's locks only once it reads the end of the stream, so a reader or a
+            # next store right after close() could still find the stream held.
+            try:
+                claim.execute("SELECT pg_advisory_unlock_all()")
+            except Exception:
+                pass
+        for connection in (self._connection, claim):
             if connection is not None:
                 try:
                     connection.close()
