@@ -213,15 +213,26 @@ package final class PostgresStore: NonceBackend {
 
     /// Takes the stream's claim for the rest of `connection`'s transaction, without waiting:
     /// no process may hold it (in either mode) while the transaction changes what it relies on.
+    /// As ``claim(_:wait:shared:)``, a claim left by a dead process of this host is waited for
+    /// up to ``deadHolderGrace``: `nonce stream set-mode` right after a kill -9 must not be
+    /// refused in the name of a process that no longer runs.
     func claimForTransaction(_ record: StreamRecord, on connection: PostgresTransaction) throws {
-        let taken = try connection.query("SELECT pg_try_advisory_xact_lock($1::integer, $2::integer)", [.integer(Int64(keys.claim)), .integer(record.id)])[0]
-            .column(0, as: Bool.self)
-        guard taken else {
+        var grace: ContinuousClock.Instant?
+        var pause = Duration.milliseconds(5)
+        while try !connection.query("SELECT pg_try_advisory_xact_lock($1::integer, $2::integer)",
+                                    [.integer(Int64(keys.claim)), .integer(record.id)])[0].column(0, as: Bool.self) {
             // Read through the transaction's own connection: the session is busy with it.
             let row = try? connection.query("SELECT holder_pid, holder_host FROM streams WHERE id = $1", [.integer(record.id)]).first
             let holder = (pid: row.flatMap { (try? $0.column(0, as: Int32?.self)) ?? nil },
                           host: row.flatMap { (try? $0.column(1, as: String?.self)) ?? nil })
-            throw NonceStoreError.streamHeld(stream: record.name, holderPID: holder.pid, holderHost: holder.host, database: path)
+            if grace == nil, holder.host == hostName, let pid = holder.pid, !Self.isRunning(pid) {
+                grace = ContinuousClock.now + Self.deadHolderGrace
+            }
+            guard let grace, ContinuousClock.now < grace else {
+                throw NonceStoreError.streamHeld(stream: record.name, holderPID: holder.pid, holderHost: holder.host, database: path)
+            }
+            Self.sleep(pause)
+            pause = min(pause * 2, .milliseconds(200))
         }
     }
 }

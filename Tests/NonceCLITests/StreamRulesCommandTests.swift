@@ -56,9 +56,15 @@ struct StreamRulesCommandTests {
     func ceilingMidRun(backend: TestBackend) throws {
         let directory = try TemporaryDirectory()
         let database = backend.database(in: directory)
-        let ceiling = Int64(Date().timeIntervalSince1970 * 1000) + 2_000
+        // An hour ahead, and the floor jumped to 3 000 below it: the clock plays no part, so
+        // the three share exactly floor+1 ... ceiling however slowly they start.
+        let ceiling = Int64(Date().timeIntervalSince1970 * 1000) + 3_600_000
         let created = try ChildProcess.nonce(["stream", "create", "k", "--shared", "--unit", "ms", "--max", String(ceiling), "--db", database])
         #expect(created.status == 0, "\(created.stderr)")
+        let by = ceiling - 3_000 - Int64(Date().timeIntervalSince1970 * 1000)
+        let jumped = try ChildProcess.nonce(["jump", "--by", "\(by)ms", "--stream", "k", "--db", database])
+        let floor = try #require(Int64(jumped.stdout.trimmingCharacters(in: .whitespacesAndNewlines)), "\(jumped.stderr)")
+        try #require(floor < ceiling && ceiling - floor <= 3_000, "floor \(floor), ceiling \(ceiling)")
         let children = try (0..<3).map { _ in
             try RunningChild(ChildProcess.nonce, ["next", "--count", "1000000", "--stream", "k", "--db", database])
         }
@@ -71,6 +77,7 @@ struct StreamRulesCommandTests {
         #expect(!all.isEmpty)
         #expect(all.allSatisfy { $0 <= ceiling }, "nothing above the ceiling: \(all.max() ?? 0) vs \(ceiling)")
         #expect(Set(all).count == all.count, "no nonce twice")
+        #expect(Set(all) == Set((floor + 1)...ceiling), "every nonce up to the ceiling was printed")
         for nonces in printed { #expect(zip(nonces, nonces.dropFirst()).allSatisfy { $0 < $1 }) }
     }
 }

@@ -54,10 +54,11 @@ struct MaintenanceTests {
             done.signal()
         }.start()
         var passes = 0
-        while done.wait(timeout: .now()) == .timedOut {
+        // At least one pass, even when a loaded machine lets the issuer finish first.
+        repeat {
             try store.pruneHistory(stream: "default", issuedBefore: nil, keep: 1_000, chunk: 5_000)
             passes += 1
-        }
+        } while done.wait(timeout: .now()) == .timedOut
         try manager.close()
         #expect(passes > 0)
         let record = try #require(try store.stream(named: "default"))

@@ -44,13 +44,16 @@ struct StreamRulesTests {
     func ceiling(backend: TestBackend, mode: StreamMode) throws {
         let directory = try TemporaryDirectory()
         let database = backend.database(in: directory)
-        // Far enough ahead that opening the stream does not outrun it on a loaded machine.
-        let ceiling = Self.msNow() + 1_500
+        // An hour ahead, and the floor jumped to a thousand below it: the clock plays no part,
+        // so the stream issues exactly floor+1 ... ceiling however loaded the machine is.
+        let ceiling = Self.msNow() + 3_600_000
         var configuration = NonceManager.Configuration(stream: "k", mode: mode)
         configuration.unit = .milliseconds
         configuration.maxNonce = ceiling
         let manager = try NonceManager(database: database, configuration: configuration)
         defer { try? manager.close() }
+        let floor = Int64(try manager.jump(by: .milliseconds(ceiling - 1_000 - Self.msNow()), reason: "near the ceiling"))
+        try #require(floor < ceiling && ceiling - floor <= 1_000, "floor \(floor), ceiling \(ceiling)")
         var issued: [Int64] = []
         var refusal: NonceStoreError?
         while refusal == nil && issued.count < 20_000 {
@@ -58,10 +61,7 @@ struct StreamRulesTests {
         }
         #expect(refusal?.code == .exhausted)
         #expect(refusal?.message.contains(String(ceiling)) == true || refusal?.message.contains("ceiling") == true, "\(String(describing: refusal))")
-        // The last is the ceiling itself, or below it when the clock passed the ceiling
-        // first: max(now, last + 1) would then be above it.
-        #expect(!issued.isEmpty)
-        #expect(issued.allSatisfy { $0 <= ceiling })
+        #expect(issued == Array((floor + 1)...ceiling), "every nonce up to the ceiling, once, and none above: \(issued.prefix(3))...\(issued.suffix(3))")
         let record = try #require(try BackendOpener.open(database).stream(named: "k"))
         #expect(record.highWaterMark <= ceiling, "no lease reaches past the ceiling")
         #expect(manager.stats().isCeilingNear)

@@ -84,7 +84,8 @@ def test_a_stream_held_exclusively_is_stream_held(database: Database) -> None:
         holder = psycopg.connect(location.conninfo, autocommit=True)
         holder.execute("SELECT pg_advisory_lock(%s, %s)", (lock_namespace(f"noncestore claim {location.schema}"),
                                                            identity))
-        release = holder.close
+        # Unlocked first: the server frees a closed session's locks only when it reads the close.
+        release = lambda: (holder.execute("SELECT pg_advisory_unlock_all()"), holder.close())  # noqa: E731
     try:
         assert code_of(lambda: NonceStore(database.location, stream=database.stream)) == "stream_held"
     finally:

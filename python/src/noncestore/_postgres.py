@@ -232,10 +232,10 @@ class PostgresBackend(Backend):
                 pause = min(pause * 2, 0.2)
             self._check_shared(self._stream_row())
         except psycopg.Error as error:
-            connection.close()
+            _end_claim_session(connection)
             raise self._mapped(error, "cannot_open", connection) from error
         except BaseException:
-            connection.close()
+            _end_claim_session(connection)  # a claim taken before _check_shared refused the stream
             raise
         self._claim_connection = connection
 
@@ -286,21 +286,8 @@ class PostgresBackend(Backend):
         return AdvisoryLock(self.connect, (self._keys.api_lock, self.stream_id), self.description)
 
     def close(self) -> None:
-        claim = self._claim_connection
-        if claim is not None and not claim.closed:
-            # Unlocked before the session closes, as the Swift store does: the server ends a
-            # closed session's locks only once it reads the end of the stream, so a reader or a
-            # next store right after close() could still find the stream held.
-            try:
-                claim.execute("SELECT pg_advisory_unlock_all()")
-            except Exception:
-                pass
-        for connection in (self._connection, claim):
-            if connection is not None:
-                try:
-                    connection.close()
-                except Exception:
-                    pass
+        _end_claim_session(self._claim_connection)
+        _close_quietly(self._connection)
         self._connection = None
         self._claim_connection = None
 
@@ -310,6 +297,18 @@ class PostgresBackend(Backend):
         self._connection = None
         self._claim_connection = None
         self._claim_guard = threading.Lock()
+
+
+def _end_claim_session(connection: Any) -> None:
+    """Unlocks before the session closes, as the Swift store does: the server ends a closed
+    session's locks only once it reads the end of the stream, so a reader or a next claim
+    right after a close could still find the stream held."""
+    if connection is not None and not connection.closed:
+        try:
+            connection.execute("SELECT pg_advisory_unlock_all()")
+        except Exception:
+            pass
+    _close_quietly(connection)
 
 
 def _close_quietly(connection: Any) -> None:
