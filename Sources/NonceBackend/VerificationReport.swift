@@ -45,14 +45,22 @@ package struct HistorySummary: Sendable, Equatable {
     package var outOfOrder: Int64
     /// The first such row's id.
     package var firstOutOfOrder: Int64?
+    /// Seconds (per process and label) of the history that `history_seconds` counts short of
+    /// it, or lacks: a writer that bypassed the rollup. More there is fine (pruning keeps it).
+    package var rollupShort: Int64
+    /// The first such second (since the epoch).
+    package var firstRollupShortSecond: Int64?
 
-    package init(count: Int64, distinct: Int64, maximum: Int64?, minimum: Int64?, outOfOrder: Int64, firstOutOfOrder: Int64?) {
+    package init(count: Int64, distinct: Int64, maximum: Int64?, minimum: Int64?, outOfOrder: Int64, firstOutOfOrder: Int64?,
+                 rollupShort: Int64 = 0, firstRollupShortSecond: Int64? = nil) {
         self.count = count
         self.distinct = distinct
         self.maximum = maximum
         self.minimum = minimum
         self.outOfOrder = outOfOrder
         self.firstOutOfOrder = firstOutOfOrder
+        self.rollupShort = rollupShort
+        self.firstRollupShortSecond = firstRollupShortSecond
     }
 
     /// The broken rules, in words a person can act on: the state row against itself and
@@ -70,6 +78,11 @@ package struct HistorySummary: Sendable, Equatable {
         if outOfOrder > 0 {
             problems.append("history is not strictly increasing in issue order: \(outOfOrder) row(s) not above their "
                 + "predecessor, first at history id \(firstOutOfOrder ?? 0)")
+        }
+        if rollupShort > 0 {
+            problems.append("history_seconds counts fewer nonces than the history in \(rollupShort) second(s) (per process "
+                + "and label), first at second \(firstRollupShortSecond ?? 0) since the epoch: a writer bypassed the rollup, "
+                + "so `nonce timeline` shows fewer nonces there than were issued")
         }
         return problems
     }

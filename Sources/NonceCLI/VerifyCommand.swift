@@ -6,7 +6,8 @@ struct VerifyCommand: ParsableCommand {
         abstract: "Check the database's integrity and every stream's invariants.",
         discussion: """
             Checks SQLite's integrity_check; history nonces unique and strictly increasing in
-            issue order; history maximum <= last issued <= high-water mark. Exits 0 when all
+            issue order; history maximum <= last issued <= high-water mark; the per-second
+            rollup (history_seconds) counts at least every history row. Exits 0 when all
             hold, 1 with a report otherwise.
             """
     )

@@ -56,9 +56,21 @@ extension PostgresStore {
                 SELECT id, nonce, lag(nonce) OVER (ORDER BY id) AS previous FROM history WHERE stream_id = $1
             ) AS ordered WHERE nonce <= previous
             """, [.integer(record.id)])[0]
+        // Every second of the history is counted by the rollup, at least: pruning leaves the
+        // rollup larger, never smaller.
+        let rollup = try connection.query("""
+            SELECT count(*), min(h.second) FROM (
+                SELECT issued_at / 1000000000 AS second, pid, left(coalesce(label, ''), 200) AS label,
+                       count(*) AS issued, max(nonce) AS max_nonce
+                FROM history WHERE stream_id = $1 GROUP BY 1, 2, 3
+            ) AS h LEFT JOIN history_seconds AS r
+                ON r.stream_id = $1 AND r.second = h.second AND r.pid = h.pid AND r.label = h.label
+            WHERE r.issued IS NULL OR r.issued < h.issued OR r.max_nonce < h.max_nonce
+            """, [.integer(record.id)])[0]
         let figures = HistorySummary(count: try summary.column(0), distinct: try summary.column(1),
                                      maximum: try summary.column(2, as: Int64?.self), minimum: try summary.column(3, as: Int64?.self),
-                                     outOfOrder: try order.column(0), firstOutOfOrder: try order.column(1, as: Int64?.self))
+                                     outOfOrder: try order.column(0), firstOutOfOrder: try order.column(1, as: Int64?.self),
+                                     rollupShort: try rollup.column(0), firstRollupShortSecond: try rollup.column(1, as: Int64?.self))
         return (figures.count, figures.problems(for: record))
     }
 }

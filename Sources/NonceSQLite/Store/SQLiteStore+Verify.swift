@@ -3,7 +3,8 @@ extension SQLiteStore {
     /// Checks the file with SQLite's `integrity_check` and every stream (or just `stream`)
     /// against the invariants the store promises:
     /// - history nonces are unique and strictly increasing in issue order;
-    /// - the largest history nonce <= `last_issued` <= the high-water mark.
+    /// - the largest history nonce <= `last_issued` <= the high-water mark;
+    /// - `history_seconds` counts every second of the history, at least.
     package func verify(stream: String? = nil) throws -> VerificationReport {
         try withReadConnection { connection in
             try connection.transaction(.deferred) {
@@ -44,9 +45,23 @@ extension SQLiteStore {
             """)
         try order.bind([.integer(record.id)])
         _ = try order.step()
+        // Every second of the history is counted by the rollup, at least: pruning leaves the
+        // rollup larger, never smaller.
+        let rollup = try connection.prepare("""
+            SELECT count(*), min(h.second) FROM (
+                SELECT issued_at / 1000000000 AS second, pid, substr(coalesce(label, ''), 1, 200) AS label,
+                       count(*) AS issued, max(nonce) AS max_nonce
+                FROM history WHERE stream_id = ?1 GROUP BY 1, 2, 3
+            ) AS h LEFT JOIN history_seconds AS r
+                ON r.stream_id = ?1 AND r.second = h.second AND r.pid = h.pid AND r.label = h.label
+            WHERE r.issued IS NULL OR r.issued < h.issued OR r.max_nonce < h.max_nonce
+            """)
+        try rollup.bind([.integer(record.id)])
+        _ = try rollup.step()
         let figures = HistorySummary(count: summary.int64(at: 0), distinct: summary.int64(at: 1), maximum: summary.optionalInt64(at: 2),
                                      minimum: summary.optionalInt64(at: 3), outOfOrder: order.int64(at: 0),
-                                     firstOutOfOrder: order.optionalInt64(at: 1))
+                                     firstOutOfOrder: order.optionalInt64(at: 1),
+                                     rollupShort: rollup.int64(at: 0), firstRollupShortSecond: rollup.optionalInt64(at: 1))
         return (figures.count, figures.problems(for: record))
     }
 }
